@@ -1,0 +1,1 @@
+//! Holder crate for the criterion benchmarks and the redis-benchmark comparison script.

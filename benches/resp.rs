@@ -1,0 +1,2 @@
+//! Criterion benchmarks of the RESP decoder and encoder.
+fn main() {}

@@ -1,0 +1,2 @@
+//! The `ferrite-server` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Ferrite's integration tests: one binary, one module per command family.
