@@ -1,1 +1,15 @@
-//! ferrite-storage
+//! Ferrite's storage: value types, their compact encodings and the keyspace.
+//!
+//! This crate is pure and synchronous: no threads, no sockets, no clocks. Every
+//! function that depends on time takes the current time in Unix milliseconds as
+//! an argument, so expiry is tested with a controllable clock. One [`Db`] is one
+//! numbered database of one shard; the runtime owns `databases` of them per
+//! shard thread.
+
+pub mod db;
+pub mod glob;
+pub mod num;
+pub mod value;
+
+pub use db::{Db, Entry};
+pub use value::{StrValue, Value, ValueType};

@@ -1,0 +1,545 @@
+//! The directive table: one row per directive, read by the config file
+//! loader, the command line, CONFIG GET, CONFIG SET and `render`.
+//!
+//! Adding a directive means adding a field to [`Config`] (with its default)
+//! and a row here. Names, bounds, defaults and CONFIG GET formats are Redis
+//! 7.0's; facts checked against a running Redis 7.0.15 are noted in the tests
+//! of `lib.rs`.
+
+use std::path::Path;
+
+use crate::parse::{format_memory, parse_i64, parse_memory, parse_strtoll, quote, quote_if_needed};
+use crate::{path_from_bytes, Config, LogLevel};
+
+/// Whether CONFIG SET may change a directive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mutability {
+    /// CONFIG SET may change it.
+    Mutable,
+    /// Only the config file and the command line may set it.
+    Immutable,
+    /// Redis 7.0 refuses it unless `enable-protected-configs` allows it,
+    /// which is off by default (and not implemented by Ferrite yet).
+    Protected,
+}
+
+/// A directive's type, with accessors to its field in [`Config`].
+pub(crate) enum Kind {
+    /// `yes` / `no`, case-insensitive. `set` may refuse a value.
+    Bool {
+        get: fn(&Config) -> bool,
+        set: fn(&mut Config, bool) -> Result<(), String>,
+    },
+    /// An integer in `min..=max`, or a memory amount with units if `memory`.
+    /// `set` receives a value already inside the bounds.
+    Int {
+        min: i64,
+        max: i64,
+        memory: bool,
+        get: fn(&Config) -> i64,
+        set: fn(&mut Config, i64),
+    },
+    /// One of `values` (case-insensitive); the first `listed` are named in
+    /// the error message, the rest are accepted quietly. Accessors use
+    /// indexes into `values`.
+    Enum {
+        values: &'static [&'static str],
+        listed: usize,
+        get: fn(&Config) -> usize,
+        set: fn(&mut Config, usize),
+    },
+    /// One byte-string argument.
+    Str {
+        get: fn(&Config) -> Vec<u8>,
+        set: fn(&mut Config, &[u8]) -> Result<(), String>,
+    },
+    /// Any number of arguments (CONFIG SET splits its value on spaces).
+    /// `set`'s flag asks to append rather than replace: it is true for the
+    /// second and later lines of a directive with `accumulates_in_file` in
+    /// one configuration file load (Redis's behaviour for `save`).
+    Multi {
+        get: fn(&Config) -> Vec<u8>,
+        set: fn(&mut Config, &[Vec<u8>], bool) -> Result<(), String>,
+        render: fn(&Config) -> Vec<Vec<Vec<u8>>>,
+        accumulates_in_file: bool,
+    },
+}
+
+/// One configuration directive.
+pub(crate) struct Directive {
+    /// Canonical (lower-case) name.
+    pub name: &'static str,
+    /// Other accepted names; CONFIG GET patterns match them too.
+    pub aliases: &'static [&'static str],
+    pub mutability: Mutability,
+    pub kind: Kind,
+}
+
+/// Why a directive's arguments were refused.
+pub(crate) enum ApplyError {
+    WrongArgCount,
+    Invalid(String),
+}
+
+const INT_MAX: i64 = i32::MAX as i64;
+const UINT_MAX: i64 = u32::MAX as i64;
+const MB: i64 = 1024 * 1024;
+/// Redis refuses more `bind` addresses than this.
+const MAX_BIND_ADDRESSES: usize = 16;
+/// An arbitrary but generous bound on shard threads.
+const MAX_SHARDS: i64 = 1024;
+
+fn sat_u64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn sat_usize(v: usize) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Accepts only `no`, for directives whose `yes` Ferrite does not support.
+fn refuse_yes(v: bool, why: &str) -> Result<(), String> {
+    if v {
+        Err(why.to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+const DAEMONIZE_YES: &str = "daemonize yes is not supported: Ferrite always runs in the \
+     foreground; let a supervisor (systemd, Docker, Kubernetes) run it in the background";
+const APPENDONLY_YES: &str = "appendonly yes is not supported yet: this version of Ferrite \
+     has no append-only file";
+
+/// The directives, in CONFIG GET and `render` order.
+pub(crate) static TABLE: &[Directive] = &[
+    Directive {
+        name: "port",
+        aliases: &[],
+        // Mutable in Redis 7.0 (it rebinds); immutable until the runtime can
+        // rebind its listeners.
+        mutability: Mutability::Immutable,
+        kind: Kind::Int {
+            min: 0,
+            max: 65535,
+            memory: false,
+            get: |c| i64::from(c.port),
+            set: |c, v| c.port = v as u16,
+        },
+    },
+    Directive {
+        name: "bind",
+        aliases: &[],
+        // Mutable in Redis 7.0; see `port`.
+        mutability: Mutability::Immutable,
+        kind: Kind::Multi {
+            get: |c| c.bind.join(" ").into_bytes(),
+            set: set_bind,
+            render: |c| vec![c.bind.iter().map(|a| a.as_bytes().to_vec()).collect()],
+            accumulates_in_file: false,
+        },
+    },
+    Directive {
+        name: "databases",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Int {
+            min: 1,
+            max: INT_MAX,
+            memory: false,
+            get: |c| sat_usize(c.databases),
+            set: |c, v| c.databases = v as usize,
+        },
+    },
+    Directive {
+        name: "shards",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Int {
+            min: 0,
+            max: MAX_SHARDS,
+            memory: false,
+            get: |c| sat_usize(c.shards),
+            set: |c, v| c.shards = v as usize,
+        },
+    },
+    Directive {
+        name: "dir",
+        aliases: &[],
+        mutability: Mutability::Protected,
+        kind: Kind::Str {
+            get: |c| path_bytes(&c.absolute_dir()),
+            set: set_dir,
+        },
+    },
+    Directive {
+        name: "logfile",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Str {
+            get: |c| c.logfile.as_bytes().to_vec(),
+            set: |c, v| {
+                c.logfile = String::from_utf8(v.to_vec())
+                    .map_err(|_| "argument must be valid UTF-8".to_owned())?;
+                Ok(())
+            },
+        },
+    },
+    Directive {
+        name: "loglevel",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Enum {
+            // Redis 7.0 has no "nothing" (7.2 added it); accept it without
+            // changing 7.0's error text.
+            values: &["debug", "verbose", "notice", "warning", "nothing"],
+            listed: 4,
+            get: |c| c.loglevel as usize,
+            set: |c, i| c.loglevel = LogLevel::from_index(i),
+        },
+    },
+    Directive {
+        name: "maxclients",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 1,
+            max: UINT_MAX,
+            memory: false,
+            get: |c| sat_u64(c.maxclients),
+            set: |c, v| c.maxclients = v as u64,
+        },
+    },
+    Directive {
+        name: "timeout",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            memory: false,
+            get: |c| sat_u64(c.timeout),
+            set: |c, v| c.timeout = v as u64,
+        },
+    },
+    Directive {
+        name: "tcp-keepalive",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            memory: false,
+            get: |c| sat_u64(c.tcp_keepalive),
+            set: |c, v| c.tcp_keepalive = v as u64,
+        },
+    },
+    Directive {
+        name: "protected-mode",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Bool {
+            get: |c| c.protected_mode,
+            set: |c, v| {
+                c.protected_mode = v;
+                Ok(())
+            },
+        },
+    },
+    Directive {
+        name: "requirepass",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Str {
+            get: |c| c.requirepass.clone().unwrap_or_default(),
+            set: |c, v| {
+                c.requirepass = (!v.is_empty()).then(|| v.to_vec());
+                Ok(())
+            },
+        },
+    },
+    Directive {
+        name: "proto-max-bulk-len",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: MB,
+            max: i64::MAX,
+            memory: true,
+            get: |c| sat_u64(c.proto_max_bulk_len),
+            set: |c, v| c.proto_max_bulk_len = v as u64,
+        },
+    },
+    Directive {
+        name: "client-query-buffer-limit",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: MB,
+            max: i64::MAX,
+            memory: true,
+            get: |c| sat_u64(c.client_query_buffer_limit),
+            set: |c, v| c.client_query_buffer_limit = v as u64,
+        },
+    },
+    Directive {
+        name: "daemonize",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Bool {
+            get: |_| false,
+            set: |_, v| refuse_yes(v, DAEMONIZE_YES),
+        },
+    },
+    Directive {
+        name: "save",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Multi {
+            get: |c| {
+                let parts: Vec<String> = c.save.iter().map(|(s, n)| format!("{s} {n}")).collect();
+                parts.join(" ").into_bytes()
+            },
+            set: set_save,
+            render: |c| {
+                if c.save.is_empty() {
+                    vec![vec![Vec::new()]]
+                } else {
+                    c.save
+                        .iter()
+                        .map(|(s, n)| vec![s.to_string().into_bytes(), n.to_string().into_bytes()])
+                        .collect()
+                }
+            },
+            accumulates_in_file: true,
+        },
+    },
+    Directive {
+        name: "appendonly",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Bool {
+            get: |_| false,
+            set: |_, v| refuse_yes(v, APPENDONLY_YES),
+        },
+    },
+    Directive {
+        name: "hz",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            memory: false,
+            get: |c| i64::from(c.hz),
+            // Redis accepts 0..=INT_MAX and stores it clamped to 1..=500.
+            set: |c, v| c.hz = v.clamp(1, 500) as u32,
+        },
+    },
+    Directive {
+        name: "active-expire-effort",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 1,
+            max: 10,
+            memory: false,
+            get: |c| i64::from(c.active_expire_effort),
+            set: |c, v| c.active_expire_effort = v as u32,
+        },
+    },
+];
+
+fn set_bind(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {
+    if args.len() > MAX_BIND_ADDRESSES {
+        return Err("Too many bind addresses specified.".to_owned());
+    }
+    let mut addresses = Vec::with_capacity(args.len());
+    for a in args {
+        addresses.push(
+            String::from_utf8(a.clone()).map_err(|_| "Invalid bind address".to_owned())?,
+        );
+    }
+    c.bind = addresses;
+    Ok(())
+}
+
+fn set_save(c: &mut Config, args: &[Vec<u8>], append: bool) -> Result<(), String> {
+    const INVALID: &str = "Invalid save parameters";
+    // A single "" clears the save points, even amid a file's save lines.
+    if let [only] = args {
+        if only.is_empty() {
+            c.save.clear();
+            return Ok(());
+        }
+    }
+    if args.len() % 2 != 0 {
+        return Err(INVALID.to_owned());
+    }
+    let mut points = Vec::with_capacity(args.len() / 2);
+    for pair in args.chunks_exact(2) {
+        let (Some(secs), Some(changes)) = (pair.first(), pair.get(1)) else {
+            return Err(INVALID.to_owned());
+        };
+        let secs = parse_strtoll(secs).filter(|&s| s >= 1);
+        let changes = parse_strtoll(changes).filter(|&n| n >= 0);
+        match (secs, changes) {
+            (Some(s), Some(n)) => points.push((s as u64, n as u64)),
+            _ => return Err(INVALID.to_owned()),
+        }
+    }
+    if !append {
+        c.save.clear();
+    }
+    c.save.extend(points);
+    Ok(())
+}
+
+fn set_dir(c: &mut Config, v: &[u8]) -> Result<(), String> {
+    let requested = path_from_bytes(v);
+    // Redis chdir()s at once, so a relative dir is relative to the previous one.
+    let full = if requested.is_absolute() {
+        requested
+    } else {
+        c.absolute_dir().join(requested)
+    };
+    let canonical = full.canonicalize().map_err(|e| crate::io_reason(&e))?;
+    if !canonical.is_dir() {
+        return Err("Not a directory".to_owned());
+    }
+    c.dir = canonical;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn path_bytes(p: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    p.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(p: &Path) -> Vec<u8> {
+    p.to_string_lossy().into_owned().into_bytes()
+}
+
+/// Finds a directive by name or alias, ASCII case-insensitively.
+pub(crate) fn lookup(name: &[u8]) -> Option<&'static Directive> {
+    TABLE.iter().find(|d| {
+        d.name.as_bytes().eq_ignore_ascii_case(name)
+            || d.aliases.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(name))
+    })
+}
+
+fn parse_bool(v: &[u8]) -> Result<bool, String> {
+    if v.eq_ignore_ascii_case(b"yes") {
+        Ok(true)
+    } else if v.eq_ignore_ascii_case(b"no") {
+        Ok(false)
+    } else {
+        Err("argument must be 'yes' or 'no'".to_owned())
+    }
+}
+
+impl Directive {
+    /// Applies a directive written with separate arguments (config file,
+    /// command line).
+    pub(crate) fn apply(
+        &self,
+        c: &mut Config,
+        args: &[Vec<u8>],
+        append: bool,
+    ) -> Result<(), ApplyError> {
+        if let Kind::Multi { set, .. } = &self.kind {
+            return set(c, args, append).map_err(ApplyError::Invalid);
+        }
+        match args {
+            [value] => self.apply_one(c, value).map_err(ApplyError::Invalid),
+            _ => Err(ApplyError::WrongArgCount),
+        }
+    }
+
+    /// Applies a CONFIG SET value: multi-argument directives split it on
+    /// spaces.
+    pub(crate) fn apply_config_set(&self, c: &mut Config, value: &[u8]) -> Result<(), String> {
+        match &self.kind {
+            Kind::Multi { set, .. } => set(c, &crate::parse::split_spaces(value), false),
+            _ => self.apply_one(c, value),
+        }
+    }
+
+    fn apply_one(&self, c: &mut Config, value: &[u8]) -> Result<(), String> {
+        match &self.kind {
+            Kind::Bool { set, .. } => set(c, parse_bool(value)?),
+            Kind::Int {
+                min,
+                max,
+                memory,
+                set,
+                ..
+            } => {
+                let parsed = if *memory {
+                    parse_memory(value).ok_or("argument must be a memory value")?
+                } else {
+                    parse_i64(value).ok_or("argument couldn't be parsed into an integer")?
+                };
+                if parsed < *min || parsed > *max {
+                    return Err(format!("argument must be between {min} and {max} inclusive"));
+                }
+                set(c, parsed);
+                Ok(())
+            }
+            Kind::Enum {
+                values,
+                listed,
+                set,
+                ..
+            } => match values
+                .iter()
+                .position(|v| v.as_bytes().eq_ignore_ascii_case(value))
+            {
+                Some(i) => {
+                    set(c, i);
+                    Ok(())
+                }
+                None => Err(format!(
+                    "argument(s) must be one of the following: {}",
+                    values.get(..*listed).unwrap_or(values).join(", ")
+                )),
+            },
+            Kind::Str { set, .. } => set(c, value),
+            Kind::Multi { set, .. } => set(c, &[value.to_vec()], false),
+        }
+    }
+
+    /// The value CONFIG GET reports.
+    pub(crate) fn value(&self, c: &Config) -> Vec<u8> {
+        match &self.kind {
+            Kind::Bool { get, .. } => if get(c) { "yes" } else { "no" }.into(),
+            Kind::Int { get, .. } => get(c).to_string().into_bytes(),
+            Kind::Enum { values, get, .. } => {
+                values.get(get(c)).copied().unwrap_or_default().into()
+            }
+            Kind::Str { get, .. } | Kind::Multi { get, .. } => get(c),
+        }
+    }
+
+    /// The config-file lines that set this directive to its current value.
+    pub(crate) fn render(&self, c: &Config) -> Vec<Vec<u8>> {
+        let line = |args: &[Vec<u8>], quote_all: bool| {
+            let mut out = self.name.as_bytes().to_vec();
+            for a in args {
+                out.push(b' ');
+                out.extend(if quote_all { quote(a) } else { quote_if_needed(a) });
+            }
+            out
+        };
+        match &self.kind {
+            Kind::Int {
+                get, memory: true, ..
+            } => vec![line(&[format_memory(get(c)).into_bytes()], false)],
+            Kind::Str { get, .. } => vec![line(&[get(c)], true)],
+            Kind::Multi { render, .. } => render(c).iter().map(|args| line(args, false)).collect(),
+            _ => vec![line(&[self.value(c)], false)],
+        }
+    }
+}

@@ -1,0 +1,797 @@
+//! Tests of the public API. Expected CONFIG GET values and CONFIG SET error
+//! texts marked "oracle" were obtained from a real Redis 7.0.15
+//! (`redis-server --port 7779 --save ''`, queried with redis-cli).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::*;
+
+/// A fresh, empty temporary directory (canonical path).
+fn temp_dir(tag: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "ferrite-config-test-{}-{tag}-{n}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn get1(c: &Config, name: &str) -> String {
+    let got = c.get(&[name.as_bytes()]);
+    assert_eq!(got.len(), 1, "CONFIG GET {name} gave {got:?}");
+    String::from_utf8(got[0].1.clone()).unwrap()
+}
+
+fn set(c: &mut Config, pairs: &[(&str, &str)]) -> Result<(), String> {
+    let pairs: Vec<(&[u8], &[u8])> = pairs
+        .iter()
+        .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+        .collect();
+    c.set(&pairs)
+}
+
+fn set_err(c: &mut Config, pairs: &[(&str, &str)]) -> String {
+    let before = c.clone();
+    let err = set(c, pairs).unwrap_err();
+    assert_eq!(*c, before, "failed CONFIG SET changed the configuration");
+    err
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn load_text(text: &str) -> Result<Config, ConfigError> {
+    let dir = temp_dir("load");
+    let path = write(&dir, "redis.conf", text);
+    let mut c = Config::default();
+    let result = c.load_file(&path).map(|()| c);
+    let _ = fs::remove_dir_all(&dir);
+    result
+}
+
+// ---------------------------------------------------------------- CONFIG GET
+
+#[test]
+fn default_values_as_config_get_reports_them() {
+    let c = Config::default();
+    // Oracle, except: port (7779 there; 6379 is Redis's default), save
+    // (started with --save ''; the default is Redis's documented one), bind
+    // (Redis's built-in default is "* -::*"; Ferrite's is loopback) and
+    // daemonize (the oracle was daemonized).
+    let expected = [
+        ("port", "6379"),
+        ("bind", "127.0.0.1 -::1"),
+        ("databases", "16"),
+        ("shards", "0"),
+        ("logfile", ""),
+        ("loglevel", "notice"),
+        ("maxclients", "10000"),
+        ("timeout", "0"),
+        ("tcp-keepalive", "300"),
+        ("protected-mode", "yes"),
+        ("requirepass", ""),
+        ("proto-max-bulk-len", "536870912"),
+        ("client-query-buffer-limit", "1073741824"),
+        ("daemonize", "no"),
+        ("save", "3600 1 300 100 60 10000"),
+        ("appendonly", "no"),
+        ("hz", "10"),
+        ("active-expire-effort", "1"),
+    ];
+    for (name, value) in expected {
+        assert_eq!(get1(&c, name), value, "{name}");
+    }
+    // Oracle: CONFIG GET dir is the absolute working directory.
+    let cwd = std::env::current_dir().unwrap().canonicalize().unwrap();
+    assert_eq!(get1(&c, "dir"), cwd.to_str().unwrap());
+}
+
+#[test]
+fn get_star_lists_every_directive_once_in_table_order() {
+    let c = Config::default();
+    let all = c.get(&[b"*"]);
+    let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    let table: Vec<&str> = TABLE.iter().map(|d| d.name).collect();
+    assert_eq!(names, table);
+    assert_eq!(c.get(&[b"*", b"*", b"port"]), all);
+}
+
+#[test]
+fn get_name_spelling_follows_redis() {
+    let c = Config::default();
+    let names = |patterns: &[&[u8]]| -> Vec<String> {
+        c.get(patterns).into_iter().map(|(n, _)| n).collect()
+    };
+    // Oracle: `CONFIG GET PORT` answers "PORT"; a glob answers the real name;
+    // the first pattern matching a directive decides its spelling.
+    assert_eq!(names(&[b"PORT"]), ["PORT"]);
+    assert_eq!(names(&[b"P*RT"]), ["port"]);
+    assert_eq!(names(&[b"PORT", b"P*RT"]), ["PORT"]);
+    assert_eq!(names(&[b"P*RT", b"PORT"]), ["port"]);
+    assert_eq!(names(&[b"port", b"PORT"]), ["port"]);
+    // Table order, not argument order.
+    assert_eq!(names(&[b"hz", b"port"]), ["port", "hz"]);
+    assert!(names(&[b"nonexist"]).is_empty());
+    assert!(names(&[]).is_empty());
+    // Without glob characters the pattern is a plain name: `\` is literal.
+    assert!(names(&[b"p\\ort"]).is_empty());
+    assert_eq!(names(&[b"p\\ort*"]), ["port"]);
+    assert_eq!(names(&[b"*-expire-*"]), ["active-expire-effort"]);
+    assert_eq!(names(&[b"[pd]*"]), ["port", "databases", "dir", "protected-mode", "proto-max-bulk-len", "daemonize"]);
+}
+
+#[test]
+fn get_dir_is_absolute() {
+    let dir = temp_dir("getdir");
+    let mut c = Config::default();
+    // Oracle: `dir /tmp/` is reported as "/tmp".
+    c.apply_directive("dir", &[format!("{}/", dir.display())])
+        .unwrap();
+    assert_eq!(get1(&c, "dir"), dir.to_str().unwrap());
+    let sub = dir.join("sub");
+    fs::create_dir(&sub).unwrap();
+    // Relative to the previous dir, as after Redis's chdir.
+    c.apply_directive("dir", &args(&["sub"])).unwrap();
+    assert_eq!(c.dir, sub);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------- CONFIG SET
+
+#[test]
+fn set_error_texts() {
+    let mut c = Config::default();
+    // Oracle, each one.
+    assert_eq!(
+        set_err(&mut c, &[("nosuch", "1")]),
+        "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("databases", "10")]),
+        "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("daemonize", "no")]),
+        "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("logfile", "x")]),
+        "ERR CONFIG SET failed (possibly related to argument 'logfile') - can't set immutable config"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("dir", "/tmp")]),
+        "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("hz", "abc")]),
+        "ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer"
+    );
+    for bad in ["010", "+5", " 5", "5.0", "-0", "", "99999999999999999999"] {
+        assert_eq!(
+            set_err(&mut c, &[("hz", bad)]),
+            "ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer"
+        );
+    }
+    assert_eq!(
+        set_err(&mut c, &[("maxclients", "0")]),
+        "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("timeout", "-1")]),
+        "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("tcp-keepalive", "-1")]),
+        "ERR CONFIG SET failed (possibly related to argument 'tcp-keepalive') - argument must be between 0 and 2147483647 inclusive"
+    );
+    for bad in ["0", "11"] {
+        assert_eq!(
+            set_err(&mut c, &[("active-expire-effort", bad)]),
+            "ERR CONFIG SET failed (possibly related to argument 'active-expire-effort') - argument must be between 1 and 10 inclusive"
+        );
+    }
+    assert_eq!(
+        set_err(&mut c, &[("protected-mode", "maybe")]),
+        "ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' or 'no'"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("appendonly", "maybe")]),
+        "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("loglevel", "loud")]),
+        "ERR CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning"
+    );
+    for bad in ["abc", "-1", "+2mb", "1.5gb", "1 gb", "1gbb", "0x200000", "2e6"] {
+        assert_eq!(
+            set_err(&mut c, &[("proto-max-bulk-len", bad)]),
+            "ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be a memory value",
+            "{bad:?}"
+        );
+    }
+    for bad in ["1k", "0", "", "1b", "18446744073709551615", "9223372036854775808", "8589934592gb"] {
+        assert_eq!(
+            set_err(&mut c, &[("client-query-buffer-limit", bad)]),
+            "ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be between 1048576 and 9223372036854775807 inclusive",
+            "{bad:?}"
+        );
+    }
+    for bad in ["1 2 3", "a b", "3600  1", " 3600 1", "0 1", "3600 -1", "3600 1 ", "1e3 1"] {
+        assert_eq!(
+            set_err(&mut c, &[("save", bad)]),
+            "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters",
+            "{bad:?}"
+        );
+    }
+    // Oracle: the name is echoed as the client wrote it.
+    assert_eq!(
+        set_err(&mut c, &[("hz", "10"), ("HZ", "11")]),
+        "ERR CONFIG SET failed (possibly related to argument 'HZ') - duplicate parameter"
+    );
+}
+
+#[test]
+fn set_checks_names_before_values() {
+    let mut c = Config::default();
+    // Oracle: all names are checked (in order) before any value.
+    assert_eq!(
+        set_err(&mut c, &[("hz", "abc"), ("nosuch", "1")]),
+        "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("hz", "abc"), ("databases", "1")]),
+        "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("databases", "1"), ("nosuch", "2")]),
+        "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config"
+    );
+    assert_eq!(
+        set_err(&mut c, &[("hz", "5"), ("hz", "abc")]),
+        "ERR CONFIG SET failed (possibly related to argument 'hz') - duplicate parameter"
+    );
+}
+
+#[test]
+fn set_is_atomic() {
+    let mut c = Config::default();
+    let err = set_err(
+        &mut c,
+        &[("hz", "20"), ("maxclients", "0"), ("timeout", "-1")],
+    );
+    assert!(err.contains("'maxclients'"), "{err}");
+    assert_eq!(c.hz, 10);
+    set(&mut c, &[("hz", "20"), ("maxclients", "5"), ("save", "")]).unwrap();
+    assert_eq!((c.hz, c.maxclients), (20, 5));
+    assert!(c.save.is_empty());
+}
+
+#[test]
+fn set_values_read_back_as_redis_reports_them() {
+    let mut c = Config::default();
+    let mut check = |name: &str, value: &str, expected: &str| {
+        set(&mut c, &[(name, value)]).unwrap();
+        assert_eq!(get1(&c, name), expected, "{name} {value:?}");
+    };
+    // Oracle, each one.
+    check("hz", "0", "1");
+    check("hz", "1000", "500");
+    check("hz", "501", "500");
+    check("loglevel", "NOTICE", "notice");
+    check("loglevel", "Warning", "warning");
+    check("protected-mode", "NO", "no");
+    check("protected-mode", "yes", "yes");
+    check("appendonly", "NO", "no");
+    check("proto-max-bulk-len", "1mb", "1048576");
+    check("proto-max-bulk-len", "2MB", "2097152");
+    check("proto-max-bulk-len", "2000K", "2000000");
+    check("proto-max-bulk-len", "2Gb", "2147483648");
+    check("proto-max-bulk-len", "2000000b", "2000000");
+    check("proto-max-bulk-len", "02mb", "2097152");
+    check("client-query-buffer-limit", "2097152B", "2097152");
+    check("client-query-buffer-limit", "2097152kb", "2147483648");
+    check("client-query-buffer-limit", "8589934591gb", "9223372035781033984");
+    // Redis 7.0 lets the multiplication wrap around.
+    check("client-query-buffer-limit", "17179869185gb", "1073741824");
+    check("save", "3600 1 300 100 60 10000", "3600 1 300 100 60 10000");
+    check("save", "", "");
+    check("save", "3600 ", "3600 0");
+    check("save", "3600 -0", "3600 0");
+    check("save", "01 +1", "1 1");
+    check("save", "99999999999999999999 1", "9223372036854775807 1");
+    check("requirepass", "a b", "a b");
+    check("requirepass", "", "");
+    check("maxclients", "4294967295", "4294967295");
+    check("timeout", "2147483647", "2147483647");
+    // Ferrite extension (Redis 7.2's level).
+    check("loglevel", "nothing", "nothing");
+    assert!(c.requirepass.is_none());
+}
+
+#[test]
+fn set_appendonly_yes_is_refused_clearly() {
+    let mut c = Config::default();
+    let err = set_err(&mut c, &[("appendonly", "YES")]);
+    assert!(
+        err.starts_with("ERR CONFIG SET failed (possibly related to argument 'appendonly') - appendonly yes is not supported yet"),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_requirepass_and_fields() {
+    let mut c = Config::default();
+    c.set(&[(b"requirepass", b"s\x00cret")]).unwrap();
+    assert_eq!(c.requirepass.as_deref(), Some(&b"s\x00cret"[..]));
+    c.set(&[(b"REQUIREPASS", b"")]).unwrap();
+    assert_eq!(c.requirepass, None);
+    c.set(&[(b"nosuch\xff", b"1")]).unwrap_err();
+}
+
+// ------------------------------------------------------------- config files
+
+#[test]
+fn file_syntax() {
+    let c = load_text(
+        "# a comment\n\
+         \n\
+         \t  PORT 7000   \r\n\
+         port 7001\n\
+         Bind 127.0.0.2 '::1'\n\
+         requirepass \"p\\x41ss \\\"w\\\"\\n\"\n\
+         logfile 'it\\'s.log'\n\
+         LogLevel WARNING\n\
+         databases 4\n\
+         shards 3\n\
+         maxclients 50\n\
+         timeout 30\n\
+         tcp-keepalive 0\n\
+         protected-mode no\n\
+         proto-max-bulk-len 2mb\n\
+         client-query-buffer-limit 3MB\n\
+         daemonize no\n\
+         appendonly no\n\
+         hz 0\n\
+         active-expire-effort 10\n\
+         save 100 1\n\
+         save 200 2 300 3\n",
+    )
+    .unwrap();
+    assert_eq!(c.port, 7001);
+    assert_eq!(c.bind, ["127.0.0.2", "::1"]);
+    assert_eq!(c.requirepass.as_deref(), Some(&b"pAss \"w\"\n"[..]));
+    assert_eq!(c.logfile, "it's.log");
+    assert_eq!(c.loglevel, LogLevel::Warning);
+    assert_eq!(c.databases, 4);
+    assert_eq!(c.shards, 3);
+    assert_eq!(c.maxclients, 50);
+    assert_eq!(c.timeout, 30);
+    assert_eq!(c.tcp_keepalive, 0);
+    assert!(!c.protected_mode);
+    assert_eq!(c.proto_max_bulk_len, 2 << 20);
+    assert_eq!(c.client_query_buffer_limit, 3 << 20);
+    // Oracle: hz 0 in a file reads back as 1.
+    assert_eq!(c.hz, 1);
+    assert_eq!(c.active_expire_effort, 10);
+    // Oracle: save lines of one file accumulate, replacing the defaults.
+    assert_eq!(c.save, [(100, 1), (200, 2), (300, 3)]);
+}
+
+#[test]
+fn file_save_reset_and_bare_directives() {
+    // Oracle: `save 100 1`, `save ""`, `save 200 2` gives "200 2".
+    let c = load_text("save 100 1\nsave \"\"\nsave 200 2\n").unwrap();
+    assert_eq!(c.save, [(200, 2)]);
+    // Oracle: a bare `save` or `bind` is accepted and empties the list.
+    let c = load_text("save\nbind\n").unwrap();
+    assert!(c.save.is_empty());
+    assert!(c.bind.is_empty());
+    // A file without save lines keeps the defaults.
+    let c = load_text("port 1\n").unwrap();
+    assert_eq!(c.save, Config::default().save);
+}
+
+#[test]
+fn file_error_unknown_directive_names_file_and_line() {
+    let dir = temp_dir("unknown");
+    let path = write(&dir, "bad.conf", "port 7780\n# comment\n\nfoo bar\n");
+    let mut c = Config::default();
+    let err = c.load_file(&path).unwrap_err();
+    assert_eq!(err.file(), Some(path.as_path()));
+    assert_eq!(err.line(), Some(4));
+    assert!(matches!(err.kind(), ConfigErrorKind::BadDirective { name } if name == "foo"));
+    // The reason line is the oracle's text.
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "*** FATAL CONFIG FILE ERROR (Ferrite {}) ***\n\
+             Reading the configuration file '{}', at line 4\n\
+             >>> 'foo bar'\n\
+             Bad directive or wrong number of arguments",
+            env!("CARGO_PKG_VERSION"),
+            path.display()
+        )
+    );
+    // Lines before the faulty one were applied.
+    assert_eq!(c.port, 7780);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn file_errors_reasons() {
+    // Reasons are the oracle's texts for the same lines.
+    let cases: &[(&str, &str)] = &[
+        ("port 7780 7781", "wrong number of arguments"),
+        ("port", "wrong number of arguments"),
+        ("logfile", "wrong number of arguments"),
+        ("requirepass", "wrong number of arguments"),
+        ("port abc", "argument couldn't be parsed into an integer"),
+        ("port 65536", "argument must be between 0 and 65535 inclusive"),
+        ("hz -1", "argument must be between 0 and 2147483647 inclusive"),
+        ("databases 0", "argument must be between 1 and 2147483647 inclusive"),
+        ("DATABASES 0", "argument must be between 1 and 2147483647 inclusive"),
+        ("port \"abc", "Unbalanced quotes in configuration line"),
+        ("requirepass foo\"bar baz\"qux", "Unbalanced quotes in configuration line"),
+        ("loglevel loud", "argument(s) must be one of the following: debug, verbose, notice, warning"),
+        ("save 1 2 3", "Invalid save parameters"),
+        ("save 100", "Invalid save parameters"),
+        ("protected-mode maybe", "argument must be 'yes' or 'no'"),
+        ("daemonize maybe", "argument must be 'yes' or 'no'"),
+        ("proto-max-bulk-len 1k", "argument must be between 1048576 and 9223372036854775807 inclusive"),
+        ("bind 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", "Too many bind addresses specified."),
+        ("include", "Bad directive or wrong number of arguments"),
+        ("include a b", "Bad directive or wrong number of arguments"),
+        ("dir /nonexistent-ferrite-dir", "No such file or directory"),
+        ("port 7000 # trailing comment", "wrong number of arguments"),
+    ];
+    for (line, reason) in cases {
+        let err = load_text(&format!("# header\n{line}\n")).unwrap_err();
+        assert_eq!(err.kind().to_string(), *reason, "{line}");
+        assert_eq!(err.line(), Some(2), "{line}");
+        assert!(err.to_string().contains(&format!(">>> '{line}'")), "{err}");
+    }
+}
+
+#[test]
+fn file_refuses_unsupported_yes() {
+    let err = load_text("daemonize yes\n").unwrap_err();
+    assert!(err.kind().to_string().contains("foreground"), "{err}");
+    let err = load_text("appendonly yes\n").unwrap_err();
+    assert!(err.kind().to_string().contains("not supported yet"), "{err}");
+}
+
+#[test]
+fn file_dir_not_a_directory() {
+    let dir = temp_dir("notadir");
+    let file = write(&dir, "file.txt", "");
+    let err = load_text(&format!("dir {}\n", file.display())).unwrap_err();
+    // Oracle: "Not a directory".
+    assert_eq!(err.kind().to_string(), "Not a directory");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn missing_file() {
+    let mut c = Config::default();
+    let path = Path::new("/nonexistent-ferrite/redis.conf");
+    let err = c.load_file(path).unwrap_err();
+    assert_eq!(err.file(), Some(path));
+    assert_eq!(err.line(), None);
+    assert!(
+        err.to_string().ends_with(
+            "can't open config file '/nonexistent-ferrite/redis.conf': No such file or directory"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn include_files() {
+    let dir = temp_dir("include");
+    let inc = write(&dir, "inc.conf", "save 300 3\nhz 1000\nport 7002\n");
+    let main = write(
+        &dir,
+        "main.conf",
+        &format!(
+            "port 7001\nsave 100 1\nsave 200 2\nhz 0\ninclude {}\ntimeout 9\n",
+            inc.display()
+        ),
+    );
+    let mut c = Config::default();
+    c.load_file(&main).unwrap();
+    // Oracle: save lines accumulate across includes, hz 1000 reads as 500.
+    assert_eq!(c.save, [(100, 1), (200, 2), (300, 3)]);
+    assert_eq!(c.hz, 500);
+    assert_eq!(c.port, 7002);
+    assert_eq!(c.timeout, 9);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn include_relative_to_dir() {
+    let dir = temp_dir("increl");
+    write(&dir, "inc.conf", "port 7003\n");
+    let main = write(&dir, "main.conf", &format!("dir {}\ninclude inc.conf\n", dir.display()));
+    let mut c = Config::default();
+    c.load_file(&main).unwrap();
+    assert_eq!(c.port, 7003);
+    assert_eq!(c.dir, dir);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn include_errors_name_the_included_file() {
+    let dir = temp_dir("incerr");
+    let inc = write(&dir, "inc.conf", "port 1\nbogus 2\n");
+    let main = write(&dir, "main.conf", &format!("# x\ninclude {}\n", inc.display()));
+    let err = Config::default().load_file(&main).unwrap_err();
+    assert_eq!(err.file(), Some(inc.as_path()));
+    assert_eq!(err.line(), Some(2));
+    let text = err.to_string();
+    assert!(text.contains(&format!("'{}', at line 2", inc.display())), "{text}");
+    assert!(text.contains(&format!("(included from '{}', line 2)", main.display())), "{text}");
+
+    // A missing included file is reported at the include line.
+    let main = write(&dir, "main2.conf", "port 1\ninclude /nonexistent-ferrite/x.conf\n");
+    let err = Config::default().load_file(&main).unwrap_err();
+    assert_eq!(err.file(), Some(main.as_path()));
+    assert_eq!(err.line(), Some(2));
+    assert!(matches!(err.kind(), ConfigErrorKind::Io { .. }));
+    assert!(err.to_string().contains("No such file or directory"), "{err}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn include_cycle_is_refused() {
+    let dir = temp_dir("cycle");
+    let a = dir.join("a.conf");
+    let b = dir.join("b.conf");
+    fs::write(&a, format!("port 1\ninclude {}\n", b.display())).unwrap();
+    fs::write(&b, format!("include {}\n", a.display())).unwrap();
+    let err = Config::default().load_file(&a).unwrap_err();
+    assert_eq!(*err.kind(), ConfigErrorKind::IncludeTooDeep);
+    let self_include = write(&dir, "self.conf", "include self.conf\n");
+    let mut c = Config::default();
+    c.dir = dir.clone();
+    let err = c.load_file(&self_include).unwrap_err();
+    assert_eq!(*err.kind(), ConfigErrorKind::IncludeTooDeep);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+// -------------------------------------------------------------- command line
+
+#[test]
+fn command_line_only() {
+    let c = Config::from_args(&args(&[
+        "--port", "7005", "--bind", "127.0.0.1", "::1", "--save", "60", "1000", "--LOGLEVEL",
+        "debug", "--proto-max-bulk-len", "1gb",
+    ]))
+    .unwrap();
+    assert_eq!(c.port, 7005);
+    assert_eq!(c.bind, ["127.0.0.1", "::1"]);
+    assert_eq!(c.save, [(60, 1000)]);
+    assert_eq!(c.loglevel, LogLevel::Debug);
+    assert_eq!(c.proto_max_bulk_len, 1 << 30);
+    assert_eq!(Config::from_args(&[]).unwrap(), Config::default());
+}
+
+#[test]
+fn command_line_save_forms() {
+    // `--save ""` and a bare `--save` clear the save points.
+    let c = Config::from_args(&args(&["--save", ""])).unwrap();
+    assert!(c.save.is_empty());
+    let c = Config::from_args(&args(&["--save", "--port", "7006"])).unwrap();
+    assert!(c.save.is_empty());
+    assert_eq!(c.port, 7006);
+    let c = Config::from_args(&args(&["--port", "7006", "--save"])).unwrap();
+    assert!(c.save.is_empty());
+    // Oracle: each --save replaces the previous rules.
+    let c = Config::from_args(&args(&["--save", "400", "4", "--save", "500", "5"])).unwrap();
+    assert_eq!(c.save, [(500, 5)]);
+}
+
+#[test]
+fn command_line_after_file() {
+    let dir = temp_dir("cli");
+    let conf = write(&dir, "redis.conf", "port 7001\nsave 100 1\nsave 200 2\nhz 20\n");
+    let c = Config::from_args(&args(&[conf.to_str().unwrap(), "--port", "7002"])).unwrap();
+    assert_eq!((c.port, c.hz), (7002, 20));
+    assert_eq!(c.save, [(100, 1), (200, 2)]);
+    // Oracle: `redis-server file --save 400 4` keeps only "400 4".
+    let c = Config::from_args(&args(&[conf.to_str().unwrap(), "--save", "400", "4"])).unwrap();
+    assert_eq!(c.save, [(400, 4)]);
+    // --include works on the command line too.
+    let c = Config::from_args(&args(&["--include", conf.to_str().unwrap()])).unwrap();
+    assert_eq!(c.port, 7001);
+    // A file error keeps its file origin.
+    let bad = write(&dir, "bad.conf", "nope 1\n");
+    let err = Config::from_args(&args(&[bad.to_str().unwrap(), "--port", "1"])).unwrap_err();
+    assert_eq!((err.file(), err.line()), (Some(bad.as_path()), Some(1)));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn command_line_errors() {
+    let err = Config::from_args(&args(&["--foo", "bar"])).unwrap_err();
+    assert!(matches!(err.kind(), ConfigErrorKind::BadDirective { name } if name == "foo"));
+    assert_eq!(
+        *err.origin(),
+        Origin::CommandLine {
+            text: "foo \"bar\"".to_owned()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "*** FATAL CONFIG ERROR (Ferrite {}) ***\n\
+             Reading the command line\n\
+             >>> 'foo \"bar\"'\n\
+             Bad directive or wrong number of arguments",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    let err = Config::from_args(&args(&["--port", "1", "2"])).unwrap_err();
+    assert!(matches!(err.kind(), ConfigErrorKind::WrongArgCount { .. }));
+    let err = Config::from_args(&args(&["--port"])).unwrap_err();
+    assert!(matches!(err.kind(), ConfigErrorKind::WrongArgCount { .. }));
+    let err = Config::from_args(&args(&["--port", "abc"])).unwrap_err();
+    assert_eq!(
+        err.kind().to_string(),
+        "argument couldn't be parsed into an integer"
+    );
+    let err = Config::from_args(&args(&["--daemonize", "yes"])).unwrap_err();
+    assert!(err.to_string().contains("foreground"), "{err}");
+    let err = Config::from_args(&args(&["/nonexistent-ferrite.conf", "stray"])).unwrap_err();
+    assert!(matches!(err.kind(), ConfigErrorKind::Io { .. }));
+    let dir = temp_dir("stray");
+    let conf = write(&dir, "ok.conf", "");
+    let err = Config::from_args(&args(&[conf.to_str().unwrap(), "stray"])).unwrap_err();
+    assert_eq!(
+        *err.kind(),
+        ConfigErrorKind::UnexpectedArgument("stray".to_owned())
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn apply_directive_errors_have_directive_origin() {
+    let mut c = Config::default();
+    let err = c.apply_directive("hz", &args(&["x"])).unwrap_err();
+    assert_eq!(
+        *err.origin(),
+        Origin::Directive {
+            text: "hz \"x\"".to_owned()
+        }
+    );
+    c.apply_directive("HZ", &args(&["42"])).unwrap();
+    assert_eq!(c.hz, 42);
+}
+
+// ------------------------------------------------------------------- render
+
+#[test]
+fn render_round_trips() {
+    let dir = temp_dir("render");
+    let mut c = Config::default();
+    c.dir = dir.clone();
+    c.port = 7010;
+    c.bind = vec!["10.0.0.1".to_owned(), "-::1".to_owned()];
+    c.requirepass = Some(b"we\"ird \\ p\x00ss\xff\n".to_vec());
+    c.logfile = "/var/log/x y.log".to_owned();
+    c.loglevel = LogLevel::Verbose;
+    c.proto_max_bulk_len = 3 << 20;
+    c.client_query_buffer_limit = 1_000_001 << 20;
+    c.save = vec![(1, 2), (3, 4)];
+    c.hz = 77;
+    let text = c.render();
+    assert!(text.contains("proto-max-bulk-len 3mb\n"), "{text}");
+    assert!(text.contains("save 1 2\nsave 3 4\n"), "{text}");
+    assert!(text.contains("bind 10.0.0.1 -::1\n"), "{text}");
+    assert!(text.contains("logfile \"/var/log/x y.log\"\n"), "{text}");
+    let path = write(&dir, "rendered.conf", &text);
+    let mut back = Config::default();
+    back.load_file(&path).unwrap();
+    assert_eq!(back, c);
+
+    // Empty lists round-trip too.
+    c.save.clear();
+    c.bind.clear();
+    c.requirepass = None;
+    let path = write(&dir, "rendered2.conf", &c.render());
+    let mut back = Config::default();
+    back.load_file(&path).unwrap();
+    assert_eq!(back, c);
+
+    // Every directive appears.
+    let text = Config::default().render();
+    for d in TABLE {
+        assert!(
+            text.lines().any(|l| l.split(' ').next() == Some(d.name)),
+            "{} missing from\n{text}",
+            d.name
+        );
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn effective_shards() {
+    let mut c = Config::default();
+    assert!(c.effective_shards() >= 1);
+    c.shards = 3;
+    assert_eq!(c.effective_shards(), 3);
+}
+
+// ------------------------------------------------------------ hostile input
+
+/// xorshift64*, so the test needs no dependency and is reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn bytes(&mut self, alphabet: &[u8], max_len: u64) -> Vec<u8> {
+        let len = self.next() % (max_len + 1);
+        (0..len)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize])
+            .collect()
+    }
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let alphabet: Vec<u8> = b" \t\r\n\"'\\x0123456789abcdefgkmbAGKMB*?[]^-#yesno\x00\xff"
+        .iter()
+        .copied()
+        .chain(b"porthzsavebinddirlogfileincludeincludemaxclients".iter().copied())
+        .collect();
+    let dir = temp_dir("fuzz");
+    let names: Vec<&[u8]> = TABLE.iter().map(|d| d.name.as_bytes()).collect();
+    for i in 0..3000 {
+        let mut c = Config::default();
+        c.dir = dir.clone();
+        // Random config file text, sometimes starting with a real directive.
+        let mut text = Vec::new();
+        for _ in 0..(rng.next() % 4) {
+            if rng.next() % 2 == 0 {
+                text.extend_from_slice(names[(rng.next() % names.len() as u64) as usize]);
+                text.push(b' ');
+            }
+            text.extend(rng.bytes(&alphabet, 30));
+            text.push(b'\n');
+        }
+        let path = dir.join(format!("f{}.conf", i % 7));
+        fs::write(&path, &text).unwrap();
+        let _ = c.load_file(&path).map_err(|e| e.to_string());
+
+        let name = if rng.next() % 3 == 0 {
+            rng.bytes(&alphabet, 8)
+        } else {
+            names[(rng.next() % names.len() as u64) as usize].to_vec()
+        };
+        let value = rng.bytes(&alphabet, 24);
+        let _ = c.set(&[(&name, &value)]);
+        let pattern = rng.bytes(&alphabet, 10);
+        let _ = c.get(&[&pattern, &name]);
+        let _ = c.render();
+    }
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,58 @@
+//! Commands the runtime executes itself: connection state (connection
+//! group), keyspace-wide fan-outs (generic/server groups) and server
+//! introspection. Their table rows live in `ferrite-commands`.
+
+pub mod client;
+pub mod connection;
+pub mod keyspace;
+pub mod server;
+
+use bytes::Bytes;
+use ferrite_commands::{CmdResult, CommandSpec, RuntimeCmd};
+
+use crate::conn::{Conn, Session};
+
+/// True for commands that read or change data on every shard: the batch's
+/// outstanding requests must complete before they run.
+pub fn is_barrier(c: RuntimeCmd) -> bool {
+    use RuntimeCmd::*;
+    matches!(
+        c,
+        DbSize | FlushDb | FlushAll | SwapDb | Keys | Scan | RandomKey | Info | Debug | Shutdown
+    )
+}
+
+/// Runs a runtime command, writing its reply through the session.
+pub async fn run(
+    s: &mut Session,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    c: RuntimeCmd,
+    argv: &[Bytes],
+) -> CmdResult {
+    use RuntimeCmd::*;
+    match c {
+        Ping => connection::ping(s, conn, argv),
+        Echo => connection::echo(s, conn, argv),
+        Select => connection::select(s, conn, argv),
+        Quit => connection::quit(s, conn),
+        Reset => connection::reset(s, conn),
+        Hello => connection::hello(s, conn, argv),
+        Auth => connection::auth(s, conn, argv),
+        Client => client::client(s, conn, spec, argv).await,
+        DbSize => keyspace::dbsize(s, conn).await,
+        FlushDb => keyspace::flush(s, conn, argv, false).await,
+        FlushAll => keyspace::flush(s, conn, argv, true).await,
+        SwapDb => keyspace::swapdb(s, conn, argv).await,
+        Keys => keyspace::keys(s, conn, argv).await,
+        Scan => keyspace::scan(s, conn, argv).await,
+        RandomKey => keyspace::randomkey(s, conn).await,
+        Time => server::time(s, conn),
+        Command => server::command(s, conn, spec, argv),
+        Info => server::info(s, conn, argv).await,
+        Config => server::config(s, conn, spec, argv).await,
+        Shutdown => server::shutdown(s, conn, argv),
+        Lastsave => server::lastsave(s, conn),
+        Debug => server::debug(s, conn, argv).await,
+    }
+}

@@ -1,0 +1,572 @@
+//! One client connection: read, decode, dispatch, write.
+//!
+//! Requests are decoded zero-copy from the read buffer. A batch of pipelined
+//! requests is dispatched in order: commands for this thread's shard run
+//! inline and write their reply straight into the output buffer; commands for
+//! other shards are batched per shard, and once anything is outstanding the
+//! following replies go to a side buffer so that the batch's replies can be
+//! written back in request order with a single write.
+
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use ferrite_commands::{CmdError, CommandSpec, Ctx, Exec, Handler};
+use ferrite_protocol::{Limits, RequestDecoder, Writer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+use crate::clients::ClientInfo;
+use crate::server::Shared;
+use crate::shard::{Shard, ShardMsg};
+use crate::slot::shard_of;
+use crate::worker::Worker;
+
+/// Requests decoded and dispatched before the replies are written.
+const MAX_BATCH: usize = 1024;
+
+/// What CLIENT REPLY set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replies are sent.
+    On,
+    /// Replies are discarded.
+    Off,
+    /// The next command's reply is discarded.
+    Skip,
+    /// The current command's reply is discarded (set from Skip).
+    SkipThis,
+}
+
+/// Per-connection state.
+pub struct Conn {
+    /// Client id.
+    pub id: u64,
+    /// The registry record.
+    pub info: Arc<ClientInfo>,
+    /// Selected database.
+    pub db: usize,
+    /// RESP3 after HELLO 3.
+    pub resp3: bool,
+    /// Authenticated (always true without requirepass).
+    pub authed: bool,
+    /// CLIENT REPLY mode.
+    pub reply_mode: ReplyMode,
+    /// Close once the pending replies are written (QUIT, protocol error).
+    pub close: bool,
+}
+
+/// Serves one connection until it closes.
+pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) {
+    let shared = worker.shared.clone();
+    shared
+        .stats
+        .total_connections_received
+        .fetch_add(1, Ordering::Relaxed);
+    let (maxclients, requirepass, qbuf_limit) = {
+        let cfg = shared.config.read().unwrap_or_else(|e| e.into_inner());
+        (
+            cfg.maxclients,
+            cfg.requirepass.is_some(),
+            cfg.client_query_buffer_limit,
+        )
+    };
+    if shared.clients.len() as u64 >= maxclients {
+        shared
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+        let _ = stream
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
+        return;
+    }
+    let _ = stream.set_nodelay(true);
+    let laddr = stream.local_addr().unwrap_or(addr);
+    let fd = {
+        use std::os::fd::AsRawFd;
+        stream.as_raw_fd()
+    };
+    let id = shared.clients.next_id();
+    let info = Arc::new(ClientInfo::new(id, addr, laddr, fd, worker.id));
+    shared.clients.add(info.clone());
+    let mut conn = Conn {
+        id,
+        info: info.clone(),
+        db: 0,
+        resp3: false,
+        authed: !requirepass,
+        reply_mode: ReplyMode::On,
+        close: false,
+    };
+    let mut session = Session::new(worker.clone());
+    let mut rbuf = BytesMut::with_capacity(16 * 1024);
+    let mut decoder = RequestDecoder::new();
+    let mut args: Vec<Bytes> = Vec::new();
+    let mut reqs: Vec<Range<usize>> = Vec::new();
+    'conn: loop {
+        if rbuf.capacity() - rbuf.len() < 4096 {
+            rbuf.reserve(16 * 1024);
+        }
+        let read = tokio::select! {
+            biased;
+            _ = info.kill_notify.notified() => break 'conn,
+            r = stream.read_buf(&mut rbuf) => r,
+        };
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                shared
+                    .stats
+                    .total_net_input_bytes
+                    .fetch_add(n as u64, Ordering::Relaxed);
+            }
+        }
+        if info.killed.load(Ordering::Relaxed) {
+            break;
+        }
+        loop {
+            let limits = Limits {
+                max_bulk_len: session.settings_bulk_len(),
+                max_multibulk_len: 1024 * 1024,
+                authenticated: conn.authed,
+            };
+            args.clear();
+            reqs.clear();
+            let mut proto_err = None;
+            while reqs.len() < MAX_BATCH {
+                let start = args.len();
+                match decoder.decode(&mut rbuf, &limits, &mut args) {
+                    Ok(Some(0)) => continue,
+                    Ok(Some(n)) => reqs.push(start..start + n),
+                    Ok(None) => break,
+                    Err(e) => {
+                        proto_err = Some(e);
+                        break;
+                    }
+                }
+            }
+            let full = reqs.len() == MAX_BATCH;
+            for r in &reqs {
+                if conn.close {
+                    break;
+                }
+                session.dispatch(&mut conn, &args[r.clone()]).await;
+            }
+            session.flush().await;
+            if let Some(e) = proto_err {
+                let mut w = Writer::new(&mut session.wbuf, false);
+                w.error(format!("ERR {e}").as_bytes());
+                conn.close = true;
+            }
+            if !session.wbuf.is_empty() {
+                if stream.write_all(&session.wbuf).await.is_err() {
+                    break 'conn;
+                }
+                shared
+                    .stats
+                    .total_net_output_bytes
+                    .fetch_add(session.wbuf.len() as u64, Ordering::Relaxed);
+                session.wbuf.clear();
+                if session.wbuf.capacity() > 1024 * 1024 {
+                    session.wbuf = BytesMut::with_capacity(16 * 1024);
+                }
+            }
+            if conn.close || info.killed.load(Ordering::Relaxed) {
+                break 'conn;
+            }
+            if !full {
+                break;
+            }
+        }
+        if rbuf.len() as u64 > qbuf_limit {
+            tracing::warn!(client = id, "closing client that reached max query buffer length");
+            break;
+        }
+        info.last_interaction_ms.store(
+            shared.started.elapsed().as_millis() as u64,
+            Ordering::Relaxed,
+        );
+        info.db.store(conn.db, Ordering::Relaxed);
+    }
+    shared.clients.remove(id);
+}
+
+/// Where a reply in the current batch comes from.
+enum Slot {
+    /// Bytes in the side buffer.
+    Local(Range<usize>),
+    /// The `idx`-th reply of the batch sent to `shard`; `skip` drops it.
+    Remote { shard: usize, idx: usize, skip: bool },
+}
+
+/// Requests for one other shard, collected during a batch.
+#[derive(Default)]
+struct RemoteBatch {
+    args: Vec<Bytes>,
+    items: Vec<(Range<usize>, Handler, usize, bool)>,
+}
+
+/// Replies of one remote batch: all replies in one buffer, with end offsets.
+struct RemoteReplies {
+    buf: Bytes,
+    ends: Vec<usize>,
+    dirty: u64,
+}
+
+/// The dispatch state of one connection.
+pub struct Session {
+    /// The thread.
+    pub worker: Rc<Worker>,
+    /// Output buffer, written to the socket after each batch.
+    pub wbuf: BytesMut,
+    side: BytesMut,
+    slots: Vec<Slot>,
+    batches: Vec<Option<RemoteBatch>>,
+    outstanding: usize,
+    keypos: Vec<usize>,
+}
+
+impl Session {
+    fn new(worker: Rc<Worker>) -> Session {
+        let n = worker.shared.nshards;
+        Session {
+            worker,
+            wbuf: BytesMut::with_capacity(16 * 1024),
+            side: BytesMut::new(),
+            slots: Vec::new(),
+            batches: (0..n).map(|_| None).collect(),
+            outstanding: 0,
+            keypos: Vec::new(),
+        }
+    }
+
+    fn settings_bulk_len(&self) -> u64 {
+        self.worker.shard.borrow().settings.proto_max_bulk_len
+    }
+
+    /// Where the next local reply goes.
+    fn out(&mut self) -> &mut BytesMut {
+        if self.outstanding == 0 {
+            &mut self.wbuf
+        } else {
+            &mut self.side
+        }
+    }
+
+    fn out_len(&mut self) -> usize {
+        self.out().len()
+    }
+
+    /// Records the end of a local reply started at `start`.
+    fn end_local(&mut self, start: usize, skip: bool) {
+        if self.outstanding == 0 {
+            if skip {
+                self.wbuf.truncate(start);
+            }
+        } else if skip {
+            self.side.truncate(start);
+        } else {
+            self.slots.push(Slot::Local(start..self.side.len()));
+        }
+    }
+
+    /// A reply writer for the current command.
+    pub fn writer(&mut self, resp3: bool) -> Writer<'_> {
+        Writer::new(self.out(), resp3)
+    }
+
+    /// Writes an error reply for the current command.
+    pub fn error(&mut self, conn: &Conn, e: &CmdError) {
+        let resp3 = conn.resp3;
+        let text = e.to_string();
+        Writer::new(self.out(), resp3).error(text.as_bytes());
+    }
+
+    /// Dispatches one request.
+    pub async fn dispatch(&mut self, conn: &mut Conn, argv: &[Bytes]) {
+        let skip = match conn.reply_mode {
+            ReplyMode::On => false,
+            ReplyMode::Off => true,
+            ReplyMode::Skip => {
+                conn.reply_mode = ReplyMode::SkipThis;
+                true
+            }
+            ReplyMode::SkipThis => {
+                conn.reply_mode = ReplyMode::On;
+                false
+            }
+        };
+        let table = &self.worker.shared.table;
+        let spec = match lookup(table, argv) {
+            Ok(spec) => spec,
+            Err(e) => {
+                let start = self.out_len();
+                self.error(conn, &e);
+                self.end_local(start, skip);
+                return;
+            }
+        };
+        if !conn.authed && !spec.flags.contains(ferrite_commands::Flags::NO_AUTH) {
+            let start = self.out_len();
+            self.error(conn, &CmdError::other("NOAUTH Authentication required."));
+            self.end_local(start, skip);
+            return;
+        }
+        if let Ok(mut last) = conn.info.last_cmd.lock() {
+            *last = spec.name;
+        }
+        conn.info.commands.fetch_add(1, Ordering::Relaxed);
+        match spec.exec {
+            Exec::Keyed(h) => self.keyed(conn, spec, h, argv, skip).await,
+            Exec::Runtime(c) => {
+                if crate::cmd::is_barrier(c) {
+                    self.flush().await;
+                }
+                let start = self.out_len();
+                let res = crate::cmd::run(self, conn, spec, c, argv).await;
+                if let Err(e) = res {
+                    self.error(conn, &e);
+                }
+                // CLIENT REPLY sets the mode for later commands only.
+                self.end_local(start, skip);
+            }
+            Exec::Container => {
+                let start = self.out_len();
+                self.error(conn, &CmdError::other("ERR unknown command"));
+                self.end_local(start, skip);
+            }
+        }
+    }
+
+    async fn keyed(
+        &mut self,
+        conn: &mut Conn,
+        spec: &'static CommandSpec,
+        h: Handler,
+        argv: &[Bytes],
+        skip: bool,
+    ) {
+        let nshards = self.worker.shared.nshards;
+        let me = self.worker.id;
+        let target = if nshards == 1 {
+            Some(0)
+        } else {
+            self.keypos.clear();
+            spec.key_positions(argv, &mut self.keypos);
+            let mut target: Option<usize> = None;
+            let mut multi = false;
+            for &p in &self.keypos {
+                let s = shard_of(&argv[p], nshards);
+                match target {
+                    None => target = Some(s),
+                    Some(t) if t != s => multi = true,
+                    _ => {}
+                }
+            }
+            if multi {
+                None
+            } else {
+                Some(target.unwrap_or(me))
+            }
+        };
+        match target {
+            Some(s) if s == me && self.batches[me].is_none() && !self.worker.shard.borrow().is_locked() => {
+                let start = self.out_len();
+                let resp3 = conn.resp3;
+                let db = conn.db;
+                let worker = self.worker.clone();
+                let mut shard = worker.shard.borrow_mut();
+                let out = self.out();
+                run_handler(&mut shard, h, argv, db, resp3, out);
+                drop(shard);
+                self.end_local(start, skip);
+            }
+            Some(s) => {
+                let b = self.batches[s].get_or_insert_with(RemoteBatch::default);
+                let begin = b.args.len();
+                b.args.extend(argv.iter().cloned());
+                let idx = b.items.len();
+                b.items.push((begin..b.args.len(), h, conn.db, conn.resp3));
+                if self.outstanding == 0 {
+                    // Replies so far are in wbuf; later local replies go to `side`.
+                    self.side.clear();
+                }
+                self.outstanding += 1;
+                self.slots.push(Slot::Remote {
+                    shard: s,
+                    idx,
+                    skip,
+                });
+            }
+            None => {
+                self.flush().await;
+                let start = self.out_len();
+                let keys: Vec<usize> = self.keypos.clone();
+                let res =
+                    crate::coord::run_multi(&self.worker, spec, h, argv, &keys, conn.db, conn.resp3)
+                        .await;
+                match res {
+                    Ok(bytes) => self.out().extend_from_slice(&bytes),
+                    Err(e) => self.error(conn, &e),
+                }
+                self.end_local(start, skip);
+            }
+        }
+    }
+
+    /// Sends the batched requests, waits for their replies and assembles all
+    /// replies of the batch in request order into `wbuf`.
+    pub async fn flush(&mut self) {
+        if self.outstanding == 0 {
+            return;
+        }
+        let shared = self.worker.shared.clone();
+        let mut waits: Vec<(usize, oneshot::Receiver<RemoteReplies>)> = Vec::new();
+        for (s, slot) in self.batches.iter_mut().enumerate() {
+            if let Some(batch) = slot.take() {
+                let (tx, rx) = oneshot::channel();
+                let f = Box::new(move |shard: &mut Shard| {
+                    let mut buf = BytesMut::new();
+                    let mut ends = Vec::with_capacity(batch.items.len());
+                    let before = shard.dirty;
+                    for (range, h, db, resp3) in &batch.items {
+                        run_handler(shard, *h, &batch.args[range.clone()], *db, *resp3, &mut buf);
+                        ends.push(buf.len());
+                    }
+                    let dirty = shard.dirty - before;
+                    let _ = tx.send(RemoteReplies {
+                        buf: buf.freeze(),
+                        ends,
+                        dirty,
+                    });
+                });
+                let _ = shared.inbox(s).send(ShardMsg::Run { tx: None, f });
+                waits.push((s, rx));
+            }
+        }
+        let mut replies: Vec<Option<RemoteReplies>> = (0..self.batches.len()).map(|_| None).collect();
+        for (s, rx) in waits {
+            replies[s] = rx.await.ok();
+        }
+        for slot in self.slots.drain(..) {
+            match slot {
+                Slot::Local(r) => self.wbuf.extend_from_slice(&self.side[r]),
+                Slot::Remote { shard, idx, skip } => {
+                    let Some(rep) = replies[shard].as_ref() else {
+                        if !skip {
+                            self.wbuf
+                                .extend_from_slice(b"-ERR shard unavailable (server shutting down)\r\n");
+                        }
+                        continue;
+                    };
+                    let start = if idx == 0 { 0 } else { rep.ends[idx - 1] };
+                    if !skip {
+                        self.wbuf.extend_from_slice(&rep.buf[start..rep.ends[idx]]);
+                    }
+                    let _ = rep.dirty;
+                }
+            }
+        }
+        self.side.clear();
+        self.outstanding = 0;
+    }
+}
+
+/// Looks up the command (and subcommand) and checks the arity.
+pub fn lookup(
+    table: &ferrite_commands::CommandTable,
+    argv: &[Bytes],
+) -> Result<&'static CommandSpec, CmdError> {
+    let name = argv.first().map(|b| &b[..]).unwrap_or(&[]);
+    let Some(spec) = table.get(name) else {
+        return Err(unknown_command(argv));
+    };
+    let spec = if let Exec::Container = spec.exec {
+        if argv.len() < 2 {
+            return Err(CmdError::wrong_arity(spec.name.as_bytes()));
+        }
+        match spec.subcommand(&argv[1]) {
+            Some(sub) => sub,
+            None => {
+                return Err(CmdError::other(format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    truncate_lossy(&argv[1], 128),
+                    spec.name.to_ascii_uppercase()
+                )))
+            }
+        }
+    } else {
+        spec
+    };
+    if !spec.arity_ok(argv.len()) {
+        return Err(CmdError::wrong_arity(spec.name.as_bytes()));
+    }
+    Ok(spec)
+}
+
+fn truncate_lossy(b: &[u8], max: usize) -> String {
+    let b = &b[..b.len().min(max)];
+    String::from_utf8_lossy(b).replace(['\r', '\n'], " ")
+}
+
+/// Redis's unknown-command error, quoting up to about 128 bytes of arguments.
+pub fn unknown_command(argv: &[Bytes]) -> CmdError {
+    let name = argv.first().map(|b| &b[..]).unwrap_or(&[]);
+    let mut args = String::new();
+    for a in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push('\'');
+        args.push_str(&truncate_lossy(a, room));
+        args.push_str("' ");
+    }
+    CmdError {
+        kind: ferrite_commands::ErrorKind::UnknownCommand(format!(
+            "ERR unknown command '{}', with args beginning with: {}",
+            truncate_lossy(name, 128),
+            args
+        )),
+    }
+}
+
+/// Runs one keyed handler against a shard and writes its reply (or error) to `out`.
+pub fn run_handler(
+    shard: &mut Shard,
+    h: Handler,
+    argv: &[Bytes],
+    db: usize,
+    resp3: bool,
+    out: &mut BytesMut,
+) {
+    let now = Shared::now_ms();
+    let Shard {
+        dbs,
+        stats,
+        settings,
+        ..
+    } = shard;
+    let mut ctx = Ctx {
+        dbs,
+        db,
+        now_ms: now,
+        out,
+        resp3,
+        settings,
+        stats,
+        dirty: 0,
+    };
+    let res = h(&mut ctx, argv);
+    let dirty = ctx.dirty;
+    if let Err(e) = res {
+        Writer::new(out, resp3).error(e.to_string().as_bytes());
+    }
+    shard.dirty += dirty;
+    shard.commands_processed += 1;
+}

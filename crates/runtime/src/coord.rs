@@ -1,0 +1,261 @@
+//! The cross-shard coordinator.
+//!
+//! An operation touching several shards takes their logical locks one by one
+//! in ascending shard order (so two operations never wait for each other in a
+//! cycle), does its work with messages tagged with its id, and releases the
+//! locks. While a shard is locked, everything else addressed to it waits in
+//! the shard's queue; its thread keeps serving its sockets.
+//!
+//! A multi-key command is run by *checking out* the entries of its keys from
+//! their shards into a private set of databases, running the ordinary handler
+//! there once, and *checking in* the resulting entries. Entries are moved, not
+//! copied. With one shard none of this is used.
+
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use ferrite_commands::{CmdError, CommandSpec, Ctx, Handler, Stats};
+use ferrite_storage::{Db, Entry};
+use tokio::sync::oneshot;
+
+use crate::server::Shared;
+use crate::shard::{Shard, ShardMsg, TxId};
+use crate::slot::shard_of;
+use crate::worker::Worker;
+
+fn unavailable() -> CmdError {
+    CmdError::other("ERR server is shutting down")
+}
+
+/// Runs `f` on shard `s` (as part of `tx`, if given) and returns its result.
+pub async fn run_on<R, F>(shared: &Shared, s: usize, tx: Option<TxId>, f: F) -> Result<R, CmdError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut Shard) -> R + Send + 'static,
+{
+    let (done, rx) = oneshot::channel();
+    let msg = ShardMsg::Run {
+        tx,
+        f: Box::new(move |shard| {
+            let _ = done.send(f(shard));
+        }),
+    };
+    shared.inbox(s).send(msg).map_err(|_| unavailable())?;
+    rx.await.map_err(|_| unavailable())
+}
+
+/// Takes the locks of `shards` (sorted, deduplicated) for a new operation.
+pub async fn lock(shared: &Shared, shards: &[usize]) -> Result<TxId, CmdError> {
+    let tx = shared.next_tx.fetch_add(1, Ordering::Relaxed);
+    for (i, &s) in shards.iter().enumerate() {
+        let (granted, rx) = oneshot::channel();
+        let sent = shared.inbox(s).send(ShardMsg::Lock { tx, granted }).is_ok();
+        if !sent || rx.await.is_err() {
+            unlock(shared, tx, &shards[..i]);
+            return Err(unavailable());
+        }
+    }
+    Ok(tx)
+}
+
+/// Releases the locks `tx` holds on `shards`.
+pub fn unlock(shared: &Shared, tx: TxId, shards: &[usize]) {
+    for &s in shards {
+        let _ = shared.inbox(s).send(ShardMsg::Unlock { tx });
+    }
+}
+
+/// Runs `f` on every shard atomically (all shards locked for the duration)
+/// and returns the results in shard order.
+pub async fn fan_out<R, F>(worker: &Rc<Worker>, f: F) -> Result<Vec<R>, CmdError>
+where
+    R: Send + 'static,
+    F: Fn(&mut Shard) -> R + Send + Sync + 'static,
+{
+    let shared = &worker.shared;
+    if shared.nshards == 1 {
+        // One shard: this thread alone owns all data, nothing to coordinate.
+        let mut shard = worker.shard.borrow_mut();
+        return Ok(vec![f(&mut shard)]);
+    }
+    let all: Vec<usize> = (0..shared.nshards).collect();
+    let tx = lock(shared, &all).await?;
+    let f = Arc::new(f);
+    let mut waits = Vec::with_capacity(all.len());
+    for &s in &all {
+        let f = f.clone();
+        let (done, rx) = oneshot::channel();
+        let msg = ShardMsg::Run {
+            tx: Some(tx),
+            f: Box::new(move |shard| {
+                let _ = done.send(f(shard));
+            }),
+        };
+        let _ = shared.inbox(s).send(msg);
+        waits.push(rx);
+    }
+    let mut out = Vec::with_capacity(waits.len());
+    let mut failed = false;
+    for rx in waits {
+        match rx.await {
+            Ok(r) => out.push(r),
+            Err(_) => failed = true,
+        }
+    }
+    unlock(shared, tx, &all);
+    if failed {
+        return Err(unavailable());
+    }
+    Ok(out)
+}
+
+type Checked = Vec<(usize, Bytes, Option<Entry>)>;
+
+/// Runs a keyed command whose keys live on several shards, atomically.
+pub async fn run_multi(
+    worker: &Rc<Worker>,
+    spec: &'static CommandSpec,
+    h: Handler,
+    argv: &[Bytes],
+    keypos: &[usize],
+    db: usize,
+    resp3: bool,
+) -> Result<Bytes, CmdError> {
+    let shared = &worker.shared;
+    let n = shared.nshards;
+    // (db, key) pairs, grouped per shard.
+    let mut per_shard: Vec<Vec<(usize, Bytes)>> = vec![Vec::new(); n];
+    let mut add = |dbi: usize, key: &Bytes| {
+        let s = shard_of(key, n);
+        if !per_shard[s].iter().any(|(d, k)| *d == dbi && k == key) {
+            per_shard[s].push((dbi, key.clone()));
+        }
+    };
+    for &p in keypos {
+        if let Some(k) = argv.get(p) {
+            add(db, k);
+        }
+    }
+    if let Some(target) = extra_db(spec, argv, shared.databases) {
+        for &p in keypos.iter().skip(1) {
+            if let Some(k) = argv.get(p) {
+                add(target, k);
+            }
+        }
+    }
+    let shards: Vec<usize> = (0..n).filter(|&s| !per_shard[s].is_empty()).collect();
+    let tx = lock(shared, &shards).await?;
+
+    // Check out.
+    let mut temp: Vec<Db> = (0..shared.databases).map(|_| Db::new()).collect();
+    let mut waits = Vec::new();
+    for &s in &shards {
+        let keys = std::mem::take(&mut per_shard[s]);
+        let (done, rx) = oneshot::channel::<Checked>();
+        let f = Box::new(move |shard: &mut Shard| {
+            let now = Shared::now_ms();
+            let mut out = Vec::with_capacity(keys.len());
+            for (d, k) in keys {
+                let entry = shard.dbs.get_mut(d).and_then(|db| {
+                    // Lazy expiry first, so that an expired key travels as absent.
+                    db.get(&k, now)?;
+                    db.take(&k)
+                });
+                out.push((d, k, entry));
+            }
+            let _ = done.send(out);
+        });
+        let _ = shared.inbox(s).send(ShardMsg::Run { tx: Some(tx), f });
+        waits.push((s, rx));
+    }
+    let mut layout: Vec<(usize, Vec<(usize, Bytes)>)> = Vec::new();
+    let mut failed = false;
+    for (s, rx) in waits {
+        match rx.await {
+            Ok(items) => {
+                let mut keys = Vec::with_capacity(items.len());
+                for (d, k, e) in items {
+                    if let (Some(e), Some(db)) = (e, temp.get_mut(d)) {
+                        db.put(&k, e);
+                    }
+                    keys.push((d, k));
+                }
+                layout.push((s, keys));
+            }
+            Err(_) => failed = true,
+        }
+    }
+    if failed {
+        unlock(shared, tx, &shards);
+        return Err(unavailable());
+    }
+
+    // Run the command once over the checked-out entries.
+    let mut out = BytesMut::new();
+    let mut stats = Stats::default();
+    let settings = worker.shard.borrow().settings.clone();
+    let mut ctx = Ctx {
+        dbs: &mut temp,
+        db,
+        now_ms: Shared::now_ms(),
+        out: &mut out,
+        resp3,
+        settings: &settings,
+        stats: &mut stats,
+        dirty: 0,
+    };
+    let res = h(&mut ctx, argv);
+    let dirty = ctx.dirty;
+
+    // Check in, and release each shard's lock right after its check-in.
+    for (s, keys) in layout {
+        let items: Checked = keys
+            .into_iter()
+            .map(|(d, k)| {
+                let e = temp.get_mut(d).and_then(|db| db.take(&k));
+                (d, k, e)
+            })
+            .collect();
+        let f = Box::new(move |shard: &mut Shard| {
+            for (d, k, e) in items {
+                if let Some(db) = shard.dbs.get_mut(d) {
+                    match e {
+                        Some(e) => db.put(&k, e),
+                        None => {
+                            db.take(&k);
+                        }
+                    }
+                }
+            }
+        });
+        let _ = shared.inbox(s).send(ShardMsg::Run { tx: Some(tx), f });
+        let _ = shared.inbox(s).send(ShardMsg::Unlock { tx });
+    }
+    {
+        let mut shard = worker.shard.borrow_mut();
+        shard.stats.keyspace_hits += stats.keyspace_hits;
+        shard.stats.keyspace_misses += stats.keyspace_misses;
+        shard.dirty += dirty;
+        shard.commands_processed += 1;
+    }
+    res?;
+    Ok(out.freeze())
+}
+
+/// For COPY ... DB n: the destination database, whose key must be checked out too.
+fn extra_db(spec: &CommandSpec, argv: &[Bytes], databases: usize) -> Option<usize> {
+    if spec.name != "copy" {
+        return None;
+    }
+    let mut i = 3;
+    while i + 1 < argv.len() {
+        if argv[i].eq_ignore_ascii_case(b"db") {
+            let n = std::str::from_utf8(&argv[i + 1]).ok()?.parse::<usize>().ok()?;
+            return (n < databases).then_some(n);
+        }
+        i += 1;
+    }
+    None
+}

@@ -1,0 +1,232 @@
+//! Starting and stopping the server: binds the listening sockets, spawns one
+//! thread per shard, and holds what the threads share.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use ferrite_commands::{CommandTable, Settings};
+use ferrite_config::Config;
+use tokio::sync::{mpsc, Notify};
+
+use crate::clients::Clients;
+use crate::shard::ShardMsg;
+
+/// Server-wide counters (rarely written, or written once per connection).
+#[derive(Debug, Default)]
+pub struct GlobalStats {
+    /// Connections accepted since start.
+    pub total_connections_received: AtomicU64,
+    /// Connections refused because of maxclients.
+    pub rejected_connections: AtomicU64,
+    /// Bytes read from clients.
+    pub total_net_input_bytes: AtomicU64,
+    /// Bytes written to clients.
+    pub total_net_output_bytes: AtomicU64,
+}
+
+/// What all threads share. Data never lives here: only registries, the
+/// configuration and the shards' inbox senders.
+pub struct Shared {
+    /// The live configuration (CONFIG SET writes it; threads copy what they
+    /// need when `config_epoch` changes).
+    pub config: RwLock<Config>,
+    /// Bumped on every CONFIG SET.
+    pub config_epoch: AtomicU64,
+    /// Path of the config file given at start, if any.
+    pub config_file: Option<String>,
+    /// Number of shards (= threads).
+    pub nshards: usize,
+    /// Number of databases.
+    pub databases: usize,
+    /// Each shard's inbox.
+    pub inboxes: OnceLock<Vec<mpsc::UnboundedSender<ShardMsg>>>,
+    /// The command table.
+    pub table: CommandTable,
+    /// Connected clients.
+    pub clients: Clients,
+    /// Next cross-shard operation id.
+    pub next_tx: AtomicU64,
+    /// Set once shutdown has begun.
+    pub shutting_down: AtomicBool,
+    /// Wakes every thread's accept loop at shutdown.
+    pub shutdown: Notify,
+    /// Monotonic start time.
+    pub started: Instant,
+    /// Random 40-hex-digit run id, as Redis reports it.
+    pub run_id: String,
+    /// The TCP port actually bound.
+    pub port: u16,
+    /// Counters.
+    pub stats: GlobalStats,
+}
+
+impl Shared {
+    /// The inbox of shard `i`.
+    pub fn inbox(&self, i: usize) -> &mpsc::UnboundedSender<ShardMsg> {
+        &self.inboxes.get().expect("inboxes are set before threads start")[i]
+    }
+
+    /// The settings a command context needs, from the live config.
+    pub fn settings(&self) -> Settings {
+        let cfg = self.config.read().unwrap_or_else(|e| e.into_inner());
+        Settings {
+            proto_max_bulk_len: cfg.proto_max_bulk_len,
+            lfu_policy: false,
+        }
+    }
+
+    /// Asks every thread to stop.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        self.shutdown.notify_waiters();
+    }
+
+    /// Unix time now, in milliseconds.
+    pub fn now_ms() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    }
+}
+
+/// A running server.
+pub struct ServerHandle {
+    /// What the threads share.
+    pub shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// The bound TCP port (useful with `port 0`).
+    pub fn port(&self) -> u16 {
+        self.shared.port
+    }
+
+    /// Asks the server to stop and waits for its threads.
+    pub fn shutdown(self) {
+        self.shared.begin_shutdown();
+        self.join();
+    }
+
+    /// Waits until the server stops (SHUTDOWN, or a signal handled by the caller).
+    pub fn join(self) {
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run_id() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+        .collect()
+}
+
+/// Binds the configured addresses and starts one thread per shard.
+pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<ServerHandle> {
+    let nshards = if config.shards == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        config.shards
+    };
+    let listeners = bind_all(&config)?;
+    let port = listeners
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port())
+        .unwrap_or(config.port);
+    let databases = config.databases.max(1);
+    let shared = Arc::new(Shared {
+        config: RwLock::new(config),
+        config_epoch: AtomicU64::new(0),
+        config_file,
+        nshards,
+        databases,
+        inboxes: OnceLock::new(),
+        table: ferrite_commands::table(),
+        clients: Clients::default(),
+        next_tx: AtomicU64::new(1),
+        shutting_down: AtomicBool::new(false),
+        shutdown: Notify::new(),
+        started: Instant::now(),
+        run_id: run_id(),
+        port,
+        stats: GlobalStats::default(),
+    });
+    let mut senders = Vec::with_capacity(nshards);
+    let mut receivers = Vec::with_capacity(nshards);
+    for _ in 0..nshards {
+        let (tx, rx) = mpsc::unbounded_channel();
+        senders.push(tx);
+        receivers.push(rx);
+    }
+    let _ = shared.inboxes.set(senders);
+    let mut threads = Vec::with_capacity(nshards);
+    for (id, rx) in receivers.into_iter().enumerate() {
+        let shared = shared.clone();
+        let socks = listeners
+            .iter()
+            .map(|l| l.try_clone())
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let t = std::thread::Builder::new()
+            .name(format!("ferrite-shard-{id}"))
+            .spawn(move || crate::worker::run(id, shared, rx, socks))?;
+        threads.push(t);
+    }
+    Ok(ServerHandle { shared, threads })
+}
+
+fn bind_all(config: &Config) -> std::io::Result<Vec<TcpListener>> {
+    let mut out = Vec::new();
+    let mut port = config.port;
+    let mut last_err = None;
+    for addr in &config.bind {
+        // A leading '-' marks an optional address (skipped if unavailable), as in Redis.
+        let (optional, host) = match addr.strip_prefix('-') {
+            Some(h) => (true, h),
+            None => (false, addr.as_str()),
+        };
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            h => h,
+        };
+        let sa: SocketAddr = match format!("{host}:{port}").parse() {
+            Ok(sa) => sa,
+            Err(_) => match format!("[{host}]:{port}").parse() {
+                Ok(sa) => sa,
+                Err(e) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("invalid bind address '{addr}': {e}"),
+                    ))
+                }
+            },
+        };
+        match TcpListener::bind(sa) {
+            Ok(l) => {
+                l.set_nonblocking(true)?;
+                if port == 0 {
+                    port = l.local_addr()?.port();
+                }
+                out.push(l);
+            }
+            Err(e) if optional => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    if out.is_empty() {
+        return Err(last_err.unwrap_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "no bind address")
+        }));
+    }
+    Ok(out)
+}

@@ -1,0 +1,169 @@
+//! A shard: the part of the keyspace one thread owns, its inbox and its
+//! logical lock.
+//!
+//! Only the owning thread ever touches a [`Shard`]. Other threads reach it by
+//! sending a [`ShardMsg`] to its inbox. A cross-shard operation (MSET over
+//! keys on several shards, FLUSHALL, ...) first takes the *logical* lock of
+//! every shard involved, in ascending shard order, so two such operations can
+//! never deadlock. While a shard is locked, messages from anyone but the lock
+//! holder wait in `pending`, in arrival order, and the thread keeps serving its
+//! sockets; nothing ever blocks a thread.
+
+use std::collections::VecDeque;
+
+use ferrite_commands::{Settings, Stats};
+use ferrite_storage::Db;
+use tokio::sync::oneshot;
+
+/// Identifies one cross-shard operation holding shard locks.
+pub type TxId = u64;
+
+/// A closure run on a shard's thread with exclusive access to the shard.
+pub type ShardFn = Box<dyn FnOnce(&mut Shard) + Send>;
+
+/// A message to a shard's thread.
+pub enum ShardMsg {
+    /// Run a closure; `tx` names the lock holder it belongs to, if any.
+    Run {
+        /// The operation this closure belongs to (None: an ordinary request).
+        tx: Option<TxId>,
+        /// The work.
+        f: ShardFn,
+    },
+    /// Take the shard's logical lock for `tx`; `granted` fires when it is held.
+    Lock {
+        /// The operation asking.
+        tx: TxId,
+        /// Fired once the lock is held.
+        granted: oneshot::Sender<()>,
+    },
+    /// Release the lock held by `tx`.
+    Unlock {
+        /// The operation releasing.
+        tx: TxId,
+    },
+}
+
+impl ShardMsg {
+    fn tx(&self) -> Option<TxId> {
+        match self {
+            ShardMsg::Run { tx, .. } => *tx,
+            ShardMsg::Lock { .. } => None,
+            ShardMsg::Unlock { tx } => Some(*tx),
+        }
+    }
+}
+
+/// One shard's state.
+pub struct Shard {
+    /// This shard's index.
+    pub id: usize,
+    /// The shard's databases (`databases` of them).
+    pub dbs: Vec<Db>,
+    /// Counters for INFO.
+    pub stats: Stats,
+    /// This thread's copy of the settings commands need.
+    pub settings: Settings,
+    /// Commands executed on this shard.
+    pub commands_processed: u64,
+    /// Changes since start (Redis's `dirty`, summed over shards).
+    pub dirty: u64,
+    lock: Option<TxId>,
+    pending: VecDeque<ShardMsg>,
+}
+
+impl Shard {
+    /// A new, empty shard.
+    pub fn new(id: usize, databases: usize, settings: Settings) -> Shard {
+        Shard {
+            id,
+            dbs: (0..databases).map(|_| Db::new()).collect(),
+            stats: Stats::default(),
+            settings,
+            commands_processed: 0,
+            dirty: 0,
+            lock: None,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// True when an operation holds this shard's lock: a connection on this
+    /// thread must then queue its work as a message instead of running inline.
+    pub fn is_locked(&self) -> bool {
+        self.lock.is_some()
+    }
+
+    /// Handles one inbox message (or queues it while another operation holds the lock).
+    pub fn handle(&mut self, msg: ShardMsg) {
+        if let Some(owner) = self.lock {
+            if msg.tx() != Some(owner) {
+                self.pending.push_back(msg);
+                return;
+            }
+        }
+        match msg {
+            ShardMsg::Run { f, .. } => f(self),
+            ShardMsg::Lock { tx, granted } => {
+                self.lock = Some(tx);
+                if granted.send(()).is_err() {
+                    // The requester is gone: release at once.
+                    self.lock = None;
+                    self.drain();
+                }
+            }
+            ShardMsg::Unlock { .. } => {
+                self.lock = None;
+                self.drain();
+            }
+        }
+    }
+
+    fn drain(&mut self) {
+        let queued = std::mem::take(&mut self.pending);
+        for msg in queued {
+            self.handle(msg);
+        }
+    }
+
+    /// Number of messages waiting for the lock to be released.
+    pub fn queue_depth(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    fn run(tx: Option<TxId>, log: &Arc<Mutex<Vec<u32>>>, n: u32) -> ShardMsg {
+        let log = log.clone();
+        ShardMsg::Run {
+            tx,
+            f: Box::new(move |_| log.lock().unwrap().push(n)),
+        }
+    }
+
+    #[test]
+    fn locked_shard_queues_others_in_order() {
+        let mut s = Shard::new(0, 1, Settings::default());
+        let log = Arc::new(Mutex::new(vec![]));
+        let (g1, r1) = oneshot::channel();
+        s.handle(ShardMsg::Lock { tx: 7, granted: g1 });
+        assert!(s.is_locked());
+        let (g2, mut r2) = oneshot::channel();
+        s.handle(run(None, &log, 1));
+        s.handle(ShardMsg::Lock { tx: 8, granted: g2 });
+        s.handle(run(None, &log, 2));
+        s.handle(run(Some(7), &log, 3));
+        assert_eq!(*log.lock().unwrap(), vec![3]);
+        drop(r1);
+        s.handle(ShardMsg::Unlock { tx: 7 });
+        // 1 runs, then tx 8 takes the lock and 2 waits again.
+        assert_eq!(*log.lock().unwrap(), vec![3, 1]);
+        assert!(r2.try_recv().is_ok());
+        s.handle(ShardMsg::Unlock { tx: 8 });
+        assert_eq!(*log.lock().unwrap(), vec![3, 1, 2]);
+        assert!(!s.is_locked());
+    }
+}

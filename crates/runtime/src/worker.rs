@@ -1,0 +1,133 @@
+//! One shard thread: a single-threaded tokio runtime that owns one shard,
+//! drains its inbox, runs its active-expiry cycle and serves the connections
+//! it accepts.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::LocalSet;
+
+use crate::server::Shared;
+use crate::shard::{Shard, ShardMsg};
+
+/// What every task on a shard thread can reach.
+pub struct Worker {
+    /// This thread's shard index.
+    pub id: usize,
+    /// The thread's shard.
+    pub shard: RefCell<Shard>,
+    /// State shared by all threads.
+    pub shared: Arc<Shared>,
+}
+
+/// The thread body: builds the runtime and runs until shutdown.
+pub fn run(
+    id: usize,
+    shared: Arc<Shared>,
+    inbox: mpsc::UnboundedReceiver<ShardMsg>,
+    listeners: Vec<std::net::TcpListener>,
+) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(shard = id, error = %e, "cannot build the thread's runtime");
+            shared.begin_shutdown();
+            return;
+        }
+    };
+    let local = LocalSet::new();
+    let shard = Shard::new(id, shared.databases, shared.settings());
+    let worker = Rc::new(Worker {
+        id,
+        shard: RefCell::new(shard),
+        shared: shared.clone(),
+    });
+    local.block_on(&rt, async move {
+        tokio::task::spawn_local(inbox_loop(worker.clone(), inbox));
+        tokio::task::spawn_local(expire_loop(worker.clone()));
+        let mut accepts = Vec::new();
+        for l in listeners {
+            match TcpListener::from_std(l) {
+                Ok(l) => accepts.push(tokio::task::spawn_local(accept_loop(worker.clone(), l))),
+                Err(e) => tracing::error!(shard = id, error = %e, "cannot register listener"),
+            }
+        }
+        loop {
+            let notified = shared.shutdown.notified();
+            if shared.shutting_down.load(Ordering::SeqCst) {
+                break;
+            }
+            notified.await;
+        }
+        for a in accepts {
+            a.abort();
+        }
+    });
+    // Dropping the runtime closes every connection this thread served.
+    drop(local);
+    drop(rt);
+}
+
+async fn inbox_loop(worker: Rc<Worker>, mut inbox: mpsc::UnboundedReceiver<ShardMsg>) {
+    while let Some(msg) = inbox.recv().await {
+        worker.shard.borrow_mut().handle(msg);
+    }
+}
+
+async fn accept_loop(worker: Rc<Worker>, listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                tokio::task::spawn_local(crate::conn::serve(worker.clone(), stream, addr));
+            }
+            Err(e) => {
+                // EMFILE and friends: back off briefly instead of spinning.
+                tracing::warn!(shard = worker.id, error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Active expiry, as Redis's slow cycle: `hz` times a second, sample keys with
+/// a TTL in every database and keep going while more than a quarter of the
+/// sample had expired, within a time budget of a quarter of the period.
+async fn expire_loop(worker: Rc<Worker>) {
+    const SAMPLE: usize = 20;
+    loop {
+        let (hz, effort) = {
+            let cfg = worker
+                .shared
+                .config
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            (cfg.hz.clamp(1, 500), cfg.active_expire_effort.clamp(1, 10))
+        };
+        let period = Duration::from_millis(1000 / u64::from(hz));
+        tokio::time::sleep(period).await;
+        let budget = period / 4;
+        let started = Instant::now();
+        let sample = SAMPLE + SAMPLE * (effort as usize - 1) / 4;
+        let mut shard = worker.shard.borrow_mut();
+        if shard.is_locked() {
+            continue;
+        }
+        let now = Shared::now_ms();
+        for db in shard.dbs.iter_mut() {
+            loop {
+                let s = db.expire_sample(sample, now);
+                if s.sampled == 0 || s.expired * 4 <= s.sampled || started.elapsed() > budget {
+                    break;
+                }
+            }
+        }
+    }
+}

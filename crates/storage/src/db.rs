@@ -1,0 +1,459 @@
+//! One numbered database of one shard: keys, values and expiry times.
+//!
+//! Keys live in an insertion-ordered hash map ([`IndexMap`]) so that a random
+//! key costs O(1) (RANDOMKEY, expiry and eviction sampling) and so that SCAN can
+//! keep Redis's guarantee with a plain position cursor: SCAN walks positions
+//! from the highest down, and a removal moves the *last* entry into the hole,
+//! that is from an already-visited position to a lower one. So an entry present
+//! for the whole scan is always returned (perhaps twice, which Redis allows).
+
+use bytes::Bytes;
+use indexmap::{IndexMap, IndexSet};
+use rand::Rng;
+
+use crate::value::Value;
+
+type Hasher = ahash::RandomState;
+
+/// A value with its metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Absolute expiry time in Unix milliseconds; 0 means no expiry.
+    expire_at: u64,
+    /// Last access, in seconds of the server clock (OBJECT IDLETIME).
+    pub access_secs: u32,
+}
+
+impl Entry {
+    /// A new entry without expiry.
+    pub fn new(value: Value) -> Entry {
+        Entry {
+            value,
+            expire_at: 0,
+            access_secs: 0,
+        }
+    }
+
+    /// The absolute expiry time in Unix milliseconds, if any.
+    pub fn expire_at(&self) -> Option<u64> {
+        (self.expire_at != 0).then_some(self.expire_at)
+    }
+
+    fn is_expired(&self, now_ms: u64) -> bool {
+        self.expire_at != 0 && self.expire_at <= now_ms
+    }
+}
+
+/// One database of one shard.
+#[derive(Debug, Default)]
+pub struct Db {
+    map: IndexMap<Bytes, Entry, Hasher>,
+    /// Keys that have an expiry time, for active-expiry sampling.
+    expires: IndexSet<Bytes, Hasher>,
+    /// Keys removed because their time had come (lazy or active).
+    pub expired_count: u64,
+}
+
+/// What one active-expiry pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ExpireStats {
+    /// Keys with a TTL that were looked at.
+    pub sampled: usize,
+    /// Keys removed.
+    pub expired: usize,
+}
+
+impl Db {
+    /// An empty database (allocates nothing until the first key).
+    pub fn new() -> Db {
+        Db::default()
+    }
+
+    /// Number of keys, including expired ones not yet removed.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when the database holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Number of keys with an expiry time.
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// Removes `key` if its time has come. Returns its position if it is still live.
+    fn live_index(&mut self, key: &[u8], now_ms: u64) -> Option<usize> {
+        let idx = self.map.get_index_of(key)?;
+        if self.map[idx].is_expired(now_ms) {
+            self.remove_index(idx);
+            self.expired_count += 1;
+            return None;
+        }
+        Some(idx)
+    }
+
+    fn remove_index(&mut self, idx: usize) -> Option<(Bytes, Entry)> {
+        let (k, e) = self.map.swap_remove_index(idx)?;
+        if e.expire_at != 0 {
+            self.expires.swap_remove(&k);
+        }
+        Some((k, e))
+    }
+
+    /// The live entry under `key` (an expired one is removed first).
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        let idx = self.live_index(key, now_ms)?;
+        Some(&self.map[idx])
+    }
+
+    /// The live entry under `key`, mutably. Changing its expiry must go through
+    /// [`Db::set_expire`].
+    pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
+        let idx = self.live_index(key, now_ms)?;
+        Some(&mut self.map[idx].value)
+    }
+
+    /// True if `key` holds a live value.
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.live_index(key, now_ms).is_some()
+    }
+
+    /// Stores `value` under `key`, removing any expiry (as SET does).
+    pub fn set(&mut self, key: &[u8], value: Value) {
+        self.set_with_expire(key, value, None);
+    }
+
+    /// Stores `value` under `key` with the given absolute expiry (None: no expiry).
+    pub fn set_with_expire(&mut self, key: &[u8], value: Value, expire_at: Option<u64>) {
+        let expire_at = expire_at.unwrap_or(0);
+        match self.map.get_full_mut(key) {
+            Some((_, k, e)) => {
+                let had = e.expire_at != 0;
+                e.value = value;
+                e.expire_at = expire_at;
+                match (had, expire_at != 0) {
+                    (true, false) => {
+                        let k = k.clone();
+                        self.expires.swap_remove(&k);
+                    }
+                    (false, true) => {
+                        let k = k.clone();
+                        self.expires.insert(k);
+                    }
+                    _ => {}
+                }
+            }
+            None => {
+                let k = Bytes::copy_from_slice(key);
+                if expire_at != 0 {
+                    self.expires.insert(k.clone());
+                }
+                self.map.insert(
+                    k,
+                    Entry {
+                        value,
+                        expire_at,
+                        access_secs: 0,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Stores `value` under `key`, keeping the existing expiry (KEEPTTL, SETRANGE, ...).
+    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {
+        match self.live_index(key, now_ms) {
+            Some(idx) => self.map[idx].value = value,
+            None => self.set(key, value),
+        }
+    }
+
+    /// Removes `key`; returns its entry if it was live.
+    pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        let idx = self.live_index(key, now_ms)?;
+        self.remove_index(idx).map(|(_, e)| e)
+    }
+
+    /// Removes `key` whatever its expiry, without counting it as expired
+    /// (the coordinator moves entries between shards this way).
+    pub fn take(&mut self, key: &[u8]) -> Option<Entry> {
+        let idx = self.map.get_index_of(key)?;
+        self.remove_index(idx).map(|(_, e)| e)
+    }
+
+    /// Puts an entry taken with [`Db::take`] back (or moves one in), replacing any value.
+    pub fn put(&mut self, key: &[u8], entry: Entry) {
+        let Entry {
+            value,
+            expire_at,
+            access_secs,
+        } = entry;
+        self.set_with_expire(key, value, (expire_at != 0).then_some(expire_at));
+        if let Some(e) = self.map.get_mut(key) {
+            e.access_secs = access_secs;
+        }
+    }
+
+    /// Sets (Some) or removes (None) the expiry of a live key. Returns false if
+    /// the key does not exist.
+    pub fn set_expire(&mut self, key: &[u8], expire_at: Option<u64>, now_ms: u64) -> bool {
+        let Some(idx) = self.live_index(key, now_ms) else {
+            return false;
+        };
+        let new = expire_at.unwrap_or(0);
+        let (k, e) = match self.map.get_index_mut(idx) {
+            Some(kv) => kv,
+            None => return false,
+        };
+        let had = e.expire_at != 0;
+        e.expire_at = new;
+        match (had, new != 0) {
+            (true, false) => {
+                let k = k.clone();
+                self.expires.swap_remove(&k);
+            }
+            (false, true) => {
+                let k = k.clone();
+                self.expires.insert(k);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Records an access for OBJECT IDLETIME.
+    pub fn touch(&mut self, key: &[u8], now_secs: u32, now_ms: u64) -> bool {
+        match self.live_index(key, now_ms) {
+            Some(idx) => {
+                self.map[idx].access_secs = now_secs;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.map = IndexMap::default();
+        self.expires = IndexSet::default();
+    }
+
+    /// A random live key, as RANDOMKEY returns it. Gives up (returning an
+    /// expired-but-present key's neighbour search) after a bounded number of tries.
+    pub fn random_key(&mut self, now_ms: u64) -> Option<Bytes> {
+        let mut rng = rand::rng();
+        for _ in 0..100 {
+            if self.map.is_empty() {
+                return None;
+            }
+            let idx = rng.random_range(0..self.map.len());
+            if self.map[idx].is_expired(now_ms) {
+                self.remove_index(idx);
+                self.expired_count += 1;
+                continue;
+            }
+            return self.map.get_index(idx).map(|(k, _)| k.clone());
+        }
+        // Mostly expired keys: a bounded linear search for a live one.
+        self.map
+            .iter()
+            .take(1000)
+            .find(|(_, e)| !e.is_expired(now_ms))
+            .map(|(k, _)| k.clone())
+    }
+
+    /// One step of SCAN. `cursor` 0 starts a scan; the returned cursor is 0 when
+    /// the scan is complete. Visits about `count` positions, calling `f` for each
+    /// live key. Expired keys met on the way are removed.
+    pub fn scan(
+        &mut self,
+        cursor: u64,
+        count: usize,
+        now_ms: u64,
+        mut f: impl FnMut(&Bytes, &Entry),
+    ) -> u64 {
+        // Position p is encoded as cursor p + 1; positions are walked downwards.
+        let len = self.map.len() as u64;
+        if len == 0 {
+            return 0;
+        }
+        let mut pos = if cursor == 0 || cursor > len {
+            len - 1
+        } else {
+            cursor - 1
+        };
+        let mut visited = 0usize;
+        loop {
+            let idx = pos as usize;
+            if let Some((k, e)) = self.map.get_index(idx) {
+                if e.is_expired(now_ms) {
+                    // Moving the last entry here is safe: it was visited already.
+                    self.remove_index(idx);
+                    self.expired_count += 1;
+                } else {
+                    f(k, e);
+                }
+            }
+            visited += 1;
+            if pos == 0 {
+                return 0;
+            }
+            pos -= 1;
+            if visited >= count.max(1) {
+                return pos + 1;
+            }
+        }
+    }
+
+    /// Calls `f` for every live key (KEYS).
+    pub fn for_each_live(&self, now_ms: u64, mut f: impl FnMut(&Bytes, &Entry)) {
+        for (k, e) in &self.map {
+            if !e.is_expired(now_ms) {
+                f(k, e);
+            }
+        }
+    }
+
+    /// One pass of active expiry: samples up to `samples` keys with a TTL and
+    /// removes the expired ones.
+    pub fn expire_sample(&mut self, samples: usize, now_ms: u64) -> ExpireStats {
+        let mut stats = ExpireStats::default();
+        let mut rng = rand::rng();
+        for _ in 0..samples {
+            let n = self.expires.len();
+            if n == 0 {
+                break;
+            }
+            let i = rng.random_range(0..n);
+            let Some(key) = self.expires.get_index(i).cloned() else {
+                break;
+            };
+            stats.sampled += 1;
+            if let Some(idx) = self.map.get_index_of(&key) {
+                if self.map[idx].is_expired(now_ms) {
+                    self.remove_index(idx);
+                    self.expired_count += 1;
+                    stats.expired += 1;
+                }
+            } else {
+                // An index entry without a key cannot happen; repair rather than loop.
+                self.expires.swap_remove(&key);
+            }
+        }
+        stats
+    }
+
+    /// Iterates over all entries, expired or not (for snapshots and checks).
+    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> {
+        self.map.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn v(s: &str) -> Value {
+        Value::string(s.as_bytes())
+    }
+
+    #[test]
+    fn lazy_expiry_hides_and_removes() {
+        let mut db = Db::new();
+        db.set_with_expire(b"a", v("1"), Some(1000));
+        db.set(b"b", v("2"));
+        assert!(db.contains(b"a", 999));
+        assert_eq!(db.expires_len(), 1);
+        assert!(!db.contains(b"a", 1000));
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.expires_len(), 0);
+        assert_eq!(db.expired_count, 1);
+    }
+
+    #[test]
+    fn set_clears_and_keep_ttl_keeps_expiry() {
+        let mut db = Db::new();
+        db.set_with_expire(b"a", v("1"), Some(5000));
+        db.set_keep_ttl(b"a", v("2"), 0);
+        assert_eq!(db.get(b"a", 0).and_then(Entry::expire_at), Some(5000));
+        db.set(b"a", v("3"));
+        assert_eq!(db.get(b"a", 0).and_then(Entry::expire_at), None);
+        assert_eq!(db.expires_len(), 0);
+        assert!(db.set_expire(b"a", Some(10), 0));
+        assert_eq!(db.expires_len(), 1);
+        assert!(db.set_expire(b"a", None, 0));
+        assert_eq!(db.expires_len(), 0);
+        assert!(!db.set_expire(b"zz", Some(1), 0));
+    }
+
+    #[test]
+    fn active_expiry_removes_expired_keys() {
+        let mut db = Db::new();
+        for i in 0..100 {
+            db.set_with_expire(format!("k{i}").as_bytes(), v("x"), Some(10));
+        }
+        for i in 0..100 {
+            db.set_with_expire(format!("p{i}").as_bytes(), v("x"), Some(10_000));
+        }
+        let mut removed = 0;
+        for _ in 0..200 {
+            removed += db.expire_sample(20, 100).expired;
+        }
+        assert_eq!(removed, 100);
+        assert_eq!(db.len(), 100);
+        assert_eq!(db.expires_len(), 100);
+    }
+
+    #[test]
+    fn scan_returns_every_key_present_throughout_despite_deletions() {
+        let mut db = Db::new();
+        for i in 0..1000 {
+            db.set(format!("k{i}").as_bytes(), v("x"));
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            let mut batch = Vec::new();
+            cursor = db.scan(cursor, 10, 0, |k, _| batch.push(k.clone()));
+            // Delete what was returned plus some never-returned "doomed" keys.
+            for k in &batch {
+                seen.insert(k.clone());
+                db.remove(k, 0);
+            }
+            round += 1;
+            db.remove(format!("k{}", 999 - round).as_bytes(), 0);
+            if cursor == 0 {
+                break;
+            }
+        }
+        // Every key not deleted by the "doomed" removals must have been seen.
+        for i in 0..1000 {
+            let k = format!("k{i}");
+            if db.contains(k.as_bytes(), 0) {
+                panic!("{k} left behind");
+            }
+            let doomed = (999 - round..999).contains(&i);
+            if !doomed {
+                assert!(seen.contains(k.as_bytes()), "{k} missed");
+            }
+        }
+    }
+
+    #[test]
+    fn random_key_skips_expired() {
+        let mut db = Db::new();
+        assert_eq!(db.random_key(0), None);
+        db.set_with_expire(b"gone", v("x"), Some(5));
+        db.set(b"here", v("x"));
+        for _ in 0..20 {
+            assert_eq!(db.random_key(10).as_deref(), Some(&b"here"[..]));
+        }
+    }
+}

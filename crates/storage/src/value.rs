@@ -1,0 +1,251 @@
+//! The value types a key can hold and their encodings.
+
+/// Strings up to this length are reported as `embstr` by `OBJECT ENCODING`, as Redis does.
+pub const EMBSTR_MAX_LEN: usize = 44;
+
+/// A string value, in the encoding Redis would report for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrValue {
+    /// A canonical 64-bit integer (`OBJECT ENCODING` → `int`).
+    Int(i64),
+    /// Bytes stored as given: `embstr` up to 44 bytes, `raw` beyond.
+    Plain(Vec<u8>),
+    /// Bytes modified in place (APPEND, SETRANGE, SETBIT, ...): always `raw`.
+    Raw(Vec<u8>),
+}
+
+impl StrValue {
+    /// The string's length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            StrValue::Int(n) => int_len(*n),
+            StrValue::Plain(v) | StrValue::Raw(v) => v.len(),
+        }
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The encoding name `OBJECT ENCODING` reports.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            StrValue::Int(_) => "int",
+            StrValue::Plain(v) if v.len() <= EMBSTR_MAX_LEN => "embstr",
+            _ => "raw",
+        }
+    }
+
+    /// Calls `f` with the string's bytes (integers are formatted on the stack).
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            StrValue::Int(n) => {
+                let mut buf = itoa_buf();
+                f(fmt_int(*n, &mut buf))
+            }
+            StrValue::Plain(v) | StrValue::Raw(v) => f(v),
+        }
+    }
+
+    /// The string's bytes as an owned vector.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.with_bytes(|b| b.to_vec())
+    }
+
+    /// Mutable access to the bytes for an in-place change; the value becomes `raw`.
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        let bytes = match std::mem::replace(self, StrValue::Raw(Vec::new())) {
+            StrValue::Int(n) => {
+                let mut buf = itoa_buf();
+                fmt_int(n, &mut buf).to_vec()
+            }
+            StrValue::Plain(v) | StrValue::Raw(v) => v,
+        };
+        *self = StrValue::Raw(bytes);
+        match self {
+            StrValue::Raw(v) => v,
+            // The line above just stored a Raw value.
+            _ => unreachable!("make_raw stored a Raw value"),
+        }
+    }
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0u8; 20]
+}
+
+/// Formats `n` into the end of `buf` and returns the digits (no allocation).
+pub fn fmt_int(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut pos = buf.len();
+    let neg = n < 0;
+    let mut v = n.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if neg {
+        pos -= 1;
+        buf[pos] = b'-';
+    }
+    &buf[pos..]
+}
+
+fn int_len(n: i64) -> usize {
+    let mut buf = itoa_buf();
+    fmt_int(n, &mut buf).len()
+}
+
+/// A value stored under a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A string (also bitmaps and counters).
+    Str(StrValue),
+}
+
+/// The type names `TYPE` and `SCAN ... TYPE` use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    /// `string`
+    String,
+    /// `list`
+    List,
+    /// `set`
+    Set,
+    /// `zset`
+    ZSet,
+    /// `hash`
+    Hash,
+    /// `stream`
+    Stream,
+}
+
+impl ValueType {
+    /// The name Redis uses for this type.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::String => "string",
+            ValueType::List => "list",
+            ValueType::Set => "set",
+            ValueType::ZSet => "zset",
+            ValueType::Hash => "hash",
+            ValueType::Stream => "stream",
+        }
+    }
+
+    /// Parses a type name as `SCAN ... TYPE` accepts it (case-insensitive).
+    pub fn parse(name: &[u8]) -> Option<ValueType> {
+        let all = [
+            ValueType::String,
+            ValueType::List,
+            ValueType::Set,
+            ValueType::ZSet,
+            ValueType::Hash,
+            ValueType::Stream,
+        ];
+        all.into_iter()
+            .find(|t| t.name().as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+impl Value {
+    /// A string value from bytes, in the encoding Redis picks for a fresh `SET`.
+    pub fn string(bytes: &[u8]) -> Value {
+        Value::Str(StrValue::from_bytes(bytes))
+    }
+
+    /// This value's type.
+    pub fn value_type(&self) -> ValueType {
+        match self {
+            Value::Str(_) => ValueType::String,
+        }
+    }
+
+    /// The encoding name `OBJECT ENCODING` reports.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding(),
+        }
+    }
+}
+
+impl StrValue {
+    /// The encoding Redis picks for a freshly set string: `int` for canonical
+    /// integers of at most 20 characters, otherwise the bytes.
+    pub fn from_bytes(bytes: &[u8]) -> StrValue {
+        match canonical_int(bytes) {
+            Some(n) => StrValue::Int(n),
+            None => StrValue::Plain(bytes.to_vec()),
+        }
+    }
+}
+
+/// Parses `bytes` as Redis's string2ll does for the `int` encoding: optional
+/// `-`, no leading zeros, no `+`, no spaces, within `i64`.
+pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() || bytes.len() > 20 {
+        return None;
+    }
+    let (neg, digits) = match bytes[0] {
+        b'-' => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    if digits.len() == 1 && digits[0] == b'0' {
+        return if neg { None } else { Some(0) };
+    }
+    if digits[0] == b'0' {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    if neg {
+        if v <= i64::MAX as u64 + 1 {
+            Some((v as i128).wrapping_neg() as i64)
+        } else {
+            None
+        }
+    } else {
+        i64::try_from(v).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_follow_redis_rules() {
+        assert_eq!(StrValue::from_bytes(b"123").encoding(), "int");
+        assert_eq!(StrValue::from_bytes(b"-9223372036854775808").encoding(), "int");
+        assert_eq!(StrValue::from_bytes(b"9223372036854775808").encoding(), "embstr");
+        assert_eq!(StrValue::from_bytes(b"007").encoding(), "embstr");
+        assert_eq!(StrValue::from_bytes(b"-0").encoding(), "embstr");
+        assert_eq!(StrValue::from_bytes(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(StrValue::from_bytes(&[b'a'; 45]).encoding(), "raw");
+        let mut s = StrValue::from_bytes(b"12");
+        s.make_raw().push(b'3');
+        assert_eq!(s, StrValue::Raw(b"123".to_vec()));
+        assert_eq!(s.encoding(), "raw");
+    }
+
+    #[test]
+    fn int_formatting_and_length() {
+        for n in [0i64, 7, -7, 10, i64::MAX, i64::MIN] {
+            let mut b = [0u8; 20];
+            assert_eq!(fmt_int(n, &mut b), n.to_string().as_bytes());
+            assert_eq!(StrValue::Int(n).len(), n.to_string().len());
+        }
+    }
+}
