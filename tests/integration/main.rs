@@ -1,1 +1,8 @@
 //! Ferrite's integration tests: one binary, one module per command family.
+//!
+//! Every test starts its own server on 127.0.0.1 with an ephemeral port
+//! (`ferrite_testkit::TestServer`), and the differential tests also start a
+//! real `redis-server` (`ferrite_testkit::Pair`) and compare raw replies.
+
+mod concurrency;
+mod runtime;

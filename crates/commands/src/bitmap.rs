@@ -1209,7 +1209,7 @@ mod tests {
         assert_eq!(e.run("BITFIELD k OVERFLOW SAT INCRBY i8 0 1000"), "*1 :127");
         assert_eq!(
             e.run("BITFIELD k SET i64 0 9223372036854775807 INCRBY i64 0 1"),
-            "*2 :127 :-9223372036854775808"
+            "*2 :9151314442816847872 :-9223372036854775808"
         );
         assert_eq!(
             e.run("BITFIELD k OVERFLOW SAT INCRBY i64 0 -1"),
@@ -1221,7 +1221,7 @@ mod tests {
         );
         assert_eq!(
             e.run("BITFIELD k SET u63 0 -1 GET u63 0"),
-            "*2 :9223372036854775807 :9223372036854775807"
+            "*2 :4611686018427387904 :9223372036854775807"
         );
     }
 
@@ -1240,5 +1240,105 @@ mod tests {
         let mut e = Env::new();
         e.set("s", b"x");
         assert_eq!(e.run("BITFIELD s GET u8 0 SET u8"), "-ERR syntax error");
+    }
+}
+
+#[cfg(test)]
+mod tmp_diff {
+    use super::*;
+    use crate::ctx::{Settings, Stats};
+    use bytes::BytesMut;
+
+    fn fmt_reply(buf: &[u8], pos: &mut usize) -> String {
+        let end = buf[*pos..].windows(2).position(|w| w == b"\r\n").unwrap() + *pos;
+        let line = &buf[*pos..end];
+        *pos = end + 2;
+        match line[0] {
+            b'+' | b'-' | b':' => String::from_utf8_lossy(line).into_owned(),
+            b'$' => {
+                let n: i64 = std::str::from_utf8(&line[1..]).unwrap().parse().unwrap();
+                if n < 0 {
+                    return "$-1".into();
+                }
+                let d = &buf[*pos..*pos + n as usize];
+                *pos += n as usize + 2;
+                format!("${}", d.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            }
+            b'*' => {
+                let n: usize = std::str::from_utf8(&line[1..]).unwrap().parse().unwrap();
+                let parts: Vec<String> = (0..n).map(|_| fmt_reply(buf, pos)).collect();
+                format!("*{n} {}", parts.join(" "))
+            }
+            _ => panic!("bad reply"),
+        }
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    #[ignore]
+    fn run_file() {
+        let path = std::env::var("BMDIFF").unwrap();
+        let mut dbs = vec![Db::new()];
+        let settings = Settings::default();
+        let mut stats = Stats::default();
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            let args: Vec<Bytes> = line
+                .split('\t')
+                .map(|a| match a.strip_prefix("hex:") {
+                    Some(h) => Bytes::from(hex(h)),
+                    None => Bytes::copy_from_slice(a.as_bytes()),
+                })
+                .collect();
+            let name = String::from_utf8_lossy(&args[0]).to_lowercase();
+            if name == "set" {
+                dbs[0].set(&args[1], Value::string(&args[2]));
+                println!("+OK");
+                continue;
+            }
+            if name == "get" {
+                let r = match dbs[0].get(&args[1], 0) {
+                    Some(e) => match &e.value {
+                        Value::Str(s) => format!("${}", s.to_vec().iter().map(|b| format!("{b:02x}")).collect::<String>()),
+                    },
+                    None => "$-1".into(),
+                };
+                println!("{r}");
+                continue;
+            }
+            let spec = COMMANDS.iter().find(|s| s.name == name).unwrap();
+            if !spec.arity_ok(args.len()) {
+                println!("-ERR wrong number of arguments for '{name}' command");
+                continue;
+            }
+            let Exec::Keyed(h) = spec.exec else { panic!() };
+            let mut out = BytesMut::new();
+            let mut ctx = Ctx {
+                dbs: &mut dbs,
+                db: 0,
+                now_ms: 1,
+                out: &mut out,
+                resp3: false,
+                settings: &settings,
+                stats: &mut stats,
+                dirty: 0,
+            };
+            let r = h(&mut ctx, &args);
+            let mut s = match r {
+                Ok(()) => fmt_reply(&out, &mut 0),
+                Err(e) => format!("-{e}"),
+            };
+            if (name == "setbit" || name == "bitfield" || name == "bitop") && !s.starts_with('-') {
+                let k = if name == "bitop" { &args[2] } else { &args[1] };
+                let enc = match dbs[0].get(k, 0) {
+                    Some(e) => format!("${}", e.value.encoding().bytes().map(|b| format!("{b:02x}")).collect::<String>()),
+                    None => "$-1".into(),
+                };
+                s += &format!(" | enc={enc}");
+            }
+            println!("{s}");
+        }
     }
 }

@@ -1,43 +1,1835 @@
-// LEAD'S NOTE TO THE HELPER WRITING THIS FILE (delete this comment block when you start):
-// Your prompt referred to a shared brief that was not attached. READ /work/helper-brief.md NOW:
-// it says which files you own (only this file and tests/integration/string.rs), that you must not
-// run state-changing git commands, your CARGO_TARGET_DIR (/work/target-string), the oracle on your port,
-// and the handler contract. $NAME=string, $PORT, $FAMILYFILE=string.rs as in your prompt.
-//! The string group: GET, SET, INCR, APPEND, ...
+//! The string group: GET, SET and its variants, counters (INCR ...,
+//! INCRBYFLOAT), in-place edits (APPEND, SETRANGE), ranges, multi-key
+//! MGET/MSET/MSETNX and LCS.
+//!
+//! Encodings follow what Redis 7.0 reports through `OBJECT ENCODING`: values
+//! stored whole from an argument (SET, MSET, GETSET, SETNX, SETEX, a new key
+//! of APPEND) take [`StrValue::from_bytes`] (`int` or `embstr`/`raw` by
+//! length); counters are always `int`; INCRBYFLOAT's text is stored as given
+//! (never `int`, even for `3`); APPEND and SETRANGE on an existing key, and
+//! SETRANGE creating one, leave `raw`.
+//!
+//! Every write refreshes the key's access time, because Redis's lookups for
+//! writing (and a fresh object) reset the LRU clock that OBJECT IDLETIME reads.
 
 use bytes::Bytes;
-use ferrite_storage::Value;
+use ferrite_protocol::Writer;
+use ferrite_storage::num::{fmt_long_double_human, parse_long_double, LongDouble};
+use ferrite_storage::value::canonical_int;
+use ferrite_storage::{Db, Entry, StrValue, Value};
 
 use crate::ctx::Ctx;
-use crate::error::CmdResult;
+use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
-use crate::util::arg;
+use crate::util::{arg, parse_i64};
 
 /// The string group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("append", 3, Group::String, Exec::Keyed(cmd_append))
+        .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc(
+            "Appends a string to a key's value, creating the key if needed.",
+            "2.0.0",
+        ),
+    CommandSpec::new("decr", 2, Group::String, Exec::Keyed(cmd_decr))
+        .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc("Subtracts one from a key's integer value.", "1.0.0"),
+    CommandSpec::new("decrby", 3, Group::String, Exec::Keyed(cmd_decrby))
+        .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc("Subtracts a number from a key's integer value.", "1.0.0"),
     CommandSpec::new("get", 2, Group::String, Exec::Keyed(cmd_get))
         .flags(Flags::READONLY.union(Flags::FAST))
         .keys(1, 1, 1)
-        .acl(&["@read", "@string", "@fast"]),
+        .acl(&["@read", "@string", "@fast"])
+        .doc("Returns a key's string value.", "1.0.0"),
+    CommandSpec::new("getdel", 2, Group::String, Exec::Keyed(cmd_getdel))
+        .flags(Flags::WRITE.union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc("Returns a key's string value and deletes the key.", "6.2.0"),
+    CommandSpec::new("getex", -2, Group::String, Exec::Keyed(cmd_getex))
+        .flags(Flags::WRITE.union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc(
+            "Returns a key's string value and sets or removes its expiry.",
+            "6.2.0",
+        ),
+    CommandSpec::new("getrange", 4, Group::String, Exec::Keyed(cmd_getrange))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(&["@read", "@string", "@slow"])
+        .doc(
+            "Returns a substring of a key's value, by inclusive offsets.",
+            "2.4.0",
+        ),
+    CommandSpec::new("getset", 3, Group::String, Exec::Keyed(cmd_getset))
+        .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc("Sets a key's value and returns the previous one.", "1.0.0"),
+    CommandSpec::new("incr", 2, Group::String, Exec::Keyed(cmd_incr))
+        .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc("Adds one to a key's integer value.", "1.0.0"),
+    CommandSpec::new("incrby", 3, Group::String, Exec::Keyed(cmd_incrby))
+        .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc("Adds a number to a key's integer value.", "1.0.0"),
+    CommandSpec::new(
+        "incrbyfloat",
+        3,
+        Group::String,
+        Exec::Keyed(cmd_incrbyfloat),
+    )
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .keys(1, 1, 1)
+    .acl(&["@write", "@string", "@fast"])
+    .doc(
+        "Adds a floating-point number to a key's numeric value.",
+        "2.6.0",
+    ),
+    CommandSpec::new("lcs", -3, Group::String, Exec::Keyed(cmd_lcs))
+        .flags(Flags::READONLY)
+        .keys(1, 2, 1)
+        .acl(&["@read", "@string", "@slow"])
+        .doc(
+            "Finds the longest common subsequence of two keys' values.",
+            "7.0.0",
+        ),
+    CommandSpec::new("mget", -2, Group::String, Exec::Keyed(cmd_mget))
+        .flags(Flags::READONLY.union(Flags::FAST))
+        .keys(1, -1, 1)
+        .acl(&["@read", "@string", "@fast"])
+        .tips(&["request_policy:multi_shard"])
+        .doc("Returns the string values of several keys.", "1.0.0"),
+    CommandSpec::new("mset", -3, Group::String, Exec::Keyed(cmd_mset))
+        .flags(Flags::WRITE.union(Flags::DENYOOM))
+        .keys(1, -1, 2)
+        .acl(&["@write", "@string", "@slow"])
+        .tips(&[
+            "request_policy:multi_shard",
+            "response_policy:all_succeeded",
+        ])
+        .doc("Sets several keys to string values at once.", "1.0.1"),
+    CommandSpec::new("msetnx", -3, Group::String, Exec::Keyed(cmd_msetnx))
+        .flags(Flags::WRITE.union(Flags::DENYOOM))
+        .keys(1, -1, 2)
+        .acl(&["@write", "@string", "@slow"])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_min"])
+        .doc("Sets several keys only if none of them exists.", "1.0.1"),
+    CommandSpec::new("psetex", 4, Group::String, Exec::Keyed(cmd_psetex))
+        .flags(Flags::WRITE.union(Flags::DENYOOM))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@slow"])
+        .doc(
+            "Sets a key's value with a time to live in milliseconds.",
+            "2.6.0",
+        ),
     CommandSpec::new("set", -3, Group::String, Exec::Keyed(cmd_set))
         .flags(Flags::WRITE.union(Flags::DENYOOM))
         .keys(1, 1, 1)
-        .acl(&["@write", "@string", "@slow"]),
+        .acl(&["@write", "@string", "@slow"])
+        .doc(
+            "Sets a key's string value, with optional expiry and conditions.",
+            "1.0.0",
+        ),
+    CommandSpec::new("setex", 4, Group::String, Exec::Keyed(cmd_setex))
+        .flags(Flags::WRITE.union(Flags::DENYOOM))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@slow"])
+        .doc(
+            "Sets a key's value with a time to live in seconds.",
+            "2.0.0",
+        ),
+    CommandSpec::new("setnx", 3, Group::String, Exec::Keyed(cmd_setnx))
+        .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@fast"])
+        .doc(
+            "Sets a key's value only if the key does not exist.",
+            "1.0.0",
+        ),
+    CommandSpec::new("setrange", 4, Group::String, Exec::Keyed(cmd_setrange))
+        .flags(Flags::WRITE.union(Flags::DENYOOM))
+        .keys(1, 1, 1)
+        .acl(&["@write", "@string", "@slow"])
+        .doc(
+            "Overwrites part of a key's value from an offset, padding with zero bytes.",
+            "2.2.0",
+        ),
+    CommandSpec::new("strlen", 2, Group::String, Exec::Keyed(cmd_strlen))
+        .flags(Flags::READONLY.union(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(&["@read", "@string", "@fast"])
+        .doc("Returns the length of a key's value.", "2.2.0"),
+    CommandSpec::new("substr", 4, Group::String, Exec::Keyed(cmd_substr))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(&["@read", "@string", "@slow"])
+        .doc(
+            "Returns a substring of a key's value (old name of GETRANGE).",
+            "1.0.0",
+        ),
 ];
+
+const INVALID_EXPIRE_SET: &str = "ERR invalid expire time in 'set' command";
+const INVALID_EXPIRE_SETEX: &str = "ERR invalid expire time in 'setex' command";
+const INVALID_EXPIRE_PSETEX: &str = "ERR invalid expire time in 'psetex' command";
+const INVALID_EXPIRE_GETEX: &str = "ERR invalid expire time in 'getex' command";
+const OFFSET_OUT_OF_RANGE: &str = "ERR offset is out of range";
+const DECREMENT_OVERFLOW: &str = "ERR decrement would overflow";
+const NAN_OR_INFINITY: &str = "ERR increment would produce NaN or Infinity";
+const LCS_NOT_STRINGS: &str = "ERR The specified keys must contain string values";
+const LCS_LEN_AND_IDX: &str = "ERR If you want both the length and indexes, please just use IDX.";
+const LCS_TOO_LONG: &str = "ERR String too long for LCS";
+const LCS_NO_MEMORY: &str = "ERR Insufficient memory, failed allocating transient memory for LCS";
+
+/// The largest LCS table (in bytes) Ferrite will allocate. Redis tries any
+/// size and reports failure only when malloc fails; with overcommit that is
+/// an OOM kill instead, so past this size Ferrite gives Redis's
+/// allocation-failure error up front.
+const LCS_MAX_TABLE_BYTES: u64 = 1 << 32;
 
 /// GET key
 pub fn cmd_get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let v = ctx.read_str(arg(args, 1))?.cloned();
-    ctx.reply_str(v.as_ref());
+    reply_get(ctx, arg(args, 1)).map(|_| ())
+}
+
+/// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
+pub fn cmd_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let opts = parse_ext_options(args, 3, OptionsFor::Set)?;
+    let expire = match opts.expire {
+        Some((unit, raw)) => Some(expire_at_ms(unit, raw, ctx.now_ms, INVALID_EXPIRE_SET)?),
+        None => None,
+    };
+    let ttl = match expire {
+        Some(at) => Ttl::At(at),
+        None if opts.keepttl => Ttl::Keep,
+        None => Ttl::Clear,
+    };
+    let cond = if opts.nx {
+        Cond::Nx
+    } else if opts.xx {
+        Cond::Xx
+    } else {
+        Cond::Always
+    };
+    set_generic(
+        ctx,
+        arg(args, 1),
+        arg(args, 2),
+        cond,
+        opts.get,
+        ttl,
+        SetReply::Ok,
+    )
+}
+
+/// SETNX key value
+pub fn cmd_setnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    set_generic(
+        ctx,
+        arg(args, 1),
+        arg(args, 2),
+        Cond::Nx,
+        false,
+        Ttl::Clear,
+        SetReply::OneZero,
+    )
+}
+
+/// SETEX key seconds value
+pub fn cmd_setex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let at = expire_at_ms(Unit::Ex, arg(args, 2), ctx.now_ms, INVALID_EXPIRE_SETEX)?;
+    set_generic(
+        ctx,
+        arg(args, 1),
+        arg(args, 3),
+        Cond::Always,
+        false,
+        Ttl::At(at),
+        SetReply::Ok,
+    )
+}
+
+/// PSETEX key milliseconds value
+pub fn cmd_psetex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let at = expire_at_ms(Unit::Px, arg(args, 2), ctx.now_ms, INVALID_EXPIRE_PSETEX)?;
+    set_generic(
+        ctx,
+        arg(args, 1),
+        arg(args, 3),
+        Cond::Always,
+        false,
+        Ttl::At(at),
+        SetReply::Ok,
+    )
+}
+
+/// GETSET key value
+pub fn cmd_getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let key = arg(args, 1);
+    reply_get(ctx, key)?;
+    store(ctx, key, StrValue::from_bytes(arg(args, 2)), Ttl::Clear);
+    ctx.dirty += 1;
     Ok(())
 }
 
-/// SET key value
-pub fn cmd_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+/// GETDEL key
+pub fn cmd_getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
-    let value = Value::string(arg(args, 2));
-    ctx.db().set(key, value);
+    if reply_get(ctx, key)? {
+        let now = ctx.now_ms;
+        if ctx.db().remove(key, now).is_some() {
+            ctx.dirty += 1;
+        }
+    }
+    Ok(())
+}
+
+/// GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]
+pub fn cmd_getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let key = arg(args, 1);
+    let opts = parse_ext_options(args, 2, OptionsFor::Get)?;
+    // Redis looks the key up (and checks its type) before it validates the
+    // time, so a missing key answers nil even with an invalid time.
+    let had_ttl = match as_str(ctx.lookup_read(key))? {
+        None => {
+            ctx.w().null();
+            return Ok(());
+        }
+        Some((_, e)) => e.expire_at().is_some(),
+    };
+    let expire = match opts.expire {
+        Some((unit, raw)) => Some((
+            unit,
+            expire_at_ms(unit, raw, ctx.now_ms, INVALID_EXPIRE_GETEX)?,
+        )),
+        None => None,
+    };
+    let now = ctx.now_ms;
+    {
+        let (entry, mut w) = peek_with_writer(ctx, key);
+        match entry.map(|e| &e.value) {
+            Some(Value::Str(s)) => s.with_bytes(|b| w.bulk(b)),
+            _ => w.null(),
+        }
+    }
+    let changed = match expire {
+        // An absolute time already past deletes the key (it is not counted
+        // as expired: Redis deletes it as DEL would).
+        Some((Unit::ExAt | Unit::PxAt, at)) if at <= now => ctx.db().remove(key, now).is_some(),
+        Some((_, at)) => ctx.db().set_expire(key, Some(at), now),
+        None if opts.persist && had_ttl => ctx.db().set_expire(key, None, now),
+        None => false,
+    };
+    if changed {
+        ctx.dirty += 1;
+    }
+    Ok(())
+}
+
+/// GETRANGE key start end
+pub fn cmd_getrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let start = parse_i64(arg(args, 2))?;
+    let end = parse_i64(arg(args, 3))?;
+    let (entry, mut w) = lookup_read_with_writer(ctx, arg(args, 1));
+    match as_str(entry)? {
+        None => w.bulk(b""),
+        Some((s, _)) => s.with_bytes(|b| w.bulk(op_range(b, start, end))),
+    }
+    Ok(())
+}
+
+/// SUBSTR key start end
+pub fn cmd_substr(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    cmd_getrange(ctx, args)
+}
+
+/// STRLEN key
+pub fn cmd_strlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let len = ctx.read_str(arg(args, 1))?.map_or(0, StrValue::len);
+    ctx.w().int(len as i64);
+    Ok(())
+}
+
+/// INCR key
+pub fn cmd_incr(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    incr_by(ctx, arg(args, 1), 1)
+}
+
+/// DECR key
+pub fn cmd_decr(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    incr_by(ctx, arg(args, 1), -1)
+}
+
+/// INCRBY key increment
+pub fn cmd_incrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let delta = parse_i64(arg(args, 2))?;
+    incr_by(ctx, arg(args, 1), delta)
+}
+
+/// DECRBY key decrement
+pub fn cmd_decrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let delta = parse_i64(arg(args, 2))?;
+    // Negating i64::MIN has no i64 result; Redis refuses it whatever the key holds.
+    let delta = delta
+        .checked_neg()
+        .ok_or_else(|| CmdError::other(DECREMENT_OVERFLOW))?;
+    incr_by(ctx, arg(args, 1), delta)
+}
+
+/// INCRBYFLOAT key increment
+pub fn cmd_incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let key = arg(args, 1);
+    let now = ctx.now_ms;
+    // Redis checks the stored value (type, then number) before the increment.
+    let current = match ctx.db().get(key, now).map(|e| &e.value) {
+        None => LongDouble::from_i64(0),
+        Some(Value::Str(s)) => op_long_double(s).ok_or(CmdError::NOT_FLOAT)?,
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WRONG_TYPE),
+    };
+    let incr = parse_long_double(arg(args, 2)).ok_or(CmdError::NOT_FLOAT)?;
+    let sum = current.add(incr);
+    if !sum.is_finite() {
+        return Err(CmdError::other(NAN_OR_INFINITY));
+    }
+    let mut text = Vec::new();
+    fmt_long_double_human(&sum, &mut text);
+    ctx.w().bulk(&text);
+    // Stored as the text, never `int`: Redis builds a plain string object here.
+    store(ctx, key, StrValue::Plain(text), Ttl::Keep);
     ctx.dirty += 1;
+    Ok(())
+}
+
+/// APPEND key value
+pub fn cmd_append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let key = arg(args, 1);
+    let tail = arg(args, 2);
+    let now = ctx.now_ms;
+    let max = ctx.settings.proto_max_bulk_len;
+    let len = match ctx.db().get_mut(key, now) {
+        Some(Value::Str(s)) => {
+            check_total_len(s.len() as u64, tail.len() as u64, max)?;
+            let bytes = s.make_raw();
+            bytes.extend_from_slice(tail);
+            bytes.len()
+        }
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WRONG_TYPE),
+        None => {
+            ctx.db().set(key, Value::string(tail));
+            tail.len()
+        }
+    };
+    touch(ctx, key);
+    ctx.dirty += 1;
+    ctx.w().int(len as i64);
+    Ok(())
+}
+
+/// SETRANGE key offset value
+pub fn cmd_setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let key = arg(args, 1);
+    let offset = parse_i64(arg(args, 2))?;
+    let Ok(offset) = u64::try_from(offset) else {
+        return Err(CmdError::other(OFFSET_OUT_OF_RANGE));
+    };
+    let patch = arg(args, 3);
+    let now = ctx.now_ms;
+    let max = ctx.settings.proto_max_bulk_len;
+    let len = match ctx.db().get_mut(key, now) {
+        Some(Value::Str(s)) => {
+            if patch.is_empty() {
+                // Nothing to write: the value (and its encoding) stays as it is.
+                let len = s.len();
+                ctx.w().int(len as i64);
+                return Ok(());
+            }
+            let end = check_total_len(offset, patch.len() as u64, max)?;
+            let bytes = s.make_raw();
+            op_write_at(bytes, offset as usize, end, patch);
+            bytes.len()
+        }
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WRONG_TYPE),
+        None => {
+            if patch.is_empty() {
+                ctx.w().int(0);
+                return Ok(());
+            }
+            let end = check_total_len(offset, patch.len() as u64, max)?;
+            let mut bytes = Vec::new();
+            op_write_at(&mut bytes, offset as usize, end, patch);
+            let len = bytes.len();
+            ctx.db().set(key, Value::Str(StrValue::Raw(bytes)));
+            len
+        }
+    };
+    touch(ctx, key);
+    ctx.dirty += 1;
+    ctx.w().int(len as i64);
+    Ok(())
+}
+
+/// MGET key [key ...]
+pub fn cmd_mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let keys = args.get(1..).unwrap_or_default();
+    ctx.w().array(keys.len());
+    for key in keys {
+        let (entry, mut w) = lookup_read_with_writer(ctx, key);
+        // MGET answers nil for a key of another type rather than failing.
+        match entry.map(|e| &e.value) {
+            Some(Value::Str(s)) => s.with_bytes(|b| w.bulk(b)),
+            #[allow(unreachable_patterns)]
+            _ => w.null(),
+        }
+    }
+    Ok(())
+}
+
+/// MSET key value [key value ...]
+pub fn cmd_mset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if args.len().is_multiple_of(2) {
+        return Err(CmdError::wrong_arity(b"mset"));
+    }
+    mset_pairs(ctx, args);
     ctx.ok();
     Ok(())
+}
+
+/// MSETNX key value [key value ...]
+pub fn cmd_msetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if args.len().is_multiple_of(2) {
+        return Err(CmdError::wrong_arity(b"msetnx"));
+    }
+    let now = ctx.now_ms;
+    let pairs = args.get(1..).unwrap_or_default();
+    let any_exists = pairs
+        .chunks_exact(2)
+        .any(|pair| ctx.db().contains(&pair[0], now));
+    if any_exists {
+        ctx.w().int(0);
+        return Ok(());
+    }
+    mset_pairs(ctx, args);
+    ctx.w().int(1);
+    Ok(())
+}
+
+/// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+pub fn cmd_lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // Redis looks both keys up first, so a wrong type beats a bad option.
+    let a = lcs_operand(ctx, arg(args, 1))?;
+    let b = lcs_operand(ctx, arg(args, 2))?;
+    let (a, b) = match (a, b) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Err(CmdError::other(LCS_NOT_STRINGS)),
+    };
+    let mut get_len = false;
+    let mut get_idx = false;
+    let mut with_match_len = false;
+    let mut min_match_len: i64 = 0;
+    let mut j = 3;
+    while j < args.len() {
+        let opt = arg(args, j);
+        let more = j + 1 < args.len();
+        if opt_is(opt, "IDX") {
+            get_idx = true;
+        } else if opt_is(opt, "LEN") {
+            get_len = true;
+        } else if opt_is(opt, "WITHMATCHLEN") {
+            with_match_len = true;
+        } else if opt_is(opt, "MINMATCHLEN") && more {
+            min_match_len = parse_i64(arg(args, j + 1))?.max(0);
+            j += 1;
+        } else {
+            return Err(CmdError::SYNTAX);
+        }
+        j += 1;
+    }
+    if get_idx && get_len {
+        return Err(CmdError::other(LCS_LEN_AND_IDX));
+    }
+    let lcs = op_lcs(&a, &b, get_idx || !get_len)?;
+    let mut w = ctx.w();
+    if get_idx {
+        w.map(2);
+        w.bulk(b"matches");
+        let kept: Vec<&LcsMatch> = lcs
+            .matches
+            .iter()
+            .filter(|m| min_match_len == 0 || i64::from(m.len) >= min_match_len)
+            .collect();
+        w.array(kept.len());
+        for m in kept {
+            w.array(if with_match_len { 3 } else { 2 });
+            w.array(2);
+            w.int(i64::from(m.a.0));
+            w.int(i64::from(m.a.1));
+            w.array(2);
+            w.int(i64::from(m.b.0));
+            w.int(i64::from(m.b.1));
+            if with_match_len {
+                w.int(i64::from(m.len));
+            }
+        }
+        w.bulk(b"len");
+        w.int(i64::from(lcs.len));
+    } else if get_len {
+        w.int(i64::from(lcs.len));
+    } else {
+        w.bulk(&lcs.text);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Shared pieces of the handlers.
+// ---------------------------------------------------------------------------
+
+/// Which command's extended options are being parsed: SET takes NX, XX, GET
+/// and KEEPTTL; GETEX takes PERSIST.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OptionsFor {
+    Set,
+    Get,
+}
+
+/// How an expiry argument is to be read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Unit {
+    /// Relative seconds.
+    Ex,
+    /// Relative milliseconds.
+    Px,
+    /// Absolute Unix seconds.
+    ExAt,
+    /// Absolute Unix milliseconds.
+    PxAt,
+}
+
+/// The options of SET and GETEX, as Redis's shared parser accepts them.
+#[derive(Default)]
+struct ExtOptions<'a> {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    persist: bool,
+    /// The last expiry given (Redis lets the same one repeat; the last wins).
+    expire: Option<(Unit, &'a [u8])>,
+}
+
+/// Parses SET/GETEX options from `args[start..]`. Only the grammar is checked
+/// here; expiry values are validated later, at the point Redis does.
+fn parse_ext_options(
+    args: &[Bytes],
+    start: usize,
+    cmd: OptionsFor,
+) -> Result<ExtOptions<'_>, CmdError> {
+    let set = cmd == OptionsFor::Set;
+    let mut o = ExtOptions::default();
+    let mut j = start;
+    while j < args.len() {
+        let opt = arg(args, j);
+        let next = args.get(j + 1).map(|b| &b[..]);
+        let expire_unit = o.expire.map(|(u, _)| u);
+        let ttl_fixed = o.keepttl || o.persist;
+        // An expiry option may repeat itself but not follow another kind.
+        let expire_ok = |u: Unit| !ttl_fixed && expire_unit.is_none_or(|e| e == u);
+        if set && opt_is(opt, "NX") && !o.xx {
+            o.nx = true;
+        } else if set && opt_is(opt, "XX") && !o.nx {
+            o.xx = true;
+        } else if set && opt_is(opt, "GET") {
+            o.get = true;
+        } else if set && opt_is(opt, "KEEPTTL") && !o.persist && expire_unit.is_none() {
+            o.keepttl = true;
+        } else if !set && opt_is(opt, "PERSIST") && !o.keepttl && expire_unit.is_none() {
+            o.persist = true;
+        } else if let Some((unit, value)) = [
+            ("EX", Unit::Ex),
+            ("PX", Unit::Px),
+            ("EXAT", Unit::ExAt),
+            ("PXAT", Unit::PxAt),
+        ]
+        .into_iter()
+        .find(|&(name, unit)| opt_is(opt, name) && expire_ok(unit))
+        .and_then(|(_, unit)| next.map(|v| (unit, v)))
+        {
+            o.expire = Some((unit, value));
+            j += 1;
+        } else {
+            return Err(CmdError::SYNTAX);
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+/// Compares an option with a keyword as Redis's C-string comparisons do:
+/// case-insensitively, and only up to a NUL byte in the argument.
+fn opt_is(opt: &[u8], keyword: &str) -> bool {
+    let end = opt.iter().position(|&b| b == 0).unwrap_or(opt.len());
+    opt.get(..end)
+        .is_some_and(|o| o.eq_ignore_ascii_case(keyword.as_bytes()))
+}
+
+/// Turns an expiry argument into an absolute time in Unix milliseconds, with
+/// Redis's checks: positive, and no overflow in the conversion to
+/// milliseconds or in adding the current time.
+fn expire_at_ms(
+    unit: Unit,
+    raw: &[u8],
+    now_ms: u64,
+    invalid: &'static str,
+) -> Result<u64, CmdError> {
+    let v = parse_i64(raw)?;
+    let invalid = || CmdError::other(invalid);
+    if v <= 0 {
+        return Err(invalid());
+    }
+    let ms = match unit {
+        Unit::Ex | Unit::ExAt => v.checked_mul(1000).ok_or_else(invalid)?,
+        Unit::Px | Unit::PxAt => v,
+    };
+    let at = match unit {
+        Unit::Ex | Unit::Px => {
+            let now = i64::try_from(now_ms).map_err(|_| invalid())?;
+            ms.checked_add(now).ok_or_else(invalid)?
+        }
+        Unit::ExAt | Unit::PxAt => ms,
+    };
+    // `at` is positive here, so the conversion cannot fail.
+    u64::try_from(at).map_err(|_| invalid())
+}
+
+/// SET's condition on the key's existence.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cond {
+    Always,
+    Nx,
+    Xx,
+}
+
+/// What happens to the key's time to live on a write.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ttl {
+    /// Removed (plain SET).
+    Clear,
+    /// Kept (KEEPTTL, INCRBYFLOAT).
+    Keep,
+    /// Set to this absolute time in Unix milliseconds.
+    At(u64),
+}
+
+/// The replies of SET (`+OK`/nil) and SETNX (`:1`/`:0`) when GET is not given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SetReply {
+    Ok,
+    OneZero,
+}
+
+/// The common part of SET, SETNX, SETEX and PSETEX.
+fn set_generic(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    value: &[u8],
+    cond: Cond,
+    get: bool,
+    ttl: Ttl,
+    reply: SetReply,
+) -> CmdResult {
+    if get {
+        // The old value is the reply whether or not the condition holds;
+        // a key of another type fails the whole command.
+        reply_get(ctx, key)?;
+    }
+    if cond != Cond::Always {
+        let now = ctx.now_ms;
+        let found = ctx.db().contains(key, now);
+        if (cond == Cond::Nx && found) || (cond == Cond::Xx && !found) {
+            if !get {
+                match reply {
+                    SetReply::Ok => ctx.w().null(),
+                    SetReply::OneZero => ctx.w().int(0),
+                }
+            }
+            return Ok(());
+        }
+    }
+    store(ctx, key, StrValue::from_bytes(value), ttl);
+    ctx.dirty += 1;
+    if !get {
+        match reply {
+            SetReply::Ok => ctx.ok(),
+            SetReply::OneZero => ctx.w().int(1),
+        }
+    }
+    Ok(())
+}
+
+/// Sets every key/value pair of MSET/MSETNX (`args[1..]`), removing TTLs.
+fn mset_pairs(ctx: &mut Ctx<'_>, args: &[Bytes]) {
+    for pair in args.get(1..).unwrap_or_default().chunks_exact(2) {
+        store(ctx, &pair[0], StrValue::from_bytes(&pair[1]), Ttl::Clear);
+        ctx.dirty += 1;
+    }
+}
+
+/// Stores a whole new value under `key`.
+fn store(ctx: &mut Ctx<'_>, key: &[u8], value: StrValue, ttl: Ttl) {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    match ttl {
+        Ttl::Clear => db.set(key, Value::Str(value)),
+        Ttl::Keep => db.set_keep_ttl(key, Value::Str(value), now),
+        Ttl::At(at) => {
+            db.set_with_expire(key, Value::Str(value), Some(at));
+            if at <= now {
+                // Already past (SET ... PXAT 1): Redis 7.0 stores the key and
+                // lets it expire lazily; touching it here would expire it now.
+                return;
+            }
+        }
+    }
+    touch(ctx, key);
+}
+
+/// Resets the key's access time after a write, as a fresh Redis object (or
+/// a lookup for writing) does.
+fn touch(ctx: &mut Ctx<'_>, key: &[u8]) {
+    let now = ctx.now_ms;
+    let secs = ctx.now_secs();
+    ctx.db().touch(key, secs, now);
+}
+
+/// INCR/DECR/INCRBY/DECRBY: adds `delta` to the integer under `key` (0 if
+/// missing), keeping the TTL, and replies the result.
+fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
+    let now = ctx.now_ms;
+    let result = match ctx.db().get_mut(key, now) {
+        Some(Value::Str(s)) => {
+            let n = op_incr(s, delta)?;
+            *s = StrValue::Int(n);
+            n
+        }
+        #[allow(unreachable_patterns)]
+        Some(_) => return Err(CmdError::WRONG_TYPE),
+        None => {
+            ctx.db().set(key, Value::Str(StrValue::Int(delta)));
+            delta
+        }
+    };
+    touch(ctx, key);
+    ctx.dirty += 1;
+    ctx.w().int(result);
+    Ok(())
+}
+
+/// Writes the bulk value of string `key` (or nil if missing), counting the
+/// lookup as Redis's GET does. Returns whether the key existed.
+fn reply_get(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
+    let (entry, mut w) = lookup_read_with_writer(ctx, key);
+    match as_str(entry)? {
+        Some((s, _)) => {
+            s.with_bytes(|b| w.bulk(b));
+            Ok(true)
+        }
+        None => {
+            w.null();
+            Ok(false)
+        }
+    }
+}
+
+/// The string under `key`, with its entry, or WRONGTYPE for another type.
+fn as_str(entry: Option<&Entry>) -> Result<Option<(&StrValue, &Entry)>, CmdError> {
+    match entry {
+        None => Ok(None),
+        Some(e) => match &e.value {
+            Value::Str(s) => Ok(Some((s, e))),
+            #[allow(unreachable_patterns)]
+            _ => Err(CmdError::WRONG_TYPE),
+        },
+    }
+}
+
+/// The selected database's index, as [`Ctx::db`] picks it.
+fn db_index(ctx: &Ctx<'_>) -> usize {
+    ctx.db.min(ctx.dbs.len().saturating_sub(1))
+}
+
+/// Looks `key` up as [`Ctx::lookup_read`] does (hit/miss counters, access
+/// time) and also hands out the reply writer, so the value can be written
+/// without copying it first.
+fn lookup_read_with_writer<'c>(
+    ctx: &'c mut Ctx<'_>,
+    key: &[u8],
+) -> (Option<&'c Entry>, Writer<'c>) {
+    let now = ctx.now_ms;
+    let secs = ctx.now_secs();
+    let i = db_index(ctx);
+    let w = Writer::new(&mut *ctx.out, ctx.resp3);
+    let Some(db) = ctx.dbs.get_mut(i) else {
+        return (None, w);
+    };
+    if db.touch(key, secs, now) {
+        ctx.stats.keyspace_hits += 1;
+        (db.get(key, now), w)
+    } else {
+        ctx.stats.keyspace_misses += 1;
+        (None, w)
+    }
+}
+
+/// Looks `key` up without counting it or touching it, with the reply writer.
+fn peek_with_writer<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> (Option<&'c Entry>, Writer<'c>) {
+    let now = ctx.now_ms;
+    let i = db_index(ctx);
+    let w = Writer::new(&mut *ctx.out, ctx.resp3);
+    let entry = ctx.dbs.get_mut(i).and_then(|db: &mut Db| db.get(key, now));
+    (entry, w)
+}
+
+/// An LCS operand: the key's bytes (empty if missing), or None for another type.
+fn lcs_operand(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<u8>>, CmdError> {
+    match ctx.lookup_read(key).map(|e| &e.value) {
+        None => Ok(Some(Vec::new())),
+        Some(Value::Str(s)) => Ok(Some(s.to_vec())),
+        #[allow(unreachable_patterns)]
+        Some(_) => Ok(None),
+    }
+}
+
+/// Checks that a string of `size + extra` bytes may exist (Redis's
+/// checkStringLength), without building it. Returns the total.
+fn check_total_len(size: u64, extra: u64, max: u64) -> Result<u64, CmdError> {
+    match size.checked_add(extra) {
+        Some(total) if total <= max => Ok(total),
+        _ => Err(CmdError::STRING_TOO_LONG),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pure operations.
+// ---------------------------------------------------------------------------
+
+/// The bytes GETRANGE returns for inclusive offsets `start..=end`, negative
+/// offsets counting from the end, clamped as Redis clamps them.
+pub fn op_range(s: &[u8], start: i64, end: i64) -> &[u8] {
+    if start < 0 && end < 0 && start > end {
+        return b"";
+    }
+    let len = s.len() as i64;
+    let mut start = if start < 0 {
+        len.wrapping_add(start)
+    } else {
+        start
+    };
+    let mut end = if end < 0 { len.wrapping_add(end) } else { end };
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if len == 0 || start > end {
+        return b"";
+    }
+    // 0 <= start <= end < len here.
+    s.get(start as usize..=end as usize).unwrap_or_default()
+}
+
+/// The integer a counter command reads from `s` plus `delta`, or Redis's error.
+pub fn op_incr(s: &StrValue, delta: i64) -> Result<i64, CmdError> {
+    let current = match s {
+        StrValue::Int(n) => *n,
+        StrValue::Plain(b) | StrValue::Raw(b) => canonical_int(b).ok_or(CmdError::NOT_INTEGER)?,
+    };
+    current.checked_add(delta).ok_or(CmdError::OVERFLOW)
+}
+
+/// The long double INCRBYFLOAT reads from a stored value, if it is one.
+pub fn op_long_double(s: &StrValue) -> Option<LongDouble> {
+    match s {
+        StrValue::Int(n) => Some(LongDouble::from_i64(*n)),
+        StrValue::Plain(b) | StrValue::Raw(b) => parse_long_double(b),
+    }
+}
+
+/// Writes `patch` at `offset` into `bytes`, growing it with zero bytes to
+/// `end` (= offset + patch length, already checked against the size limit).
+fn op_write_at(bytes: &mut Vec<u8>, offset: usize, end: u64, patch: &[u8]) {
+    let end = end as usize;
+    if bytes.len() < end {
+        bytes.resize(end, 0);
+    }
+    if let Some(dst) = bytes.get_mut(offset..end) {
+        dst.copy_from_slice(patch);
+    }
+}
+
+/// One run of consecutive matching bytes in LCS's IDX reply: inclusive
+/// ranges in the first and second string, and the run's length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LcsMatch {
+    /// Range in the first string.
+    pub a: (u32, u32),
+    /// Range in the second string.
+    pub b: (u32, u32),
+    /// Length of the run.
+    pub len: u32,
+}
+
+/// The result of [`op_lcs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lcs {
+    /// Length of the longest common subsequence.
+    pub len: u32,
+    /// The subsequence (empty when not asked for).
+    pub text: Vec<u8>,
+    /// Matching runs, from the end of the strings backwards (empty when not asked for).
+    pub matches: Vec<LcsMatch>,
+}
+
+/// The longest common subsequence of `a` and `b` by the classic dynamic
+/// programme, walked back with Redis's tie-break (prefer shortening `b`) so
+/// that the same subsequence and runs come out. With `walk` false only the
+/// length is computed.
+pub fn op_lcs(a: &[u8], b: &[u8], walk: bool) -> Result<Lcs, CmdError> {
+    if a.len() as u64 >= u64::from(u32::MAX) - 1 || b.len() as u64 >= u64::from(u32::MAX) - 1 {
+        return Err(CmdError::other(LCS_TOO_LONG));
+    }
+    let alen = a.len();
+    let blen = b.len();
+    let width = blen + 1;
+    let cells = (alen as u64 + 1) * (width as u64);
+    if cells.saturating_mul(4) > LCS_MAX_TABLE_BYTES {
+        return Err(CmdError::other(LCS_NO_MEMORY));
+    }
+    let mut dp: Vec<u32> = Vec::new();
+    if dp.try_reserve_exact(cells as usize).is_err() {
+        return Err(CmdError::other(LCS_NO_MEMORY));
+    }
+    dp.resize(cells as usize, 0);
+    // Row i holds the LCS lengths of a[..i] against every prefix of b.
+    for i in 1..=alen {
+        let (prev, row) = dp.split_at_mut(i * width);
+        let prev = &prev[(i - 1) * width..];
+        let row = &mut row[..width];
+        let ai = a[i - 1];
+        for j in 1..=blen {
+            row[j] = if ai == b[j - 1] {
+                prev[j - 1] + 1
+            } else {
+                prev[j].max(row[j - 1])
+            };
+        }
+    }
+    let at = |i: usize, j: usize| dp.get(i * width + j).copied().unwrap_or(0);
+    let total = at(alen, blen);
+    let mut out = Lcs {
+        len: total,
+        text: Vec::new(),
+        matches: Vec::new(),
+    };
+    if !walk {
+        return Ok(out);
+    }
+    let mut text = vec![0u8; total as usize];
+    let mut idx = total as usize;
+    let (mut i, mut j) = (alen, blen);
+    // The run being extended backwards: (a_start, a_end, b_start, b_end).
+    let mut run: Option<(usize, usize, usize, usize)> = None;
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            if let Some(slot) = idx.checked_sub(1).and_then(|k| text.get_mut(k)) {
+                *slot = a[i - 1];
+            }
+            match &mut run {
+                None => run = Some((i - 1, i - 1, j - 1, j - 1)),
+                Some((a_start, _, b_start, _)) => {
+                    if *a_start == i && *b_start == j {
+                        *a_start -= 1;
+                        *b_start -= 1;
+                    } else {
+                        emit = true;
+                    }
+                }
+            }
+            if let Some((a_start, _, b_start, _)) = run {
+                if a_start == 0 || b_start == 0 {
+                    emit = true;
+                }
+            }
+            idx = idx.saturating_sub(1);
+            i -= 1;
+            j -= 1;
+        } else {
+            if at(i - 1, j) > at(i, j - 1) {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            if run.is_some() {
+                emit = true;
+            }
+        }
+        if emit {
+            if let Some((a_start, a_end, b_start, b_end)) = run.take() {
+                out.matches.push(LcsMatch {
+                    a: (a_start as u32, a_end as u32),
+                    b: (b_start as u32, b_end as u32),
+                    len: (a_end - a_start + 1) as u32,
+                });
+            }
+        }
+    }
+    out.text = text;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ctx::{Settings, Stats};
+    use bytes::BytesMut;
+
+    /// A shard of 16 databases with a controllable clock.
+    struct Shard {
+        dbs: Vec<Db>,
+        now_ms: u64,
+        resp3: bool,
+        settings: Settings,
+        stats: Stats,
+        /// `dirty` of the last command.
+        dirty: u64,
+    }
+
+    const T0: u64 = 1_700_000_000_000;
+
+    impl Shard {
+        fn new() -> Shard {
+            Shard {
+                dbs: (0..16).map(|_| Db::new()).collect(),
+                now_ms: T0,
+                resp3: false,
+                settings: Settings::default(),
+                stats: Stats::default(),
+                dirty: 0,
+            }
+        }
+
+        fn run_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
+            let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
+            let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+            let spec = COMMANDS
+                .iter()
+                .find(|c| c.name == name)
+                .unwrap_or_else(|| panic!("no command {name}"));
+            let mut out = BytesMut::new();
+            if !spec.arity_ok(args.len()) {
+                return format!("-{}\r\n", CmdError::wrong_arity(name.as_bytes())).into_bytes();
+            }
+            let Exec::Keyed(handler) = spec.exec else {
+                panic!("not keyed")
+            };
+            let mut ctx = Ctx {
+                dbs: &mut self.dbs,
+                db: 0,
+                now_ms: self.now_ms,
+                out: &mut out,
+                resp3: self.resp3,
+                settings: &self.settings,
+                stats: &mut self.stats,
+                dirty: 0,
+            };
+            let res = handler(&mut ctx, &args);
+            self.dirty = ctx.dirty;
+            match res {
+                Ok(()) => {
+                    assert!(!out.is_empty(), "no reply to {name}");
+                    out.to_vec()
+                }
+                Err(e) => {
+                    assert!(out.is_empty(), "{name} wrote a reply and failed");
+                    format!("-{e}\r\n").into_bytes()
+                }
+            }
+        }
+
+        fn run(&mut self, args: &[&str]) -> Vec<u8> {
+            let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+            self.run_bytes(&a)
+        }
+
+        /// Runs and asserts the reply.
+        fn ok(&mut self, args: &[&str], want: &str) {
+            let got = self.run(args);
+            assert_eq!(String::from_utf8_lossy(&got), want, "reply to {args:?}");
+        }
+
+        fn entry(&mut self, key: &str) -> Option<Entry> {
+            self.dbs[0].get(key.as_bytes(), self.now_ms).cloned()
+        }
+
+        fn encoding(&mut self, key: &str) -> &'static str {
+            self.entry(key).map_or("none", |e| e.value.encoding())
+        }
+
+        fn ttl_ms(&mut self, key: &str) -> Option<u64> {
+            let now = self.now_ms;
+            self.entry(key)
+                .and_then(|e| e.expire_at())
+                .map(|at| at - now)
+        }
+
+        /// Puts a value of a type other than string (a stand-in: strings are
+        /// the only type so far, so this marks the key by name instead).
+        fn bulk(s: &str) -> String {
+            format!("${}\r\n{}\r\n", s.len(), s)
+        }
+    }
+
+    const NIL: &str = "$-1\r\n";
+    const OK: &str = "+OK\r\n";
+    const SYNTAX: &str = "-ERR syntax error\r\n";
+    const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
+    const NOT_FLOAT: &str = "-ERR value is not a valid float\r\n";
+
+    #[test]
+    fn get_and_set_basics() {
+        let mut s = Shard::new();
+        s.ok(&["GET", "k"], NIL);
+        s.ok(&["SET", "k", "v"], OK);
+        assert_eq!(s.dirty, 1);
+        s.ok(&["GET", "k"], "$1\r\nv\r\n");
+        s.ok(&["SET", "k", ""], OK);
+        s.ok(&["GET", "k"], "$0\r\n\r\n");
+        let bin: &[u8] = b"a\0b\r\n\xff";
+        s.run_bytes(&[b"SET", b"bin", bin]);
+        assert_eq!(s.run_bytes(&[b"GET", b"bin"]), b"$6\r\na\0b\r\n\xff\r\n");
+        assert_eq!(s.stats.keyspace_hits, 3);
+        assert_eq!(s.stats.keyspace_misses, 1);
+        s.resp3 = true;
+        s.ok(&["GET", "nope"], "_\r\n");
+    }
+
+    #[test]
+    fn set_encodings() {
+        let mut s = Shard::new();
+        s.ok(&["SET", "a", "123"], OK);
+        assert_eq!(s.encoding("a"), "int");
+        s.ok(&["SET", "a", &"x".repeat(44)], OK);
+        assert_eq!(s.encoding("a"), "embstr");
+        s.ok(&["SET", "a", &"x".repeat(45)], OK);
+        assert_eq!(s.encoding("a"), "raw");
+        s.ok(&["SET", "a", "-0"], OK);
+        assert_eq!(s.encoding("a"), "embstr");
+        s.ok(&["SET", "a", "12345678901234567890"], OK);
+        assert_eq!(s.encoding("a"), "embstr");
+        s.ok(&["GET", "a"], "$20\r\n12345678901234567890\r\n");
+    }
+
+    #[test]
+    fn set_expiry_options() {
+        let mut s = Shard::new();
+        s.ok(&["SET", "k", "v", "EX", "10"], OK);
+        assert_eq!(s.ttl_ms("k"), Some(10_000));
+        s.ok(&["SET", "k", "v", "px", "1500"], OK);
+        assert_eq!(s.ttl_ms("k"), Some(1_500));
+        let at = (T0 / 1000 + 100).to_string();
+        s.ok(&["SET", "k", "v", "exat", &at], OK);
+        assert_eq!(
+            s.entry("k").and_then(|e| e.expire_at()),
+            Some((T0 / 1000 + 100) * 1000)
+        );
+        let at = (T0 + 123).to_string();
+        s.ok(&["SET", "k", "v", "PXAT", &at], OK);
+        assert_eq!(s.ttl_ms("k"), Some(123));
+        s.ok(&["SET", "k", "w", "KEEPTTL"], OK);
+        assert_eq!(s.ttl_ms("k"), Some(123));
+        s.ok(&["SET", "k", "w"], OK);
+        assert_eq!(s.ttl_ms("k"), None);
+        // The same option repeated: the last value wins.
+        s.ok(&["SET", "k", "v", "EX", "10", "EX", "20"], OK);
+        assert_eq!(s.ttl_ms("k"), Some(20_000));
+        // Expiry is by the clock.
+        s.now_ms += 20_000;
+        s.ok(&["GET", "k"], NIL);
+    }
+
+    #[test]
+    fn set_invalid_expire_times() {
+        let mut s = Shard::new();
+        let bad = "-ERR invalid expire time in 'set' command\r\n";
+        for args in [
+            ["EX", "0"],
+            ["EX", "-1"],
+            ["PX", "0"],
+            ["PXAT", "0"],
+            ["EXAT", "-5"],
+            ["EX", "9223372036854775807"],
+            // Fits in ms but overflows once the current time is added.
+            ["EX", "9223372036854774"],
+            ["PX", "9223372036854775807"],
+            ["EXAT", "9223372036854775807"],
+        ] {
+            s.ok(&["SET", "k", "v", args[0], args[1]], bad);
+        }
+        assert_eq!(s.dirty, 0);
+        s.ok(&["SET", "k", "v", "EX", "abc"], NOT_INT);
+        s.ok(&["SET", "k", "v", "EX", "1.5"], NOT_INT);
+        s.ok(&["SET", "k", "v", "EX", "010"], NOT_INT);
+        s.ok(&["SET", "k", "v", "EX", "+5"], NOT_INT);
+        // Largest accepted values.
+        s.ok(&["SET", "k", "v", "PXAT", "9223372036854775807"], OK);
+        s.ok(&["SET", "k", "v", "EXAT", "9223372036854775"], OK);
+        assert_eq!(
+            s.entry("k").and_then(|e| e.expire_at()),
+            Some(9_223_372_036_854_775_000)
+        );
+        assert_eq!(s.dbs[0].len(), 1);
+    }
+
+    #[test]
+    fn set_past_absolute_time_sets_then_expires() {
+        let mut s = Shard::new();
+        s.ok(&["SET", "k", "v", "PXAT", "1"], OK);
+        assert_eq!(s.dirty, 1);
+        // Redis 7.0 stores the key; it is then expired lazily.
+        assert_eq!(s.dbs[0].len(), 1);
+        s.ok(&["GET", "k"], NIL);
+        assert_eq!(s.dbs[0].len(), 0);
+        assert_eq!(s.dbs[0].expired_count, 1);
+    }
+
+    #[test]
+    fn set_option_grammar() {
+        let mut s = Shard::new();
+        for opts in [
+            &["NX", "XX"][..],
+            &["XX", "NX"],
+            &["EX", "1", "PX", "1"],
+            &["PX", "1", "EXAT", "1"],
+            &["EX", "1", "KEEPTTL"],
+            &["KEEPTTL", "PX", "3"],
+            &["EX"],
+            &["foo"],
+            &["PERSIST"],
+            &["GET", "EX"],
+        ] {
+            let mut args = vec!["SET", "k", "v"];
+            args.extend_from_slice(opts);
+            s.ok(&args, SYNTAX);
+        }
+        // Grammar comes before values.
+        s.ok(&["SET", "k", "v", "EX", "abc", "PX", "1"], SYNTAX);
+        s.ok(&["SET", "k", "v", "nx", "nx"], OK);
+        s.ok(&["SET", "k", "v", "get", "get"], "$1\r\nv\r\n");
+        s.ok(&["SET", "k", "v", "keepttl", "keepttl"], OK);
+        // Options are compared as C strings: up to a NUL byte.
+        assert_eq!(
+            s.run_bytes(&[b"SET", b"k", b"w", b"XX\0junk"]),
+            OK.as_bytes()
+        );
+        s.ok(&["GET", "k"], "$1\r\nw\r\n");
+    }
+
+    #[test]
+    fn set_conditions_and_get() {
+        let mut s = Shard::new();
+        s.ok(&["SET", "k", "v", "XX"], NIL);
+        assert_eq!(s.dirty, 0);
+        s.ok(&["SET", "k", "v", "NX"], OK);
+        s.ok(&["SET", "k", "w", "NX"], NIL);
+        s.ok(&["GET", "k"], "$1\r\nv\r\n");
+        s.ok(&["SET", "k", "w", "XX"], OK);
+        s.ok(&["SET", "k", "x", "GET"], "$1\r\nw\r\n");
+        s.ok(&["SET", "k", "y", "NX", "GET"], "$1\r\nx\r\n");
+        assert_eq!(s.dirty, 0);
+        s.ok(&["GET", "k"], "$1\r\nx\r\n");
+        s.ok(&["SET", "n", "y", "XX", "GET"], NIL);
+        s.ok(&["GET", "n"], NIL);
+        s.ok(&["SET", "n", "y", "NX", "GET"], NIL);
+        s.ok(&["GET", "n"], "$1\r\ny\r\n");
+        // The expiry is checked before GET replies anything.
+        s.ok(
+            &["SET", "n", "z", "GET", "NX", "EX", "0"],
+            "-ERR invalid expire time in 'set' command\r\n",
+        );
+    }
+
+    #[test]
+    fn setnx_setex_psetex() {
+        let mut s = Shard::new();
+        s.ok(&["SETNX", "k", "5"], ":1\r\n");
+        assert_eq!(s.encoding("k"), "int");
+        s.ok(&["SETNX", "k", "6"], ":0\r\n");
+        assert_eq!(s.dirty, 0);
+        s.ok(&["SETEX", "k", "100", "42"], OK);
+        assert_eq!(s.ttl_ms("k"), Some(100_000));
+        assert_eq!(s.encoding("k"), "int");
+        s.ok(&["PSETEX", "k", "100", "x"], OK);
+        assert_eq!(s.ttl_ms("k"), Some(100));
+        s.ok(
+            &["SETEX", "k", "0", "v"],
+            "-ERR invalid expire time in 'setex' command\r\n",
+        );
+        s.ok(
+            &["SETEX", "k", "9223372036854775", "v"],
+            "-ERR invalid expire time in 'setex' command\r\n",
+        );
+        s.ok(
+            &["PSETEX", "k", "-1", "v"],
+            "-ERR invalid expire time in 'psetex' command\r\n",
+        );
+        s.ok(
+            &["PSETEX", "k", "9223372036854775807", "v"],
+            "-ERR invalid expire time in 'psetex' command\r\n",
+        );
+        s.ok(&["SETEX", "k", "abc", "v"], NOT_INT);
+        s.ok(
+            &["SETEX", "k", "1"],
+            "-ERR wrong number of arguments for 'setex' command\r\n",
+        );
+    }
+
+    #[test]
+    fn getset_getdel() {
+        let mut s = Shard::new();
+        s.ok(&["GETSET", "k", "5"], NIL);
+        assert_eq!(s.encoding("k"), "int");
+        s.ok(&["SET", "k", "v", "EX", "100"], OK);
+        s.ok(&["GETSET", "k", "w"], "$1\r\nv\r\n");
+        assert_eq!(s.ttl_ms("k"), None);
+        assert_eq!(s.dirty, 1);
+        s.ok(&["GETDEL", "k"], "$1\r\nw\r\n");
+        assert_eq!(s.dirty, 1);
+        s.ok(&["GETDEL", "k"], NIL);
+        assert_eq!(s.dirty, 0);
+    }
+
+    #[test]
+    fn getex_options() {
+        let mut s = Shard::new();
+        s.ok(&["GETEX", "k"], NIL);
+        s.ok(&["GETEX", "k", "EX", "0"], NIL);
+        s.ok(&["SET", "k", "v"], OK);
+        s.ok(&["GETEX", "k"], "$1\r\nv\r\n");
+        assert_eq!(s.dirty, 0);
+        s.ok(
+            &["GETEX", "k", "EX", "0"],
+            "-ERR invalid expire time in 'getex' command\r\n",
+        );
+        s.ok(
+            &["GETEX", "k", "PX", "-5"],
+            "-ERR invalid expire time in 'getex' command\r\n",
+        );
+        s.ok(&["GETEX", "k", "EX", "abc"], NOT_INT);
+        for opts in [
+            &["PERSIST", "EX", "1"][..],
+            &["EX", "1", "PERSIST"],
+            &["NX"],
+            &["KEEPTTL"],
+            &["GET"],
+            &["EX"],
+        ] {
+            let mut args = vec!["GETEX", "k"];
+            args.extend_from_slice(opts);
+            s.ok(&args, SYNTAX);
+        }
+        s.ok(&["GETEX", "k", "EX", "10"], "$1\r\nv\r\n");
+        assert_eq!(s.ttl_ms("k"), Some(10_000));
+        assert_eq!(s.dirty, 1);
+        s.ok(&["GETEX", "k", "PX", "10", "PX", "20"], "$1\r\nv\r\n");
+        assert_eq!(s.ttl_ms("k"), Some(20));
+        let at = (T0 + 500).to_string();
+        s.ok(&["GETEX", "k", "PXAT", &at], "$1\r\nv\r\n");
+        assert_eq!(s.ttl_ms("k"), Some(500));
+        s.ok(&["GETEX", "k", "PERSIST"], "$1\r\nv\r\n");
+        assert_eq!(s.ttl_ms("k"), None);
+        assert_eq!(s.dirty, 1);
+        s.ok(&["GETEX", "k", "PERSIST", "persist"], "$1\r\nv\r\n");
+        assert_eq!(s.dirty, 0);
+        // A past absolute time deletes the key at once (not as an expiry).
+        s.ok(&["GETEX", "k", "EXAT", "1"], "$1\r\nv\r\n");
+        assert_eq!(s.dirty, 1);
+        assert_eq!(s.dbs[0].len(), 0);
+        assert_eq!(s.dbs[0].expired_count, 0);
+        s.ok(&["SET", "k", "v"], OK);
+        let now = T0.to_string();
+        s.ok(&["GETEX", "k", "PXAT", &now], "$1\r\nv\r\n");
+        assert_eq!(s.dbs[0].len(), 0);
+    }
+
+    #[test]
+    fn getrange_and_substr() {
+        let mut s = Shard::new();
+        s.ok(&["GETRANGE", "k", "0", "-1"], "$0\r\n\r\n");
+        s.ok(&["GETRANGE", "k", "a", "1"], NOT_INT);
+        s.ok(&["SET", "k", "Hello World"], OK);
+        for (a, b, want) in [
+            ("0", "4", "Hello"),
+            ("-5", "-1", "World"),
+            ("0", "-1", "Hello World"),
+            ("5", "3", ""),
+            ("-1", "-5", ""),
+            ("-100", "2", "Hel"),
+            ("3", "100", "lo World"),
+            ("-9223372036854775808", "9223372036854775807", "Hello World"),
+            ("11", "20", ""),
+            ("0", "-100", "H"),
+        ] {
+            s.ok(&["GETRANGE", "k", a, b], &Shard::bulk(want));
+            s.ok(&["SUBSTR", "k", a, b], &Shard::bulk(want));
+        }
+        s.ok(&["SET", "n", "-12345"], OK);
+        s.ok(&["GETRANGE", "n", "1", "2"], "$2\r\n12\r\n");
+        s.ok(&["SET", "e", ""], OK);
+        s.ok(&["GETRANGE", "e", "0", "-1"], "$0\r\n\r\n");
+        s.ok(&["GETRANGE", "e", "-1", "0"], "$0\r\n\r\n");
+    }
+
+    #[test]
+    fn strlen() {
+        let mut s = Shard::new();
+        s.ok(&["STRLEN", "k"], ":0\r\n");
+        s.ok(&["SET", "k", "-123"], OK);
+        s.ok(&["STRLEN", "k"], ":4\r\n");
+        s.ok(&["SET", "k", "hello"], OK);
+        s.ok(&["STRLEN", "k"], ":5\r\n");
+    }
+
+    #[test]
+    fn counters() {
+        let mut s = Shard::new();
+        s.ok(&["INCR", "k"], ":1\r\n");
+        assert_eq!(s.encoding("k"), "int");
+        s.ok(&["INCRBY", "k", "10"], ":11\r\n");
+        s.ok(&["DECR", "k"], ":10\r\n");
+        s.ok(&["DECRBY", "k", "20"], ":-10\r\n");
+        s.ok(&["DECR", "new"], ":-1\r\n");
+        s.ok(&["INCRBY", "k", "abc"], NOT_INT);
+        s.ok(&["INCRBY", "k", "1.5"], NOT_INT);
+        s.ok(&["SET", "k", "9223372036854775806"], OK);
+        s.ok(&["INCR", "k"], ":9223372036854775807\r\n");
+        s.ok(
+            &["INCR", "k"],
+            "-ERR increment or decrement would overflow\r\n",
+        );
+        assert_eq!(s.dirty, 0);
+        s.ok(&["SET", "k", "-9223372036854775808"], OK);
+        s.ok(
+            &["DECR", "k"],
+            "-ERR increment or decrement would overflow\r\n",
+        );
+        s.ok(&["INCRBY", "k", "9223372036854775807"], ":-1\r\n");
+        s.ok(
+            &["DECRBY", "k", "-9223372036854775808"],
+            "-ERR decrement would overflow\r\n",
+        );
+        s.ok(
+            &["DECRBY", "nokey", "-9223372036854775808"],
+            "-ERR decrement would overflow\r\n",
+        );
+        s.ok(
+            &["DECRBY", "k", "9223372036854775807"],
+            ":-9223372036854775808\r\n",
+        );
+        for bad in ["", " 1", "1 ", "007", "-0", "1.0", "abc", "+1"] {
+            s.ok(&["SET", "k", bad], OK);
+            s.ok(&["INCR", "k"], NOT_INT);
+        }
+        // A digits-only string made raw by APPEND still counts.
+        s.ok(&["SET", "k", "12"], OK);
+        s.ok(&["APPEND", "k", "3"], ":3\r\n");
+        assert_eq!(s.encoding("k"), "raw");
+        s.ok(&["INCR", "k"], ":124\r\n");
+        assert_eq!(s.encoding("k"), "int");
+        // The TTL survives.
+        s.ok(&["SET", "t", "1", "EX", "100"], OK);
+        s.ok(&["INCR", "t"], ":2\r\n");
+        assert_eq!(s.ttl_ms("t"), Some(100_000));
+    }
+
+    #[test]
+    fn incrbyfloat() {
+        let mut s = Shard::new();
+        s.ok(&["INCRBYFLOAT", "k", "1.5"], "$3\r\n1.5\r\n");
+        assert_eq!(s.encoding("k"), "embstr");
+        s.ok(&["SET", "k", "1"], OK);
+        s.ok(&["INCRBYFLOAT", "k", "2"], "$1\r\n3\r\n");
+        assert_eq!(s.encoding("k"), "embstr");
+        s.ok(&["INCRBYFLOAT", "e", "0.1"], "$3\r\n0.1\r\n");
+        s.ok(&["INCRBYFLOAT", "e", "0.2"], "$3\r\n0.3\r\n");
+        s.ok(&["INCRBYFLOAT", "h", "0x10"], "$2\r\n16\r\n");
+        s.ok(&["INCRBYFLOAT", "h", "-0"], "$2\r\n16\r\n");
+        s.ok(&["INCRBYFLOAT", "d", "1e-20"], "$1\r\n0\r\n");
+        s.ok(&["INCRBYFLOAT", "f", "1.0e1"], "$2\r\n10\r\n");
+        s.ok(&["SET", "o", "1.5"], OK);
+        s.ok(
+            &["INCRBYFLOAT", "o", "1e30"],
+            "$31\r\n1000000000000000000024696061952\r\n",
+        );
+        s.ok(
+            &["INCRBYFLOAT", "m", "9223372036854775807"],
+            "$19\r\n9223372036854775807\r\n",
+        );
+        s.ok(&["INCRBYFLOAT", "m", "1"], "$19\r\n9223372036854775808\r\n");
+        s.ok(
+            &["INCRBYFLOAT", "x", "inf"],
+            "-ERR increment would produce NaN or Infinity\r\n",
+        );
+        s.ok(&["INCRBYFLOAT", "x", "nan"], NOT_FLOAT);
+        s.ok(&["INCRBYFLOAT", "x", " 1"], NOT_FLOAT);
+        s.ok(&["INCRBYFLOAT", "x", ""], NOT_FLOAT);
+        s.ok(&["INCRBYFLOAT", "x", "1e5000"], NOT_FLOAT);
+        s.ok(&["SET", "x", "inf"], OK);
+        s.ok(
+            &["INCRBYFLOAT", "x", "1"],
+            "-ERR increment would produce NaN or Infinity\r\n",
+        );
+        s.ok(&["SET", "x", "abc"], OK);
+        s.ok(&["INCRBYFLOAT", "x", "1"], NOT_FLOAT);
+        s.ok(&["SET", "x", "1e5"], OK);
+        s.ok(&["INCRBYFLOAT", "x", "1"], "$6\r\n100001\r\n");
+        assert_eq!(s.dirty, 1);
+        s.ok(&["SET", "t", "100", "EX", "100"], OK);
+        s.ok(&["INCRBYFLOAT", "t", "1"], "$3\r\n101\r\n");
+        assert_eq!(s.ttl_ms("t"), Some(100_000));
+        let r = s.run(&["INCRBYFLOAT", "big", "1e300"]);
+        assert!(
+            r.starts_with(b"$301\r\n1000000000000000000008997324079559193870523944273290747938260")
+        );
+        assert_eq!(s.encoding("big"), "raw");
+    }
+
+    #[test]
+    fn append() {
+        let mut s = Shard::new();
+        s.ok(&["APPEND", "k", "12"], ":2\r\n");
+        assert_eq!(s.encoding("k"), "int");
+        s.ok(&["APPEND", "k", "3"], ":3\r\n");
+        assert_eq!(s.encoding("k"), "raw");
+        s.ok(&["GET", "k"], "$3\r\n123\r\n");
+        s.ok(&["APPEND", "g", ""], ":0\r\n");
+        assert_eq!(s.encoding("g"), "embstr");
+        s.ok(&["SET", "h", "5"], OK);
+        s.ok(&["APPEND", "h", ""], ":1\r\n");
+        assert_eq!(s.dirty, 1);
+        assert_eq!(s.encoding("h"), "raw");
+        s.ok(&["APPEND", "z", "00"], ":2\r\n");
+        assert_eq!(s.encoding("z"), "embstr");
+        s.ok(&["SET", "t", "a", "EX", "100"], OK);
+        s.ok(&["APPEND", "t", "b"], ":2\r\n");
+        assert_eq!(s.ttl_ms("t"), Some(100_000));
+    }
+
+    #[test]
+    fn size_limit_without_allocating() {
+        let mut s = Shard::new();
+        let too_long = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+        s.ok(&["SETRANGE", "k", "536870912", "x"], too_long);
+        s.ok(&["SETRANGE", "k", "9223372036854775807", "x"], too_long);
+        s.ok(&["SET", "k", "abc"], OK);
+        s.ok(&["SETRANGE", "k", "536870912", "x"], too_long);
+        s.ok(&["SETRANGE", "k", "536870911", ""], ":3\r\n");
+        s.settings.proto_max_bulk_len = 5;
+        s.ok(&["APPEND", "k", "de"], ":5\r\n");
+        s.ok(&["APPEND", "k", "f"], too_long);
+        s.ok(&["APPEND", "k", ""], ":5\r\n");
+        s.ok(&["SETRANGE", "k", "4", "xy"], too_long);
+        s.ok(&["SETRANGE", "k", "3", "xy"], ":5\r\n");
+        s.ok(&["GET", "k"], "$5\r\nabcxy\r\n");
+        assert_eq!(
+            check_total_len(u64::MAX, 1, u64::MAX),
+            Err(CmdError::STRING_TOO_LONG)
+        );
+    }
+
+    #[test]
+    fn setrange() {
+        let mut s = Shard::new();
+        s.ok(
+            &["SETRANGE", "k", "-1", "x"],
+            "-ERR offset is out of range\r\n",
+        );
+        s.ok(&["SETRANGE", "k", "a", "x"], NOT_INT);
+        s.ok(&["SETRANGE", "k", "0", ""], ":0\r\n");
+        assert_eq!(s.dirty, 0);
+        assert_eq!(s.encoding("k"), "none");
+        s.ok(&["SETRANGE", "k", "0", "ab"], ":2\r\n");
+        assert_eq!(s.encoding("k"), "raw");
+        s.ok(&["SETRANGE", "k", "4", "z"], ":5\r\n");
+        s.ok(&["GET", "k"], "$5\r\nab\0\0z\r\n");
+        s.ok(&["SETRANGE", "n", "3", "x"], ":4\r\n");
+        s.ok(&["GET", "n"], "$4\r\n\0\0\0x\r\n");
+        s.ok(&["SET", "j", "1"], OK);
+        s.ok(&["SETRANGE", "j", "0", "2"], ":1\r\n");
+        assert_eq!(s.encoding("j"), "raw");
+        s.ok(&["SET", "e", "abc"], OK);
+        s.ok(&["SETRANGE", "e", "0", ""], ":3\r\n");
+        assert_eq!(s.encoding("e"), "embstr");
+        s.ok(&["SET", "z", "12"], OK);
+        s.ok(&["SETRANGE", "z", "5", ""], ":2\r\n");
+        assert_eq!(s.encoding("z"), "int");
+        s.ok(&["SET", "t", "hello", "PX", "500"], OK);
+        s.ok(&["SETRANGE", "t", "1", "E"], ":5\r\n");
+        assert_eq!(s.ttl_ms("t"), Some(500));
+        s.ok(&["GET", "t"], "$5\r\nhEllo\r\n");
+    }
+
+    #[test]
+    fn mget_mset_msetnx() {
+        let mut s = Shard::new();
+        s.ok(&["MSET", "a", "1", "b", "xx", "c", &"y".repeat(45)], OK);
+        assert_eq!(s.dirty, 3);
+        assert_eq!(s.encoding("a"), "int");
+        assert_eq!(s.encoding("b"), "embstr");
+        assert_eq!(s.encoding("c"), "raw");
+        s.ok(
+            &["MGET", "a", "nope", "b"],
+            "*3\r\n$1\r\n1\r\n$-1\r\n$2\r\nxx\r\n",
+        );
+        s.ok(
+            &["MSET", "a"],
+            "-ERR wrong number of arguments for 'mset' command\r\n",
+        );
+        s.ok(
+            &["MSET", "a", "b", "c"],
+            "-ERR wrong number of arguments for 'mset' command\r\n",
+        );
+        s.ok(
+            &["MSETNX", "a", "b", "c"],
+            "-ERR wrong number of arguments for 'msetnx' command\r\n",
+        );
+        s.ok(&["MSETNX", "x", "1", "a", "2"], ":0\r\n");
+        assert_eq!(s.dirty, 0);
+        s.ok(&["GET", "x"], NIL);
+        s.ok(&["MSETNX", "x", "1", "y", "2", "x", "3"], ":1\r\n");
+        assert_eq!(s.dirty, 3);
+        s.ok(&["GET", "x"], "$1\r\n3\r\n");
+        s.ok(&["SET", "t", "v", "EX", "10"], OK);
+        s.ok(&["MSET", "t", "w"], OK);
+        assert_eq!(s.ttl_ms("t"), None);
+        s.resp3 = true;
+        s.ok(&["MGET", "a", "nope"], "*2\r\n$1\r\n1\r\n_\r\n");
+    }
+
+    #[test]
+    fn multi_key_commands_touch_only_their_keys() {
+        // A checked-out view holding only the declared keys, in one db.
+        let mut s = Shard::new();
+        s.dbs.truncate(1);
+        s.ok(&["MSET", "a", "1", "b", "2"], OK);
+        s.ok(
+            &["MGET", "a", "b", "c"],
+            "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n",
+        );
+        s.ok(&["MSETNX", "c", "3", "d", "4"], ":1\r\n");
+        assert_eq!(s.dbs[0].len(), 4);
+    }
+
+    #[test]
+    fn lcs_replies() {
+        let mut s = Shard::new();
+        s.ok(&["MSET", "a", "ohmytext", "b", "mynewtext"], OK);
+        s.ok(&["LCS", "a", "b"], "$6\r\nmytext\r\n");
+        s.ok(&["LCS", "a", "b", "LEN"], ":6\r\n");
+        s.ok(&["LCS", "a", "b", "len", "withmatchlen"], ":6\r\n");
+        s.ok(&["LCS", "a", "b", "withmatchlen"], "$6\r\nmytext\r\n");
+        s.ok(
+            &["LCS", "a", "b", "IDX"],
+            "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n",
+        );
+        s.ok(
+            &["LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"],
+            "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n",
+        );
+        s.ok(
+            &["LCS", "a", "b", "minmatchlen", "-5", "idx"],
+            "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n",
+        );
+        s.ok(
+            &["LCS", "a", "b", "LEN", "IDX"],
+            "-ERR If you want both the length and indexes, please just use IDX.\r\n",
+        );
+        s.ok(&["LCS", "a", "b", "MINMATCHLEN"], SYNTAX);
+        s.ok(&["LCS", "a", "b", "MINMATCHLEN", "x"], NOT_INT);
+        s.ok(&["LCS", "a", "b", "foo"], SYNTAX);
+        s.ok(&["LCS", "a", "nokey"], "$0\r\n\r\n");
+        s.ok(
+            &["LCS", "x", "y", "IDX"],
+            "*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n",
+        );
+        s.ok(&["MSET", "n", "12345", "m", "9234"], OK);
+        s.ok(
+            &["LCS", "n", "m", "IDX", "WITHMATCHLEN"],
+            "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:1\r\n:3\r\n*2\r\n:1\r\n:3\r\n:3\r\n$3\r\nlen\r\n:3\r\n",
+        );
+        s.resp3 = true;
+        s.ok(
+            &["LCS", "x", "y", "IDX"],
+            "%2\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n",
+        );
+    }
+
+    #[test]
+    fn lcs_matches_a_brute_force_length() {
+        fn brute(a: &[u8], b: &[u8]) -> u32 {
+            if a.is_empty() || b.is_empty() {
+                return 0;
+            }
+            if a[0] == b[0] {
+                1 + brute(&a[1..], &b[1..])
+            } else {
+                brute(&a[1..], b).max(brute(a, &b[1..]))
+            }
+        }
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"abcbdab", b"bdcaba"),
+            (b"", b"abc"),
+            (b"aaaa", b"aa"),
+            (b"xyz", b"abc"),
+            (b"ACCGGTCGAGTG", b"GTCGTTCGGAAT"),
+        ];
+        for (a, b) in cases {
+            let l = op_lcs(a, b, true).unwrap();
+            assert_eq!(l.len, brute(a, b));
+            assert_eq!(l.text.len() as u32, l.len);
+            // The runs cover exactly the subsequence.
+            let covered: u32 = l.matches.iter().map(|m| m.len).sum();
+            assert_eq!(covered, l.len);
+            for m in &l.matches {
+                let (a0, a1) = (m.a.0 as usize, m.a.1 as usize);
+                let (b0, b1) = (m.b.0 as usize, m.b.1 as usize);
+                assert_eq!(a[a0..=a1], b[b0..=b1]);
+            }
+        }
+    }
+
+    #[test]
+    fn op_range_edges() {
+        assert_eq!(op_range(b"", 0, -1), b"");
+        assert_eq!(op_range(b"abc", i64::MIN, i64::MIN), b"a");
+        assert_eq!(op_range(b"abc", -100, -100), b"a");
+        assert_eq!(op_range(b"abc", i64::MIN, -1), b"abc");
+        assert_eq!(op_range(b"abc", 2, 2), b"c");
+        assert_eq!(op_range(b"abc", 3, 5), b"");
+        assert_eq!(op_range(b"abc", -1, 0), b"");
+    }
 }

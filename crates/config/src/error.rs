@@ -88,30 +88,38 @@ pub enum Origin {
 /// manner of Redis's, naming the file and line for file errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// Boxed to keep `Result<_, ConfigError>` small.
+    inner: Box<Inner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     kind: ConfigErrorKind,
     origin: Origin,
 }
 
 impl ConfigError {
     pub(crate) fn new(kind: ConfigErrorKind, origin: Origin) -> Self {
-        ConfigError { kind, origin }
+        ConfigError {
+            inner: Box::new(Inner { kind, origin }),
+        }
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ConfigErrorKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// Where the faulty directive came from.
     pub fn origin(&self) -> &Origin {
-        &self.origin
+        &self.inner.origin
     }
 
     /// The configuration file at fault, if the error comes from a file.
     pub fn file(&self) -> Option<&Path> {
-        match &self.origin {
+        match &self.inner.origin {
             Origin::File { path, .. } => Some(path),
-            _ => match &self.kind {
+            _ => match &self.inner.kind {
                 ConfigErrorKind::Io { path, .. } => Some(path),
                 _ => None,
             },
@@ -120,7 +128,7 @@ impl ConfigError {
 
     /// The 1-based line number at fault, if the error comes from a file line.
     pub fn line(&self) -> Option<usize> {
-        match &self.origin {
+        match &self.inner.origin {
             Origin::File { line, .. } => Some(*line),
             _ => None,
         }
@@ -129,7 +137,7 @@ impl ConfigError {
     /// Records that the file in which this error happened was included from
     /// `path` at `line`.
     pub(crate) fn included_from(mut self, path: &Path, line: usize, text: &str) -> Self {
-        match &mut self.origin {
+        match &mut self.inner.origin {
             Origin::File { included_from, .. } => included_from.push((path.to_path_buf(), line)),
             origin => {
                 *origin = Origin::File {
@@ -145,16 +153,16 @@ impl ConfigError {
 
     /// Gives the error `origin` unless it already has a more precise one.
     pub(crate) fn or_origin(mut self, origin: impl FnOnce() -> Origin) -> Self {
-        if self.origin == Origin::Unspecified {
-            self.origin = origin();
+        if self.inner.origin == Origin::Unspecified {
+            self.inner.origin = origin();
         }
         self
     }
 
     /// Replaces a [`Origin::Directive`] origin by a command-line one.
     pub(crate) fn on_command_line(mut self) -> Self {
-        if let Origin::Directive { text } = &mut self.origin {
-            self.origin = Origin::CommandLine {
+        if let Origin::Directive { text } = &mut self.inner.origin {
+            self.inner.origin = Origin::CommandLine {
                 text: std::mem::take(text),
             };
         }
@@ -165,7 +173,7 @@ impl ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let version = env!("CARGO_PKG_VERSION");
-        match &self.origin {
+        match &self.inner.origin {
             Origin::Unspecified => {
                 writeln!(f, "*** FATAL CONFIG FILE ERROR (Ferrite {version}) ***")?;
             }
@@ -201,7 +209,7 @@ impl fmt::Display for ConfigError {
                 writeln!(f, ">>> '{text}'")?;
             }
         }
-        write!(f, "{}", self.kind)
+        write!(f, "{}", self.inner.kind)
     }
 }
 

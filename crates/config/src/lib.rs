@@ -13,7 +13,6 @@
 //! as Redis does).
 
 mod error;
-mod glob;
 mod parse;
 mod table;
 
@@ -223,6 +222,17 @@ impl Config {
                 Origin::Unspecified,
             )
         })?;
+        self.load_bytes(&data, path, depth, state)
+    }
+
+    /// Applies configuration text read from `path`.
+    fn load_bytes(
+        &mut self,
+        data: &[u8],
+        path: &Path,
+        depth: usize,
+        state: &mut LoadState,
+    ) -> Result<(), ConfigError> {
         for (index, raw) in data.split(|&b| b == b'\n').enumerate() {
             let line_no = index + 1;
             let line = parse::trim_line(raw);
@@ -236,9 +246,8 @@ impl Config {
                 text: text.clone().into_owned(),
                 included_from: Vec::new(),
             };
-            let args = parse::split_args(line).ok_or_else(|| {
-                ConfigError::new(ConfigErrorKind::UnbalancedQuotes, origin())
-            })?;
+            let args = parse::split_args(line)
+                .ok_or_else(|| ConfigError::new(ConfigErrorKind::UnbalancedQuotes, origin()))?;
             let Some((name, values)) = args.split_first() else {
                 continue;
             };
@@ -309,17 +318,13 @@ impl Config {
             }
             _ => false,
         };
-        directive
-            .apply(self, values, append)
-            .map_err(|e| match e {
-                ApplyError::WrongArgCount => {
-                    bare(ConfigErrorKind::WrongArgCount { name: name_str() })
-                }
-                ApplyError::Invalid(message) => bare(ConfigErrorKind::InvalidValue {
-                    name: name_str(),
-                    message,
-                }),
-            })
+        directive.apply(self, values, append).map_err(|e| match e {
+            ApplyError::WrongArgCount => bare(ConfigErrorKind::WrongArgCount { name: name_str() }),
+            ApplyError::Invalid(message) => bare(ConfigErrorKind::InvalidValue {
+                name: name_str(),
+                message,
+            }),
+        })
     }
 
     /// `CONFIG GET pattern [pattern ...]`: the (name, value) pairs of the
@@ -347,7 +352,7 @@ impl Config {
                     continue;
                 }
                 if is_glob {
-                    if glob::string_match(pattern, name.as_bytes(), true) {
+                    if ferrite_storage::glob::string_match(pattern, name.as_bytes(), true) {
                         *slot = Some((*name).to_owned());
                     }
                 } else if name.as_bytes().eq_ignore_ascii_case(pattern) {
@@ -368,8 +373,9 @@ impl Config {
     /// `CONFIG SET name value [name value ...]`: all or nothing. On failure
     /// the configuration is unchanged and the error is Redis 7.0's reply text
     /// without the leading `-`. As in Redis, names are checked first, in
-    /// order (unknown, immutable or protected, repeated), then values, in
-    /// order. Multi-value directives (`save`, `bind`) split the value on
+    /// order (unknown, immutable or protected, repeated; the error echoes the
+    /// name as given), then values, in order (the error gives the table's
+    /// name). Multi-value directives (`save`, `bind`) split the value on
     /// single spaces.
     ///
     /// The caller checks the argument count: Redis answers `ERR wrong number
@@ -384,7 +390,7 @@ impl Config {
         };
         let mut directives = Vec::with_capacity(pairs.len());
         for (i, (name, _)) in pairs.iter().enumerate() {
-            let Some(directive) = table::lookup(name) else {
+            let Some((directive, spelled)) = table::lookup_spelled(name) else {
                 return Err(format!(
                     "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
                     String::from_utf8_lossy(name)
@@ -402,13 +408,15 @@ impl Config {
             {
                 return Err(failed(name, "duplicate parameter"));
             }
-            directives.push(directive);
+            directives.push((directive, spelled));
         }
         let mut next = self.clone();
-        for ((name, value), directive) in pairs.iter().zip(directives) {
+        // Value errors name the directive as the table spells it (oracle:
+        // `CONFIG SET HZ abc` blames 'hz'); name errors above echo the client.
+        for ((_, value), (directive, spelled)) in pairs.iter().zip(directives) {
             directive
                 .apply_config_set(&mut next, value)
-                .map_err(|why| failed(name, &why))?;
+                .map_err(|why| failed(spelled.as_bytes(), &why))?;
         }
         *self = next;
         Ok(())
@@ -495,7 +503,10 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
         ErrorKind::IsADirectory => "Is a directory".to_owned(),
         _ => {
             let text = e.to_string();
-            text.split(" (os error").next().unwrap_or_default().to_owned()
+            text.split(" (os error")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
         }
     }
 }

@@ -22,7 +22,10 @@ fn hex_value(b: u8) -> Option<u8> {
 pub(crate) fn trim_line(line: &[u8]) -> &[u8] {
     let strip = |b: &u8| matches!(*b, b' ' | b'\t' | b'\r' | b'\n');
     let start = line.iter().position(|b| !strip(b)).unwrap_or(line.len());
-    let end = line.iter().rposition(|b| !strip(b)).map_or(start, |i| i + 1);
+    let end = line
+        .iter()
+        .rposition(|b| !strip(b))
+        .map_or(start, |i| i + 1);
     line.get(start..end).unwrap_or_default()
 }
 
@@ -56,10 +59,9 @@ pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
             if in_double {
                 let c = at(i)?;
                 if c == b'\\' && at(i + 1) == Some(b'x') {
-                    if let (Some(h), Some(l)) = (
-                        at(i + 2).and_then(hex_value),
-                        at(i + 3).and_then(hex_value),
-                    ) {
+                    if let (Some(h), Some(l)) =
+                        (at(i + 2).and_then(hex_value), at(i + 3).and_then(hex_value))
+                    {
                         cur.push(h * 16 + l);
                         i += 4;
                         continue;
@@ -199,7 +201,10 @@ pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
 /// result is reinterpreted as `i64` like Redis's `long long` and the caller
 /// checks the range.
 pub(crate) fn parse_memory(s: &[u8]) -> Option<i64> {
-    let unit_at = s.iter().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+    let unit_at = s
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
     let (digits, unit) = s.split_at(unit_at);
     let mul: u64 = match unit.to_ascii_lowercase().as_slice() {
         b"" | b"b" => 1,
@@ -338,7 +343,10 @@ mod tests {
 
     #[test]
     fn split_stops_at_nul() {
-        assert_eq!(split_args(b"a b\0c d").unwrap(), [b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(
+            split_args(b"a b\0c d").unwrap(),
+            [b"a".to_vec(), b"b".to_vec()]
+        );
     }
 
     #[test]
@@ -361,7 +369,16 @@ mod tests {
         assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
         // Each of these was refused by Redis 7.0.15 for CONFIG SET hz.
-        for bad in ["010", "+5", " 5", "5.0", "-0", "", "99999999999999999999", "-"] {
+        for bad in [
+            "010",
+            "+5",
+            " 5",
+            "5.0",
+            "-0",
+            "",
+            "99999999999999999999",
+            "-",
+        ] {
             assert_eq!(parse_i64(bad.as_bytes()), None, "{bad:?}");
         }
     }
@@ -385,7 +402,9 @@ mod tests {
         assert_eq!(k(""), Some(0));
         assert_eq!(k("17179869185gb"), Some(1 << 30));
         assert_eq!(k("18446744073709551615"), Some(-1));
-        for bad in ["+2mb", "-2mb", "-0", "1.5gb", "1 gb", " 2mb", "2mb ", "1gbb", "0x20", "2e6", "1t"] {
+        for bad in [
+            "+2mb", "-2mb", "-0", "1.5gb", "1 gb", " 2mb", "2mb ", "1gbb", "0x20", "2e6", "1t",
+        ] {
             assert_eq!(k(bad), None, "{bad:?}");
         }
     }

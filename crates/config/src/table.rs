@@ -59,11 +59,14 @@ pub(crate) enum Kind {
     /// one configuration file load (Redis's behaviour for `save`).
     Multi {
         get: fn(&Config) -> Vec<u8>,
-        set: fn(&mut Config, &[Vec<u8>], bool) -> Result<(), String>,
+        set: MultiSetter,
         render: fn(&Config) -> Vec<Vec<Vec<u8>>>,
         accumulates_in_file: bool,
     },
 }
+
+/// Sets a multi-argument directive: config, arguments, append flag.
+pub(crate) type MultiSetter = fn(&mut Config, &[Vec<u8>], bool) -> Result<(), String>;
 
 /// One configuration directive.
 pub(crate) struct Directive {
@@ -356,9 +359,8 @@ fn set_bind(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), Strin
     }
     let mut addresses = Vec::with_capacity(args.len());
     for a in args {
-        addresses.push(
-            String::from_utf8(a.clone()).map_err(|_| "Invalid bind address".to_owned())?,
-        );
+        addresses
+            .push(String::from_utf8(a.clone()).map_err(|_| "Invalid bind address".to_owned())?);
     }
     c.bind = addresses;
     Ok(())
@@ -373,11 +375,12 @@ fn set_save(c: &mut Config, args: &[Vec<u8>], append: bool) -> Result<(), String
             return Ok(());
         }
     }
-    if args.len() % 2 != 0 {
+    let pairs = args.chunks_exact(2);
+    if !pairs.remainder().is_empty() {
         return Err(INVALID.to_owned());
     }
     let mut points = Vec::with_capacity(args.len() / 2);
-    for pair in args.chunks_exact(2) {
+    for pair in pairs {
         let (Some(secs), Some(changes)) = (pair.first(), pair.get(1)) else {
             return Err(INVALID.to_owned());
         };
@@ -424,9 +427,17 @@ fn path_bytes(p: &Path) -> Vec<u8> {
 
 /// Finds a directive by name or alias, ASCII case-insensitively.
 pub(crate) fn lookup(name: &[u8]) -> Option<&'static Directive> {
-    TABLE.iter().find(|d| {
-        d.name.as_bytes().eq_ignore_ascii_case(name)
-            || d.aliases.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(name))
+    lookup_spelled(name).map(|(d, _)| d)
+}
+
+/// Finds a directive by name or alias, ASCII case-insensitively, with the
+/// table's spelling of the name or alias that matched.
+pub(crate) fn lookup_spelled(name: &[u8]) -> Option<(&'static Directive, &'static str)> {
+    TABLE.iter().find_map(|d| {
+        std::iter::once(&d.name)
+            .chain(d.aliases)
+            .find(|n| n.as_bytes().eq_ignore_ascii_case(name))
+            .map(|n| (d, *n))
     })
 }
 
@@ -483,7 +494,9 @@ impl Directive {
                     parse_i64(value).ok_or("argument couldn't be parsed into an integer")?
                 };
                 if parsed < *min || parsed > *max {
-                    return Err(format!("argument must be between {min} and {max} inclusive"));
+                    return Err(format!(
+                        "argument must be between {min} and {max} inclusive"
+                    ));
                 }
                 set(c, parsed);
                 Ok(())
@@ -529,7 +542,11 @@ impl Directive {
             let mut out = self.name.as_bytes().to_vec();
             for a in args {
                 out.push(b' ');
-                out.extend(if quote_all { quote(a) } else { quote_if_needed(a) });
+                out.extend(if quote_all {
+                    quote(a)
+                } else {
+                    quote_if_needed(a)
+                });
             }
             out
         };

@@ -412,7 +412,7 @@ mod tests {
         assert_eq!(parse_all(b"_\r\n"), Frame::Null);
         assert_eq!(parse_all(b"#t\r\n"), Frame::Boolean(true));
         assert_eq!(parse_all(b"#f\r\n"), Frame::Boolean(false));
-        assert_eq!(parse_all(b",3.141\r\n"), Frame::Double(3.141));
+        assert_eq!(parse_all(b",3.141\r\n"), Frame::Double(3141.0 / 1000.0));
         assert_eq!(parse_all(b",-inf\r\n"), Frame::Double(f64::NEG_INFINITY));
         assert_eq!(parse_all(b",inf\r\n"), Frame::Double(f64::INFINITY));
         assert!(matches!(parse_all(b",nan\r\n"), Frame::Double(d) if d.is_nan()));
@@ -457,7 +457,7 @@ mod tests {
             )
         );
         assert_eq!(
-            parse_all(b"!9\r\nERR x\r\ny\r\n"),
+            parse_all(b"!8\r\nERR x\r\ny\r\n"),
             Frame::Error(b"ERR x\r\ny".to_vec())
         );
     }

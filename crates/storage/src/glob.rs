@@ -390,7 +390,11 @@ mod tests {
     #[test]
     fn pathological_patterns_are_fast() {
         let string = vec![b'a'; 100_000];
-        let patterns: [&[u8]; 3] = [b"*a*a*a*a*a*a*a*a*a*a*a*a*a*b", b"a*a*a*a*a*a*a*a*a*a*?*c", b"*[a]*[a]*[a]*?*?*b"];
+        let patterns: [&[u8]; 3] = [
+            b"*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+            b"a*a*a*a*a*a*a*a*a*a*?*c",
+            b"*[a]*[a]*[a]*?*?*b",
+        ];
         let start = Instant::now();
         for pattern in patterns {
             assert!(!string_match(pattern, &string, false));
@@ -398,7 +402,11 @@ mod tests {
         let mut many = b"*a".repeat(900);
         many.push(b'b');
         assert!(!string_match(&many, &string[..2000], false));
-        assert!(start.elapsed() < Duration::from_millis(100), "took {:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_millis(100),
+            "took {:?}",
+            start.elapsed()
+        );
     }
 
     /// A plain transliteration of Redis's recursive matcher *without* its
@@ -408,7 +416,13 @@ mod tests {
         reference_from(pattern, 0, string, 0, nocase)
     }
 
-    fn reference_from(pattern: &[u8], mut p: usize, string: &[u8], mut s: usize, nocase: bool) -> bool {
+    fn reference_from(
+        pattern: &[u8],
+        mut p: usize,
+        string: &[u8],
+        mut s: usize,
+        nocase: bool,
+    ) -> bool {
         let low = |x: u8| if nocase { x.to_ascii_lowercase() } else { x };
         // C reads the terminating NUL past the end.
         let at = |i: usize| pattern.get(i).copied().unwrap_or(0);
@@ -422,7 +436,8 @@ mod tests {
                     if pattern.len() - p == 1 {
                         return true;
                     }
-                    return (s..string.len()).any(|i| reference_from(pattern, p + 1, string, i, nocase));
+                    return (s..string.len())
+                        .any(|i| reference_from(pattern, p + 1, string, i, nocase));
                 }
                 b'?' => {}
                 b'[' => {
@@ -443,7 +458,8 @@ mod tests {
                             p -= 1;
                             break;
                         } else if left >= 3 && at(p + 1) == b'-' {
-                            let (mut lo, mut hi, mut ch) = (at(p) as i8 as i32, at(p + 2) as i8 as i32, c as i8 as i32);
+                            let (mut lo, mut hi, mut ch) =
+                                (at(p) as i8 as i32, at(p + 2) as i8 as i32, c as i8 as i32);
                             if lo > hi {
                                 std::mem::swap(&mut lo, &mut hi);
                             }
@@ -487,10 +503,7 @@ mod tests {
     }
 
     fn pattern_bytes() -> impl Strategy<Value = Vec<u8>> {
-        proptest::collection::vec(
-            prop::sample::select(&b"ab*?[]^-\\A\xc0\xff"[..]),
-            0..10,
-        )
+        proptest::collection::vec(prop::sample::select(&b"ab*?[]^-\\A\xc0\xff"[..]), 0..10)
     }
 
     fn string_bytes() -> impl Strategy<Value = Vec<u8>> {

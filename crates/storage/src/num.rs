@@ -9,9 +9,10 @@
 //! `INCRBYFLOAT` and `HINCRBYFLOAT` compute in C's `long double`, which on
 //! x86_64 is the 80-bit extended format: `SET k 0.1` then `INCRBYFLOAT k 0.2`
 //! gives `0.3` there, where `f64` arithmetic would give
-//! `0.30000000000000004`. [`LongDouble`] does that arithmetic through a
-//! small C shim (`csrc/longdouble.c`), as do [`parse_f64`] (for `strtod`'s
-//! hexadecimal and `inf` forms) and the formatting of long doubles.
+//! `0.30000000000000004`. [`LongDouble`] does that arithmetic, its parsing
+//! and its formatting through a small C shim (`csrc/longdouble.c`); so does
+//! [`parse_f64`], because Rust's float parser knows no `strtod` hexadecimal
+//! forms (`0x1p3`). [`fmt_f64`] is pure Rust, tested against C's `printf`.
 //!
 //! The C conversions follow the process's `LC_NUMERIC` locale, which stays
 //! "C" as long as nothing calls `setlocale`; Redis behaves the same way.
@@ -338,7 +339,11 @@ impl LongDouble {
     /// `self + other`, rounded as C rounds long doubles. May be infinite
     /// (`INCRBYFLOAT` then replies `ERR increment would produce NaN or
     /// Infinity`) or NaN (`inf + -inf`).
+    ///
+    /// `+` does the same; this method spares callers importing
+    /// [`std::ops::Add`].
     #[must_use]
+    #[allow(clippy::should_implement_trait)] // The trait is implemented too.
     pub fn add(self, other: LongDouble) -> Self {
         let mut out = [0u8; LD_BYTES];
         // SAFETY: each pointer covers LD_BYTES bytes, as the shim reads and
@@ -356,6 +361,14 @@ impl LongDouble {
     fn class(&self) -> i32 {
         // SAFETY: the pointer covers the LD_BYTES bytes the shim reads.
         unsafe { ffi::ferrite_ld_class(self.0.as_ptr()) }
+    }
+}
+
+impl std::ops::Add for LongDouble {
+    type Output = LongDouble;
+
+    fn add(self, other: LongDouble) -> LongDouble {
+        LongDouble::add(self, other)
     }
 }
 
@@ -475,7 +488,12 @@ mod tests {
         for &(input, expected) in I64_CASES {
             assert_eq!(parse_i64(input), expected, "{}", input.escape_ascii());
             // OBJECT ENCODING was `int` exactly for the accepted ones.
-            assert_eq!(is_canonical_i64(input), expected, "{}", input.escape_ascii());
+            assert_eq!(
+                is_canonical_i64(input),
+                expected,
+                "{}",
+                input.escape_ascii()
+            );
         }
     }
 
@@ -511,7 +529,12 @@ mod tests {
     #[test]
     fn parse_scan_cursor_agrees_with_redis() {
         for &(input, expected) in CURSOR_CASES {
-            assert_eq!(parse_scan_cursor(input), expected, "{}", input.escape_ascii());
+            assert_eq!(
+                parse_scan_cursor(input),
+                expected,
+                "{}",
+                input.escape_ascii()
+            );
         }
     }
 
@@ -519,7 +542,15 @@ mod tests {
     fn parse_u64_is_canonical() {
         assert_eq!(parse_u64(b"0"), Some(0));
         assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
-        for bad in [&b""[..], b"18446744073709551616", b"-1", b"+1", b"01", b" 1", b"1 "] {
+        for bad in [
+            &b""[..],
+            b"18446744073709551616",
+            b"-1",
+            b"+1",
+            b"01",
+            b" 1",
+            b"1 ",
+        ] {
             assert_eq!(parse_u64(bad), None, "{}", bad.escape_ascii());
         }
     }
@@ -616,7 +647,11 @@ mod tests {
     /// `INCRBYFLOAT`; `Err(())` where it replied `ERR value is not a valid
     /// float`, and `Ok(None)` where it replied `ERR increment would produce
     /// NaN or Infinity`.
-    type IncrCase = (Option<&'static [u8]>, &'static [u8], Result<Option<&'static [u8]>, ()>);
+    type IncrCase = (
+        Option<&'static [u8]>,
+        &'static [u8],
+        Result<Option<&'static [u8]>, ()>,
+    );
     const INCRBYFLOAT_CASES: &[IncrCase] = &[
         (Some(b"0.1"), b"0.2", Ok(Some(b"0.3"))),
         (Some(b"10.5"), b"0.1", Ok(Some(b"10.6"))),
@@ -651,13 +686,37 @@ mod tests {
         (None, b"1.5", Ok(Some(b"1.5"))),
         (None, b"123.45", Ok(Some(b"123.45"))),
         (None, b"0.1e1", Ok(Some(b"1"))),
-        (None, b"3.14159265358979323846", Ok(Some(b"3.14159265358979324"))),
-        (None, b"1.23456789012345678", Ok(Some(b"1.23456789012345678"))),
+        (
+            None,
+            b"3.14159265358979323846",
+            Ok(Some(b"3.14159265358979324")),
+        ),
+        (
+            None,
+            b"1.23456789012345678",
+            Ok(Some(b"1.23456789012345678")),
+        ),
         (None, b"1.000000000000000005", Ok(Some(b"1"))),
-        (None, b"9223372036854775807", Ok(Some(b"9223372036854775807"))),
-        (None, b"-9223372036854775808", Ok(Some(b"-9223372036854775808"))),
-        (Some(b"9223372036854775807"), b"1", Ok(Some(b"9223372036854775808"))),
-        (None, b"18446744073709551616", Ok(Some(b"18446744073709551616"))),
+        (
+            None,
+            b"9223372036854775807",
+            Ok(Some(b"9223372036854775807")),
+        ),
+        (
+            None,
+            b"-9223372036854775808",
+            Ok(Some(b"-9223372036854775808")),
+        ),
+        (
+            Some(b"9223372036854775807"),
+            b"1",
+            Ok(Some(b"9223372036854775808")),
+        ),
+        (
+            None,
+            b"18446744073709551616",
+            Ok(Some(b"18446744073709551616")),
+        ),
         (None, b"1e18", Ok(Some(b"1000000000000000000"))),
         (None, b"1e19", Ok(Some(b"10000000000000000000"))),
         (None, b"1e20", Ok(Some(b"100000000000000000000"))),
@@ -667,9 +726,21 @@ mod tests {
         (None, b"-5e-18", Ok(Some(b"0"))),
         (None, b"0.000000000000000005", Ok(Some(b"0"))),
         (None, b"2.5e-17", Ok(Some(b"0.00000000000000002"))),
-        (None, b"0.000000000000000015", Ok(Some(b"0.00000000000000002"))),
-        (None, b"-0.000000000000000015", Ok(Some(b"-0.00000000000000002"))),
-        (None, b"0.000000000000000025", Ok(Some(b"0.00000000000000002"))),
+        (
+            None,
+            b"0.000000000000000015",
+            Ok(Some(b"0.00000000000000002")),
+        ),
+        (
+            None,
+            b"-0.000000000000000015",
+            Ok(Some(b"-0.00000000000000002")),
+        ),
+        (
+            None,
+            b"0.000000000000000025",
+            Ok(Some(b"0.00000000000000002")),
+        ),
         (Some(b"1"), b"inf", Ok(None)),
         (Some(b"1"), b"-inf", Ok(None)),
         (Some(b"1"), b"infinity", Ok(None)),
@@ -731,23 +802,83 @@ mod tests {
         }
     }
 
+    /// `(stored, increment, reply length, first digits, last digits)`.
+    type HugeCase = (
+        Option<&'static [u8]>,
+        &'static [u8],
+        usize,
+        &'static [u8],
+        &'static [u8],
+    );
+
     #[test]
     fn incrbyfloat_huge_values_agree_with_redis() {
-        // (stored, increment, reply length, first digits, last digits)
-        let cases: [(Option<&[u8]>, &[u8], usize, &[u8], &[u8]); 7] = [
-            (None, b"1e400", 401, b"10000000000000000000281880683947586514586", b"734806343732497430221946880"),
-            (Some(b"1.7e308"), b"0", 309, b"17000000000000000000313677802519759679527", b"562011679309777401282560"),
-            (Some(b"1"), b"1.7976931348623157e308", 309, b"179769313486231569995921046774104434048", b"926376802466863339536384"),
-            (Some(b"1"), b"1e4932", 4933, b"10000000000000000000060189493879638913238", b"141086538418113791886622720"),
-            (None, b"1e4000", 4000, b"99999999999999999999654638730996237849324", b"951206648276349901340672"),
-            (None, b"-1e4000", 4001, b"-9999999999999999999965463873099623784932", b"951206648276349901340672"),
-            (None, b"1.18973149535723176502e+4932", 4933, b"118973149535723176502126385303097020516906", b"156604419552086811989770240"),
+        let cases: [HugeCase; 7] = [
+            (
+                None,
+                b"1e400",
+                401,
+                b"10000000000000000000281880683947586514586",
+                b"734806343732497430221946880",
+            ),
+            (
+                Some(b"1.7e308"),
+                b"0",
+                309,
+                b"17000000000000000000313677802519759679527",
+                b"562011679309777401282560",
+            ),
+            (
+                Some(b"1"),
+                b"1.7976931348623157e308",
+                309,
+                b"179769313486231569995921046774104434048",
+                b"926376802466863339536384",
+            ),
+            (
+                Some(b"1"),
+                b"1e4932",
+                4933,
+                b"10000000000000000000060189493879638913238",
+                b"141086538418113791886622720",
+            ),
+            (
+                None,
+                b"1e4000",
+                4000,
+                b"99999999999999999999654638730996237849324",
+                b"951206648276349901340672",
+            ),
+            (
+                None,
+                b"-1e4000",
+                4001,
+                b"-9999999999999999999965463873099623784932",
+                b"951206648276349901340672",
+            ),
+            (
+                None,
+                b"1.18973149535723176502e+4932",
+                4933,
+                b"118973149535723176502126385303097020516906",
+                b"156604419552086811989770240",
+            ),
         ];
         for (stored, incr, len, head, tail) in cases {
             let got = incrbyfloat(stored, incr).ok().flatten().unwrap_or_default();
             assert_eq!(got.len(), len, "{}", incr.escape_ascii());
-            assert!(got.starts_with(head), "{}: {}", incr.escape_ascii(), got.escape_ascii());
-            assert!(got.ends_with(tail), "{}: {}", incr.escape_ascii(), got.escape_ascii());
+            assert!(
+                got.starts_with(head),
+                "{}: {}",
+                incr.escape_ascii(),
+                got.escape_ascii()
+            );
+            assert!(
+                got.ends_with(tail),
+                "{}: {}",
+                incr.escape_ascii(),
+                got.escape_ascii()
+            );
         }
     }
 
@@ -760,7 +891,10 @@ mod tests {
         let mut one = vec![b'0'; 5118];
         one.push(b'1');
         let mut out = Vec::new();
-        fmt_long_double_human(&parse_long_double(&one).unwrap_or(LongDouble::from_i64(0)), &mut out);
+        fmt_long_double_human(
+            &parse_long_double(&one).unwrap_or(LongDouble::from_i64(0)),
+            &mut out,
+        );
         assert_eq!(out, b"1");
         assert!(parse_long_double(&[b'1'; 100_000]).is_none());
     }
@@ -773,10 +907,11 @@ mod tests {
         let mut out = Vec::new();
         fmt_long_double_human(&inf, &mut out);
         fmt_long_double_human(&minus_inf, &mut out);
-        fmt_long_double_human(&inf.add(minus_inf), &mut out);
+        fmt_long_double_human(&(inf + minus_inf), &mut out);
         assert_eq!(out, b"inf-infnan");
         // The largest long double overflows when doubled.
-        let max = parse_long_double(b"1.18973149535723176502e+4932").unwrap_or(LongDouble::from_i64(0));
+        let max =
+            parse_long_double(b"1.18973149535723176502e+4932").unwrap_or(LongDouble::from_i64(0));
         assert!(max.is_finite());
         assert!(!max.add(max).is_finite());
         assert_eq!(format!("{:?}", LongDouble::from_i64(-3)), "LongDouble(-3)");
@@ -808,7 +943,9 @@ mod tests {
         let mut buf = [0u8; 64];
         // SAFETY: `buf` is writable for its full length, the bound given.
         let n = unsafe { ffi::ferrite_fmt_double_g17(d, buf.as_mut_ptr().cast(), buf.len()) };
-        buf.get(..usize::try_from(n).unwrap_or(0)).unwrap_or_default().to_vec()
+        buf.get(..usize::try_from(n).unwrap_or(0))
+            .unwrap_or_default()
+            .to_vec()
     }
 
     fn numberish() -> impl Strategy<Value = Vec<u8>> {

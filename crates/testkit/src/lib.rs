@@ -1,1 +1,401 @@
-//! ferrite-testkit
+//! Test helpers: a Ferrite server on 127.0.0.1 with an ephemeral port, a raw
+//! RESP client that returns reply bytes exactly as sent, and the semantics
+//! oracle — a real `redis-server` started on an ephemeral port — with
+//! [`Pair`], which sends the same command to both and asserts byte-identical
+//! replies.
+//!
+//! The oracle tests need `redis-server` (Debian's 7.0) on `PATH`; `.ci/run`
+//! installs it. Without it they fail with a message saying so: a missing
+//! oracle is never silently skipped.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use ferrite_config::Config;
+use ferrite_runtime::ServerHandle;
+
+/// How long a test waits for one reply before failing.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A Ferrite server running in this process on 127.0.0.1 and an ephemeral port.
+pub struct TestServer {
+    handle: Option<ServerHandle>,
+    /// The bound port.
+    pub port: u16,
+}
+
+impl TestServer {
+    /// Starts a server with 3 shards (so that multi-key commands cross shards).
+    pub fn start() -> TestServer {
+        TestServer::start_with(&["--shards", "3"])
+    }
+
+    /// Starts a server with extra `--directive value` arguments.
+    pub fn start_with(extra: &[&str]) -> TestServer {
+        let mut args: Vec<String> = ["--port", "0", "--bind", "127.0.0.1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let config = Config::from_args(&args).unwrap_or_else(|e| panic!("bad test config: {e}"));
+        let handle = ferrite_runtime::start(config, None).expect("start ferrite");
+        let port = handle.port();
+        TestServer {
+            handle: Some(handle),
+            port,
+        }
+    }
+
+    /// A new raw client connection.
+    pub fn client(&self) -> RawClient {
+        RawClient::connect(self.port)
+    }
+
+    /// `redis://127.0.0.1:<port>/` for client libraries.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Stops the server and waits for its threads.
+    pub fn stop(mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown();
+        }
+    }
+
+    /// True once the server's threads have all stopped (e.g. after SHUTDOWN).
+    pub fn wait_stopped(mut self, timeout: Duration) -> bool {
+        let Some(h) = self.handle.take() else {
+            return true;
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            h.join();
+            let _ = tx.send(());
+        });
+        rx.recv_timeout(timeout).is_ok()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown();
+        }
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
+}
+
+/// The real `redis-server`, the semantics oracle.
+pub struct Oracle {
+    child: Child,
+    /// Its port.
+    pub port: u16,
+}
+
+impl Oracle {
+    /// Starts `redis-server` on an ephemeral port with persistence off.
+    ///
+    /// Panics with an explanation when `redis-server` is not installed.
+    pub fn start() -> Oracle {
+        Oracle::start_with(&[])
+    }
+
+    /// Starts the oracle with extra arguments (`--requirepass x`, ...).
+    pub fn start_with(extra: &[&str]) -> Oracle {
+        for _attempt in 0..5 {
+            let port = free_port();
+            let mut cmd = Command::new("redis-server");
+            cmd.args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+            let child = match cmd.spawn() {
+                Ok(c) => c,
+                Err(e) => panic!(
+                    "the differential tests need the real Redis as their oracle, but `redis-server` \
+                     could not be started ({e}). Install it: `apt-get install -y redis-server` \
+                     (Debian 12 gives 7.0.15); .ci/run does this."
+                ),
+            };
+            let mut oracle = Oracle { child, port };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+                    if s.write_all(b"PING\r\n").is_ok() {
+                        let mut b = [0u8; 64];
+                        if let Ok(n) = s.read(&mut b) {
+                            if n > 0 && b[0] == b'+' {
+                                return oracle;
+                            }
+                        }
+                    }
+                }
+                if let Ok(Some(_)) = oracle.child.try_wait() {
+                    break; // port taken in between: try another
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = oracle.child.kill();
+        }
+        panic!("redis-server did not start");
+    }
+
+    /// A raw client to the oracle.
+    pub fn client(&self) -> RawClient {
+        RawClient::connect(self.port)
+    }
+}
+
+impl Drop for Oracle {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking RESP client that returns replies as raw bytes.
+pub struct RawClient {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl RawClient {
+    /// Connects to 127.0.0.1:`port`.
+    pub fn connect(port: u16) -> RawClient {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(REPLY_TIMEOUT)).ok();
+        stream.set_nodelay(true).ok();
+        RawClient {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends one command as a RESP array.
+    pub fn send(&mut self, args: &[&[u8]]) {
+        let mut b = BytesMut::new();
+        ferrite_protocol::encode_request(args, &mut b);
+        self.send_raw(&b);
+    }
+
+    /// Sends raw bytes.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Reads exactly one reply frame and returns its bytes. Panics on timeout.
+    pub fn read_reply(&mut self) -> Vec<u8> {
+        self.try_read_reply(REPLY_TIMEOUT)
+            .unwrap_or_else(|| panic!("no complete reply within {REPLY_TIMEOUT:?}; have {:?}", String::from_utf8_lossy(&self.buf)))
+    }
+
+    /// Reads one reply frame, or None if none arrives within `timeout` or the connection closed.
+    pub fn try_read_reply(&mut self, timeout: Duration) -> Option<Vec<u8>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            match ferrite_protocol::reply_len(&self.buf) {
+                Ok(Some(n)) => return Some(self.buf.drain(..n).collect()),
+                Ok(None) => {}
+                Err(e) => panic!("malformed reply {:?}: {e}", String::from_utf8_lossy(&self.buf)),
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            self.stream.set_read_timeout(Some(left)).ok();
+            let mut chunk = [0u8; 64 * 1024];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// True if the server closed the connection (reads until EOF or `timeout`).
+    pub fn is_closed(&mut self, timeout: Duration) -> bool {
+        self.stream.set_read_timeout(Some(timeout)).ok();
+        let mut chunk = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) => {
+                    return !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    )
+                }
+            }
+        }
+    }
+
+    /// Bytes received but not yet returned as a reply.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Sends a command and reads its reply.
+    pub fn cmd(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        self.send(args);
+        self.read_reply()
+    }
+
+    /// Sends a command given as string arguments and reads its reply.
+    pub fn cmd_str(&mut self, args: &[&str]) -> Vec<u8> {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.cmd(&a)
+    }
+}
+
+/// Renders reply bytes readably for assertion messages.
+pub fn show(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).replace("\r\n", "\\r\\n")
+}
+
+/// A Ferrite server and the real Redis, each with one client, fed the same commands.
+pub struct Pair {
+    /// Client of the Ferrite server.
+    pub ferrite: RawClient,
+    /// Client of the oracle.
+    pub redis: RawClient,
+    /// The Ferrite server.
+    pub server: TestServer,
+    /// The oracle.
+    pub oracle: Oracle,
+}
+
+impl Default for Pair {
+    fn default() -> Self {
+        Pair::new()
+    }
+}
+
+impl Pair {
+    /// Ferrite with 3 shards beside a fresh redis-server.
+    pub fn new() -> Pair {
+        Pair::with_args(&["--shards", "3"], &[])
+    }
+
+    /// Ferrite and the oracle with extra arguments each.
+    pub fn with_args(ferrite_args: &[&str], redis_args: &[&str]) -> Pair {
+        let oracle = Oracle::start_with(redis_args);
+        let server = TestServer::start_with(ferrite_args);
+        Pair {
+            ferrite: server.client(),
+            redis: oracle.client(),
+            server,
+            oracle,
+        }
+    }
+
+    /// Sends `args` to both and returns (ferrite, redis) replies without comparing.
+    pub fn both_bytes(&mut self, args: &[&[u8]]) -> (Vec<u8>, Vec<u8>) {
+        (self.ferrite.cmd(args), self.redis.cmd(args))
+    }
+
+    /// Sends `args` to both, asserts byte-identical replies, returns the reply.
+    pub fn check_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        let (f, r) = self.both_bytes(args);
+        assert_eq!(
+            show(&f),
+            show(&r),
+            "reply differs for {:?}\n ferrite: {}\n   redis: {}",
+            args.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>(),
+            show(&f),
+            show(&r)
+        );
+        f
+    }
+
+    /// [`Pair::check_bytes`] with string arguments.
+    pub fn check(&mut self, args: &[&str]) -> Vec<u8> {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.check_bytes(&a)
+    }
+
+    /// Runs each whitespace-separated command line through [`Pair::check`].
+    pub fn check_all(&mut self, lines: &[&str]) {
+        for line in lines {
+            let args: Vec<&str> = line.split_whitespace().collect();
+            self.check(&args);
+        }
+    }
+
+    /// Like [`Pair::check`] for replies whose element order is unspecified
+    /// (KEYS, SMEMBERS, ...): compares the sorted elements of a flat array.
+    pub fn check_unordered(&mut self, args: &[&str]) -> Vec<Vec<u8>> {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        let (f, r) = self.both_bytes(&a);
+        let (mut fe, mut re) = (flat_elements(&f), flat_elements(&r));
+        fe.sort();
+        re.sort();
+        assert_eq!(fe, re, "elements differ for {args:?}\n ferrite: {}\n   redis: {}", show(&f), show(&r));
+        fe
+    }
+
+    /// Sends raw bytes to both and compares everything each replies before
+    /// closing or going quiet for `quiet`.
+    pub fn check_raw(&mut self, raw: &[u8], quiet: Duration) -> Vec<u8> {
+        self.ferrite.send_raw(raw);
+        self.redis.send_raw(raw);
+        let f = drain(&mut self.ferrite, quiet);
+        let r = drain(&mut self.redis, quiet);
+        assert_eq!(show(&f), show(&r), "raw replies differ for {:?}", show(raw));
+        f
+    }
+}
+
+fn drain(c: &mut RawClient, quiet: Duration) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(r) = c.try_read_reply(quiet) {
+        out.extend(r);
+    }
+    out.extend(c.buf.drain(..));
+    out
+}
+
+/// The elements of a flat array reply (`*N` of bulk/int/simple), each as its raw frame bytes.
+pub fn flat_elements(reply: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let Some(pos) = reply.windows(2).position(|w| w == b"\r\n") else {
+        return out;
+    };
+    if !matches!(reply.first(), Some(b'*') | Some(b'~')) {
+        return vec![reply.to_vec()];
+    }
+    let mut rest = &reply[pos + 2..];
+    while !rest.is_empty() {
+        match ferrite_protocol::reply_len(rest) {
+            Ok(Some(n)) => {
+                out.push(rest[..n].to_vec());
+                rest = &rest[n..];
+            }
+            _ => break,
+        }
+    }
+    out
+}

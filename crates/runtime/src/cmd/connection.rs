@@ -14,6 +14,9 @@ fn w<'a>(s: &'a mut Session, conn: &Conn) -> Writer<'a> {
 
 /// PING [message]
 pub fn ping(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
+    if argv.len() > 2 {
+        return Err(CmdError::wrong_arity(b"ping"));
+    }
     match argv.get(1) {
         Some(m) => w(s, conn).bulk(m),
         None => w(s, conn).simple(b"PONG"),

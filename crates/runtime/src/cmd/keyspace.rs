@@ -94,7 +94,7 @@ pub async fn keys(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult
 /// where each shard's position is its own database cursor. Shards are walked
 /// one after the other.
 pub async fn scan(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
-    let cursor = ferrite_storage::num::parse_u64(&argv[1])
+    let cursor = ferrite_storage::num::parse_scan_cursor(&argv[1])
         .ok_or_else(|| CmdError::other("ERR invalid cursor"))?;
     let opts = parse_scan_args(&argv[2..])?;
     let n = s.worker.shared.nshards as u64;

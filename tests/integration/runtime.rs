@@ -1,0 +1,83 @@
+//! The runtime seen from a client: routing across shards, pipelines, the
+//! Rust `redis` crate, shutdown.
+
+use ferrite_testkit::{Pair, TestServer};
+
+#[test]
+fn redis_crate_client_round_trip() {
+    let server = TestServer::start();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut con = client.get_connection().unwrap();
+    let _: () = redis::cmd("SET").arg("greeting").arg("hello").query(&mut con).unwrap();
+    let v: String = redis::cmd("GET").arg("greeting").query(&mut con).unwrap();
+    assert_eq!(v, "hello");
+    let missing: Option<String> = redis::cmd("GET").arg("nope").query(&mut con).unwrap();
+    assert_eq!(missing, None);
+}
+
+#[test]
+fn pipeline_replies_come_back_in_order_across_shards() {
+    let server = TestServer::start_with(&["--shards", "4"]);
+    let mut c = server.client();
+    // 200 commands over keys spread on all shards, sent in one write.
+    let mut raw = Vec::new();
+    for i in 0..100 {
+        raw.extend_from_slice(format!("*3\r\n$3\r\nSET\r\n$4\r\nk{:03}\r\n$3\r\n{:03}\r\n", i % 10, i).as_bytes());
+        raw.extend_from_slice(format!("*2\r\n$3\r\nGET\r\n$4\r\nk{:03}\r\n", i % 10).as_bytes());
+    }
+    c.send_raw(&raw);
+    for i in 0..100 {
+        assert_eq!(c.read_reply(), b"+OK\r\n");
+        assert_eq!(c.read_reply(), format!("$3\r\n{:03}\r\n", i).into_bytes());
+    }
+}
+
+#[test]
+fn pipeline_mixing_local_remote_and_multi_shard_commands() {
+    let server = TestServer::start_with(&["--shards", "4"]);
+    let mut c = server.client();
+    let mut raw = Vec::new();
+    let cmds: &[&[&str]] = &[
+        &["SET", "a", "1"],
+        &["SET", "b", "2"],
+        &["PING"],
+        &["DEL", "a", "b", "c"],
+        &["SET", "c", "3"],
+        &["DBSIZE"],
+        &["GET", "c"],
+        &["ECHO", "x"],
+    ];
+    for cmd in cmds {
+        let a: Vec<&[u8]> = cmd.iter().map(|s| s.as_bytes()).collect();
+        let mut b = bytes::BytesMut::new();
+        ferrite_protocol::encode_request(&a, &mut b);
+        raw.extend_from_slice(&b);
+    }
+    c.send_raw(&raw);
+    let expect: &[&[u8]] = &[
+        b"+OK\r\n", b"+OK\r\n", b"+PONG\r\n", b":2\r\n", b"+OK\r\n", b":1\r\n", b"$1\r\n3\r\n",
+        b"$1\r\nx\r\n",
+    ];
+    for e in expect {
+        assert_eq!(ferrite_testkit::show(&c.read_reply()), ferrite_testkit::show(e));
+    }
+}
+
+#[test]
+fn unknown_command_and_arity_errors_match_redis() {
+    let mut p = Pair::new();
+    p.check(&["NOSUCHCOMMAND", "a", "b"]);
+    p.check(&["nosuch"]);
+    p.check(&["GET"]);
+    p.check(&["GET", "a", "b"]);
+    p.check(&["get"]);
+    p.check(&["PING", "a", "b"]);
+}
+
+#[test]
+fn shutdown_command_stops_the_server() {
+    let server = TestServer::start();
+    let mut c = server.client();
+    c.send(&[b"SHUTDOWN", b"NOSAVE"]);
+    assert!(server.wait_stopped(std::time::Duration::from_secs(10)));
+}
