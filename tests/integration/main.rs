@@ -5,4 +5,7 @@
 //! real `redis-server` (`ferrite_testkit::Pair`) and compare raw replies.
 
 mod concurrency;
+mod connection;
+mod generic;
 mod runtime;
+mod string;

@@ -31,6 +31,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(Flags::empty())
         .acl(&["@slow"])
         .subs(&[
+            CommandSpec::new("client|help", 2, Group::Connection, Exec::Runtime(RuntimeCmd::Client))
+                .flags(Flags::LOADING.union(Flags::STALE))
+                .acl(&["@slow", "@connection"]),
             CommandSpec::new("client|info", 2, Group::Connection, Exec::Runtime(RuntimeCmd::Client))
                 .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
                 .acl(&["@slow", "@connection"])

@@ -78,14 +78,13 @@ impl<'a> Ctx<'a> {
         let now = self.now_ms;
         let secs = self.now_secs();
         let db_index = self.db.min(self.dbs.len().saturating_sub(1));
-        let db = &mut self.dbs[db_index];
-        if db.touch(key, secs, now) {
+        let found = self.dbs[db_index].get_touch(key, secs, now);
+        if found.is_some() {
             self.stats.keyspace_hits += 1;
-            db.get(key, now)
         } else {
             self.stats.keyspace_misses += 1;
-            None
         }
+        found
     }
 
     /// Reads a string key: `Ok(None)` if missing, WRONGTYPE for other types.
@@ -98,6 +97,31 @@ impl<'a> Ctx<'a> {
                 _ => Err(CmdError::WRONG_TYPE),
             },
         }
+    }
+
+    /// Reads a string key and writes it as a bulk reply (null if missing)
+    /// without copying the value: the read path of GET.
+    pub fn reply_str_of(&mut self, key: &[u8]) -> Result<(), CmdError> {
+        let now = self.now_ms;
+        let secs = self.now_secs();
+        let db_index = self.db.min(self.dbs.len().saturating_sub(1));
+        let found = self.dbs[db_index].get_touch(key, secs, now);
+        let mut w = Writer::new(self.out, self.resp3);
+        match found {
+            None => {
+                self.stats.keyspace_misses += 1;
+                w.null();
+            }
+            Some(e) => match &e.value {
+                Value::Str(s) => {
+                    self.stats.keyspace_hits += 1;
+                    s.with_bytes(|b| w.bulk(b));
+                }
+                #[allow(unreachable_patterns)]
+                _ => return Err(CmdError::WRONG_TYPE),
+            },
+        }
+        Ok(())
     }
 
     /// Writes a string key's value as a bulk reply, or null if it is missing.

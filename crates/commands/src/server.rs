@@ -1,86 +1,316 @@
-//! Server commands (DBSIZE, FLUSHDB, INFO, CONFIG, COMMAND ...): rows only;
-//! the runtime executes them because they concern every shard or the server.
+//! Server commands (DBSIZE, FLUSHDB, INFO, CONFIG, COMMAND, DEBUG ...) and the
+//! keyspace-wide generic commands KEYS, SCAN and RANDOMKEY: rows only. The
+//! runtime executes them because they concern every shard or the server
+//! itself; their shard-local steps (`op_keys`, `op_scan`) live in
+//! [`crate::generic`].
 
 use crate::table::{CommandSpec, Exec, Flags, Group, RuntimeCmd};
 
-/// The server group's rows.
+/// The server group's rows, then the generic group's keyspace-wide rows.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("dbsize", 1, Group::Server, Exec::Runtime(RuntimeCmd::DbSize))
-        .flags(Flags::READONLY.union(Flags::FAST))
-        .acl(&["@keyspace", "@read", "@fast"])
-        .tips(&["request_policy:all_shards", "response_policy:agg_sum"]),
-    CommandSpec::new("flushdb", -1, Group::Server, Exec::Runtime(RuntimeCmd::FlushDb))
-        .flags(Flags::WRITE)
-        .acl(&["@keyspace", "@write", "@slow", "@dangerous"])
-        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
-    CommandSpec::new("flushall", -1, Group::Server, Exec::Runtime(RuntimeCmd::FlushAll))
-        .flags(Flags::WRITE)
-        .acl(&["@keyspace", "@write", "@slow", "@dangerous"])
-        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
-    CommandSpec::new("swapdb", 3, Group::Server, Exec::Runtime(RuntimeCmd::SwapDb))
-        .flags(Flags::WRITE.union(Flags::FAST))
-        .acl(&["@keyspace", "@write", "@fast", "@dangerous"]),
+    CommandSpec::new(
+        "dbsize",
+        1,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::DbSize),
+    )
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .acl(&["@keyspace", "@read", "@fast"])
+    .tips(&["request_policy:all_shards", "response_policy:agg_sum"])
+    .doc("Counts the keys of the selected database.", "1.0.0"),
+    CommandSpec::new(
+        "flushdb",
+        -1,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::FlushDb),
+    )
+    .flags(Flags::WRITE)
+    .acl(&["@keyspace", "@write", "@slow", "@dangerous"])
+    .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+    .doc("Deletes every key of the selected database.", "1.0.0"),
+    CommandSpec::new(
+        "flushall",
+        -1,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::FlushAll),
+    )
+    .flags(Flags::WRITE)
+    .acl(&["@keyspace", "@write", "@slow", "@dangerous"])
+    .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+    .doc("Deletes every key of every database.", "1.0.0"),
+    CommandSpec::new(
+        "swapdb",
+        3,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::SwapDb),
+    )
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .acl(&["@keyspace", "@write", "@fast", "@dangerous"])
+    .doc("Exchanges the contents of two databases.", "4.0.0"),
     CommandSpec::new("time", 1, Group::Server, Exec::Runtime(RuntimeCmd::Time))
         .flags(Flags::LOADING.union(Flags::STALE).union(Flags::FAST))
         .acl(&["@fast"])
-        .tips(&["nondeterministic_output"]),
-    CommandSpec::new("command", -1, Group::Server, Exec::Container)
-        .flags(Flags::LOADING.union(Flags::STALE))
-        .acl(&["@slow", "@connection"])
-        .tips(&["nondeterministic_output_order"])
-        .subs(&[
-            CommandSpec::new("command|info", -2, Group::Server, Exec::Runtime(RuntimeCmd::Command))
-                .flags(Flags::LOADING.union(Flags::STALE))
-                .acl(&["@slow", "@connection"])
-                .tips(&["nondeterministic_output_order"]),
-            CommandSpec::new("command|docs", -2, Group::Server, Exec::Runtime(RuntimeCmd::Command))
-                .flags(Flags::LOADING.union(Flags::STALE))
-                .acl(&["@slow", "@connection"])
-                .tips(&["nondeterministic_output_order"]),
-            CommandSpec::new("command|getkeys", -4, Group::Server, Exec::Runtime(RuntimeCmd::Command))
-                .flags(Flags::LOADING.union(Flags::STALE))
-                .acl(&["@slow", "@connection"]),
-            CommandSpec::new("command|list", -2, Group::Server, Exec::Runtime(RuntimeCmd::Command))
-                .flags(Flags::LOADING.union(Flags::STALE))
-                .acl(&["@slow", "@connection"])
-                .tips(&["nondeterministic_output_order"]),
-            CommandSpec::new("command|help", 2, Group::Server, Exec::Runtime(RuntimeCmd::Command))
-                .flags(Flags::LOADING.union(Flags::STALE))
-                .acl(&["@slow", "@connection"]),
-            CommandSpec::new("command|count", 2, Group::Server, Exec::Runtime(RuntimeCmd::Command))
-                .flags(Flags::LOADING.union(Flags::STALE))
-                .acl(&["@slow", "@connection"]),
-            CommandSpec::new("command|getkeysandflags", -4, Group::Server, Exec::Runtime(RuntimeCmd::Command))
-                .flags(Flags::LOADING.union(Flags::STALE))
-                .acl(&["@slow", "@connection"]),
-        ]),
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "Tells the server's clock: Unix seconds and microseconds.",
+            "2.6.0",
+        ),
+    // COMMAND alone is a command of its own, so the row is not a pure
+    // container: the runtime's handler resolves the subcommands itself.
+    CommandSpec::new(
+        "command",
+        -1,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Command),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@connection"])
+    .tips(&["nondeterministic_output_order"])
+    .doc("Describes every command the server knows.", "2.8.13")
+    .subs(COMMAND_SUBCOMMANDS),
     CommandSpec::new("info", -1, Group::Server, Exec::Runtime(RuntimeCmd::Info))
         .flags(Flags::LOADING.union(Flags::STALE))
         .acl(&["@slow", "@dangerous"])
-        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]),
+        .tips(&[
+            "nondeterministic_output",
+            "request_policy:all_shards",
+            "response_policy:special",
+        ])
+        .doc(
+            "Reports the server's state and counters, by section.",
+            "1.0.0",
+        ),
     CommandSpec::new("config", -2, Group::Server, Exec::Container)
         .flags(Flags::empty())
         .acl(&["@slow"])
-        .subs(&[
-            CommandSpec::new("config|resetstat", 2, Group::Server, Exec::Runtime(RuntimeCmd::Config))
-                .flags(Flags::ADMIN.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE))
-                .acl(&["@admin", "@slow", "@dangerous"]),
-            CommandSpec::new("config|help", 2, Group::Server, Exec::Runtime(RuntimeCmd::Config))
-                .flags(Flags::LOADING.union(Flags::STALE))
-                .acl(&["@slow"]),
-            CommandSpec::new("config|get", -3, Group::Server, Exec::Runtime(RuntimeCmd::Config))
-                .flags(Flags::ADMIN.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE))
-                .acl(&["@admin", "@slow", "@dangerous"]),
-            CommandSpec::new("config|set", -4, Group::Server, Exec::Runtime(RuntimeCmd::Config))
-                .flags(Flags::ADMIN.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE))
-                .acl(&["@admin", "@slow", "@dangerous"])
-                .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
-        ]),
-    CommandSpec::new("shutdown", -1, Group::Server, Exec::Runtime(RuntimeCmd::Shutdown))
-        .flags(Flags::ADMIN.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE).union(Flags::NO_MULTI).union(Flags::ALLOW_BUSY))
-        .acl(&["@admin", "@slow", "@dangerous"]),
-    CommandSpec::new("lastsave", 1, Group::Server, Exec::Runtime(RuntimeCmd::Lastsave))
-        .flags(Flags::LOADING.union(Flags::STALE).union(Flags::FAST))
-        .acl(&["@admin", "@fast", "@dangerous"])
-        .tips(&["nondeterministic_output"]),
+        .doc("Container for the configuration commands.", "2.0.0")
+        .subs(CONFIG_SUBCOMMANDS),
+    CommandSpec::new(
+        "shutdown",
+        -1,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Shutdown),
+    )
+    .flags(
+        Flags::ADMIN
+            .union(Flags::NOSCRIPT)
+            .union(Flags::LOADING)
+            .union(Flags::STALE)
+            .union(Flags::NO_MULTI)
+            .union(Flags::ALLOW_BUSY),
+    )
+    .acl(&["@admin", "@slow", "@dangerous"])
+    .doc("Stops the server.", "1.0.0"),
+    CommandSpec::new(
+        "lastsave",
+        1,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Lastsave),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE).union(Flags::FAST))
+    .acl(&["@admin", "@fast", "@dangerous"])
+    .tips(&["nondeterministic_output"])
+    .doc(
+        "Tells the Unix time of the last successful save to disk.",
+        "1.0.0",
+    ),
+    CommandSpec::new("debug", -2, Group::Server, Exec::Runtime(RuntimeCmd::Debug))
+        .flags(
+            Flags::ADMIN
+                .union(Flags::NOSCRIPT)
+                .union(Flags::LOADING)
+                .union(Flags::STALE),
+        )
+        .acl(&["@admin", "@slow", "@dangerous"])
+        .doc("Helpers for testing and debugging the server.", "1.0.0"),
+    // The generic group's keyspace-wide commands: the runtime fans them out.
+    CommandSpec::new("keys", 2, Group::Generic, Exec::Runtime(RuntimeCmd::Keys))
+        .flags(Flags::READONLY)
+        .acl(&["@keyspace", "@read", "@slow", "@dangerous"])
+        .tips(&["request_policy:all_shards", "nondeterministic_output_order"])
+        .doc("Lists the keys whose names match a glob pattern.", "1.0.0"),
+    CommandSpec::new("scan", -2, Group::Generic, Exec::Runtime(RuntimeCmd::Scan))
+        .flags(Flags::READONLY)
+        .acl(&["@keyspace", "@read", "@slow"])
+        .tips(&["nondeterministic_output", "request_policy:special"])
+        .doc(
+            "Walks the keyspace a few keys at a time with a cursor.",
+            "2.8.0",
+        ),
+    CommandSpec::new(
+        "randomkey",
+        1,
+        Group::Generic,
+        Exec::Runtime(RuntimeCmd::RandomKey),
+    )
+    .flags(Flags::READONLY)
+    .acl(&["@keyspace", "@read", "@slow"])
+    .tips(&["request_policy:all_shards", "nondeterministic_output"])
+    .doc("Returns the name of a key picked at random.", "1.0.0"),
 ];
+
+/// COMMAND's subcommands.
+static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "command|info",
+        -2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Command),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@connection"])
+    .tips(&["nondeterministic_output_order"])
+    .doc("Describes the named commands, or all of them.", "2.8.13"),
+    CommandSpec::new(
+        "command|docs",
+        -2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Command),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@connection"])
+    .tips(&["nondeterministic_output_order"])
+    .doc(
+        "Gives the documentation of the named commands, or of all of them.",
+        "7.0.0",
+    ),
+    CommandSpec::new(
+        "command|getkeys",
+        -4,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Command),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@connection"])
+    .doc("Lists the keys a full command line would use.", "2.8.13"),
+    CommandSpec::new(
+        "command|list",
+        -2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Command),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@connection"])
+    .tips(&["nondeterministic_output_order"])
+    .doc(
+        "Lists command names, optionally filtered by category or pattern.",
+        "7.0.0",
+    ),
+    CommandSpec::new(
+        "command|help",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Command),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@connection"])
+    .doc("Lists COMMAND's subcommands.", "5.0.0"),
+    CommandSpec::new(
+        "command|count",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Command),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@connection"])
+    .doc("Counts the commands the server knows.", "2.8.13"),
+    CommandSpec::new(
+        "command|getkeysandflags",
+        -4,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Command),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@connection"])
+    .doc(
+        "Lists the keys a full command line would use, with how it uses each.",
+        "7.0.0",
+    ),
+];
+
+/// CONFIG's subcommands (REWRITE is not implemented yet).
+static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "config|resetstat",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Config),
+    )
+    .flags(
+        Flags::ADMIN
+            .union(Flags::NOSCRIPT)
+            .union(Flags::LOADING)
+            .union(Flags::STALE),
+    )
+    .acl(&["@admin", "@slow", "@dangerous"])
+    .doc("Sets INFO's counters back to zero.", "2.0.0"),
+    CommandSpec::new(
+        "config|help",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Config),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow"])
+    .doc("Lists CONFIG's subcommands.", "5.0.0"),
+    CommandSpec::new(
+        "config|get",
+        -3,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Config),
+    )
+    .flags(
+        Flags::ADMIN
+            .union(Flags::NOSCRIPT)
+            .union(Flags::LOADING)
+            .union(Flags::STALE),
+    )
+    .acl(&["@admin", "@slow", "@dangerous"])
+    .doc(
+        "Reads the directives whose names match glob patterns.",
+        "2.0.0",
+    ),
+    CommandSpec::new(
+        "config|set",
+        -4,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Config),
+    )
+    .flags(
+        Flags::ADMIN
+            .union(Flags::NOSCRIPT)
+            .union(Flags::LOADING)
+            .union(Flags::STALE),
+    )
+    .acl(&["@admin", "@slow", "@dangerous"])
+    .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+    .doc("Changes directives at run time, all or none.", "2.0.0"),
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_command_has_exactly_one_row() {
+        let mut seen = HashSet::new();
+        for fam in crate::families() {
+            for spec in fam {
+                assert!(seen.insert(spec.name), "two rows for {}", spec.name);
+                for sub in spec.subcommands {
+                    assert!(seen.insert(sub.name), "two rows for {}", sub.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn server_rows_are_documented() {
+        for spec in super::COMMANDS {
+            assert!(!spec.summary.is_empty(), "{} has no summary", spec.name);
+            for sub in spec.subcommands {
+                assert!(!sub.summary.is_empty(), "{} has no summary", sub.name);
+            }
+        }
+    }
+}

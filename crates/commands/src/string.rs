@@ -792,7 +792,12 @@ fn mset_pairs(ctx: &mut Ctx<'_>, args: &[Bytes]) {
 /// Stores a whole new value under `key`.
 fn store(ctx: &mut Ctx<'_>, key: &[u8], value: StrValue, ttl: Ttl) {
     let now = ctx.now_ms;
+    let secs = ctx.now_secs();
     let db = ctx.db();
+    // Redis looks the key up for writing first: a stale key is counted as
+    // expired before it is replaced, and a live one gets a fresh access time
+    // (which replacing the value keeps).
+    let existed = db.touch(key, secs, now);
     match ttl {
         Ttl::Clear => db.set(key, Value::Str(value)),
         Ttl::Keep => db.set_keep_ttl(key, Value::Str(value), now),
@@ -805,7 +810,9 @@ fn store(ctx: &mut Ctx<'_>, key: &[u8], value: StrValue, ttl: Ttl) {
             }
         }
     }
-    touch(ctx, key);
+    if !existed {
+        db.touch(key, secs, now);
+    }
 }
 
 /// Resets the key's access time after a write, as a fresh Redis object (or
@@ -1315,6 +1322,36 @@ mod tests {
         s.ok(&["GET", "k"], NIL);
         assert_eq!(s.dbs[0].len(), 0);
         assert_eq!(s.dbs[0].expired_count, 1);
+    }
+
+    #[test]
+    fn writes_refresh_access_time_and_count_stale_keys_as_expired() {
+        let mut s = Shard::new();
+        let secs = |s: &Shard| (s.now_ms / 1000) as u32;
+        s.ok(&["SET", "k", "v", "PX", "100"], OK);
+        assert_eq!(s.entry("k").map(|e| e.access_secs), Some(secs(&s)));
+        s.now_ms += 5_000;
+        // Overwriting a stale key counts it as expired, as Redis's lookup for writing does.
+        s.ok(&["SET", "k", "w"], OK);
+        assert_eq!(s.dbs[0].expired_count, 1);
+        assert_eq!(s.entry("k").map(|e| e.access_secs), Some(secs(&s)));
+        for cmd in [
+            &["INCR", "n"][..],
+            &["APPEND", "k", "x"],
+            &["SETRANGE", "k", "0", "y"],
+            &["INCRBYFLOAT", "n", "1"],
+            &["MSET", "k", "1", "n", "2"],
+            &["SET", "k", "v", "KEEPTTL"],
+            &["GETSET", "k", "v"],
+        ] {
+            s.now_ms += 3_000;
+            s.run(cmd);
+            assert_eq!(
+                s.entry(cmd[1]).map(|e| e.access_secs),
+                Some(secs(&s)),
+                "{cmd:?}"
+            );
+        }
     }
 
     #[test]

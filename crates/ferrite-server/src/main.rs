@@ -5,6 +5,9 @@
 use anyhow::Context;
 use ferrite_config::{Config, LogLevel};
 
+#[global_allocator]
+static GLOBAL: ferrite_runtime::alloc::CountingAlloc = ferrite_runtime::alloc::CountingAlloc;
+
 fn init_logging(config: &Config) -> anyhow::Result<()> {
     let level = match config.loglevel {
         LogLevel::Debug => "debug",

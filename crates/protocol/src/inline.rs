@@ -41,15 +41,27 @@ impl Token {
 
     /// Appends `line[i]`, staying a span while the bytes stay contiguous.
     fn take(&mut self, line: &[u8], i: usize) {
-        let Some(&b) = line.get(i) else { return };
+        self.take_run(line, i, i + 1);
+    }
+
+    /// Appends `line[from..to]`, staying a span while the bytes stay
+    /// contiguous.
+    fn take_run(&mut self, line: &[u8], from: usize, to: usize) {
+        let Some(run) = line.get(from..to) else {
+            return;
+        };
         match &mut self.owned {
-            Some(v) => v.push(b),
+            Some(v) => v.extend_from_slice(run),
             None if self.start == self.end => {
-                self.start = i;
-                self.end = i + 1;
+                self.start = from;
+                self.end = to;
             }
-            None if self.end == i => self.end += 1,
-            None => self.push(line, b),
+            None if self.end == from => self.end = to,
+            None => {
+                let mut v = line.get(self.start..self.end).unwrap_or_default().to_vec();
+                v.extend_from_slice(run);
+                self.owned = Some(v);
+            }
         }
     }
 
@@ -120,8 +132,15 @@ pub(crate) fn split_args(line: &[u8], args: &mut Vec<InlineArg>) -> Result<(), P
                         i += 1;
                     }
                     Some(_) => {
-                        tok.take(line, i);
-                        i += 1;
+                        // The whole run of ordinary bytes at once.
+                        let run = line
+                            .get(i..)
+                            .unwrap_or_default()
+                            .iter()
+                            .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\''))
+                            .unwrap_or(line.len() - i);
+                        tok.take_run(line, i, i + run);
+                        i += run;
                     }
                 },
                 Mode::Double => match c {

@@ -48,10 +48,19 @@ impl<'a> Writer<'a> {
 
     /// An integer reply: `:n`.
     pub fn int(&mut self, n: i64) {
-        self.buf.reserve(23);
-        self.buf.put_u8(b':');
-        put_i64(self.buf, n);
-        self.buf.put_slice(b"\r\n");
+        let mut tmp = [0u8; 24];
+        let mut start = format_header(&mut tmp, b':', n.unsigned_abs());
+        if n < 0 {
+            // Replace the prefix with '-' and put ':' before it.
+            if let Some(slot) = tmp.get_mut(start) {
+                *slot = b'-';
+            }
+            start -= 1;
+            if let Some(slot) = tmp.get_mut(start) {
+                *slot = b':';
+            }
+        }
+        self.buf.put_slice(tmp.get(start..).unwrap_or_default());
     }
 
     /// A bulk string: `$len\r\n<bytes>\r\n`.
@@ -167,11 +176,11 @@ impl<'a> Writer<'a> {
         self.buf.put_slice(bytes);
     }
 
+    /// `<prefix><len>\r\n`, assembled on the stack and appended at once.
     fn header(&mut self, prefix: u8, len: usize) {
-        self.buf.reserve(24);
-        self.buf.put_u8(prefix);
-        put_usize(self.buf, len);
-        self.buf.put_slice(b"\r\n");
+        let mut tmp = [0u8; 24];
+        let start = format_header(&mut tmp, prefix, len as u64);
+        self.buf.put_slice(tmp.get(start..).unwrap_or_default());
     }
 }
 
@@ -197,11 +206,23 @@ fn put_u64(buf: &mut BytesMut, mut n: u64) {
     buf.put_slice(tmp.get(i..).unwrap_or_default());
 }
 
-fn put_i64(buf: &mut BytesMut, n: i64) {
-    if n < 0 {
-        buf.put_u8(b'-');
+/// Writes `<prefix><n>\r\n` at the end of `tmp`, returning where it starts
+/// (at least 1, leaving room for a sign before the digits).
+fn format_header(tmp: &mut [u8; 24], prefix: u8, mut n: u64) -> usize {
+    let mut i = tmp.len() - 2;
+    tmp[i] = b'\r';
+    tmp[i + 1] = b'\n';
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
-    put_u64(buf, n.unsigned_abs());
+    i -= 1;
+    tmp[i] = prefix;
+    i
 }
 
 /// A `fmt::Write` sink over a fixed stack buffer.

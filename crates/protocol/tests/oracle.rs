@@ -1,8 +1,9 @@
 //! Differential tests against a real `redis-server` (7.0): inline splitting,
 //! protocol errors and double formatting must match it byte for byte.
 //!
-//! Needs `redis-server` on the PATH; without it each test prints
-//! "SKIPPED (no redis-server)" and passes. CI installs it.
+//! Needs `redis-server` on the PATH; without it each test fails with a message
+//! saying how to install it (a missing oracle is never a silent pass). CI
+//! installs it.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -97,9 +98,11 @@ impl Drop for Oracle {
 
 fn oracle() -> Option<Oracle> {
     let o = Oracle::start();
-    if o.is_none() {
-        eprintln!("SKIPPED (no redis-server)");
-    }
+    assert!(
+        o.is_some(),
+        "these differential tests need the real redis-server as oracle: \
+         apt-get install -y redis-server (.ci/run does this)"
+    );
     o
 }
 

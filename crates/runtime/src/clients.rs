@@ -1,15 +1,61 @@
 //! The registry of connected clients (CLIENT LIST / INFO / KILL, INFO clients).
 //!
 //! A rarely-written shared map: a connection registers once, and updates its
-//! own [`ClientInfo`] through relaxed atomics once per batch of commands.
+//! own [`ClientInfo`] through relaxed atomics once per read or batch of
+//! commands, never per command. Readers (CLIENT LIST from any thread) accept
+//! that a busy client's figures are as of its last batch.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::Notify;
+
+/// Bits of [`ClientInfo::flags`] that other command families set; CLIENT
+/// LIST renders them as Redis's one-letter flags.
+pub mod flag {
+    /// Inside MULTI (`x`).
+    pub const MULTI: u32 = 1 << 0;
+    /// Waiting in a blocking command (`b`).
+    pub const BLOCKED: u32 = 1 << 1;
+    /// A WATCHed key changed, EXEC will fail (`d`).
+    pub const DIRTY_CAS: u32 = 1 << 2;
+}
+
+/// The client types CLIENT LIST TYPE and CLIENT KILL TYPE filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientType {
+    /// An ordinary client.
+    Normal,
+    /// A replica connected to this server (Ferrite has none yet).
+    Replica,
+    /// This server's master link (Ferrite has none yet).
+    Master,
+    /// A client subscribed to at least one channel or pattern.
+    PubSub,
+}
+
+impl ClientType {
+    /// Parses a type name as Redis does (case-insensitive; `slave` is an
+    /// alias of `replica`).
+    pub fn parse(name: &[u8]) -> Option<ClientType> {
+        let is = |k: &str| name.eq_ignore_ascii_case(k.as_bytes());
+        if is("normal") {
+            Some(ClientType::Normal)
+        } else if is("replica") || is("slave") {
+            Some(ClientType::Replica)
+        } else if is("master") {
+            Some(ClientType::Master)
+        } else if is("pubsub") {
+            Some(ClientType::PubSub)
+        } else {
+            None
+        }
+    }
+}
 
 /// What CLIENT LIST reports about one connection.
 #[derive(Debug)]
@@ -26,7 +72,11 @@ pub struct ClientInfo {
     pub thread: usize,
     /// When it connected.
     pub created: Instant,
-    /// Milliseconds since server start of the last command.
+    /// `addr` as CLIENT LIST prints it and CLIENT KILL ADDR matches it.
+    pub addr_text: String,
+    /// `laddr` as CLIENT LIST prints it and CLIENT KILL LADDR matches it.
+    pub laddr_text: String,
+    /// Milliseconds after `created` of the last read from the socket.
     pub last_interaction_ms: AtomicU64,
     /// Selected database.
     pub db: AtomicUsize,
@@ -36,15 +86,52 @@ pub struct ClientInfo {
     pub name: Mutex<Vec<u8>>,
     /// Library name and version from CLIENT SETINFO.
     pub lib: Mutex<(Vec<u8>, Vec<u8>)>,
-    /// Name of the last command run.
+    /// Full name of the last command run (`get`, `client|list`), as of the
+    /// end of the client's last batch.
     pub last_cmd: Mutex<&'static str>,
-    /// Total commands run by this client.
-    pub commands: AtomicU64,
+    /// [`flag`] bits set by the transaction and blocking families.
+    pub flags: AtomicU32,
+    /// Channels subscribed to (the pub/sub family keeps it).
+    pub sub: AtomicU32,
+    /// Patterns subscribed to (the pub/sub family keeps it).
+    pub psub: AtomicU32,
+    /// Shard channels subscribed to (the pub/sub family keeps it).
+    pub ssub: AtomicU32,
+    /// Commands queued in MULTI, -1 outside a transaction.
+    pub multi: AtomicI64,
+    /// Unprocessed bytes in the query buffer after the last batch.
+    pub qbuf: AtomicUsize,
+    /// Capacity of the query buffer after the last batch.
+    pub qbuf_cap: AtomicUsize,
+    /// Capacity of the reply buffer.
+    pub rbuf_cap: AtomicUsize,
+    /// Largest batch of replies written at once.
+    pub rbuf_peak: AtomicUsize,
     /// Set by CLIENT KILL; the connection closes at its next wake-up.
     pub killed: AtomicBool,
     /// Wakes the connection so that it notices `killed`.
     pub kill_notify: Notify,
 }
+
+/// Figures only the connection running CLIENT LIST / INFO knows exactly:
+/// the registry holds those of its previous batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Live {
+    /// Bytes of the current request in the query buffer.
+    pub qbuf: usize,
+    /// Total length of the current command's arguments.
+    pub argv_mem: usize,
+    /// Reply bytes already produced in this batch and not yet written.
+    pub obl: usize,
+    /// Capacity of the reply buffer.
+    pub rbs: usize,
+    /// Name of the command running now.
+    pub cmd: &'static str,
+}
+
+/// Rough size of the per-connection state besides its buffers, for
+/// `tot-mem` (the connection task, its session and registry record).
+const CLIENT_OVERHEAD: usize = 1024 + std::mem::size_of::<ClientInfo>();
 
 impl ClientInfo {
     /// A new record.
@@ -56,13 +143,23 @@ impl ClientInfo {
             fd,
             thread,
             created: Instant::now(),
+            addr_text: addr.to_string(),
+            laddr_text: laddr.to_string(),
             last_interaction_ms: AtomicU64::new(0),
             db: AtomicUsize::new(0),
             resp: AtomicU8::new(2),
             name: Mutex::new(Vec::new()),
             lib: Mutex::new((Vec::new(), Vec::new())),
             last_cmd: Mutex::new("NULL"),
-            commands: AtomicU64::new(0),
+            flags: AtomicU32::new(0),
+            sub: AtomicU32::new(0),
+            psub: AtomicU32::new(0),
+            ssub: AtomicU32::new(0),
+            multi: AtomicI64::new(-1),
+            qbuf: AtomicUsize::new(0),
+            qbuf_cap: AtomicUsize::new(0),
+            rbuf_cap: AtomicUsize::new(0),
+            rbuf_peak: AtomicUsize::new(0),
             killed: AtomicBool::new(false),
             kill_notify: Notify::new(),
         }
@@ -71,12 +168,138 @@ impl ClientInfo {
     /// Marks the client killed and wakes it.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
+        // notify_one keeps a permit if the connection is busy, so a kill
+        // arriving mid-batch is seen at its next read.
         self.kill_notify.notify_one();
+    }
+
+    /// True once CLIENT KILL has marked it.
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+
+    /// Records activity now (idle time counts from here).
+    pub fn touch(&self) {
+        self.last_interaction_ms
+            .store(self.created.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Records the query buffer's state after a batch.
+    pub fn note_query_buffer(&self, len: usize, cap: usize) {
+        self.qbuf.store(len, Ordering::Relaxed);
+        self.qbuf_cap.store(cap, Ordering::Relaxed);
+    }
+
+    /// Records a write of `len` reply bytes from a buffer of capacity `cap`.
+    pub fn note_reply_buffer(&self, len: usize, cap: usize) {
+        self.rbuf_cap.store(cap, Ordering::Relaxed);
+        // Only the owning thread writes these, so load-then-store is race-free.
+        if len > self.rbuf_peak.load(Ordering::Relaxed) {
+            self.rbuf_peak.store(len, Ordering::Relaxed);
+        }
     }
 
     /// The name, as bytes.
     pub fn name(&self) -> Vec<u8> {
         self.name.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+
+    /// Sets (or, when empty, clears) the name.
+    pub fn set_name(&self, name: &[u8]) {
+        if let Ok(mut n) = self.name.lock() {
+            n.clear();
+            n.extend_from_slice(name);
+        }
+    }
+
+    /// The client's type for TYPE filters.
+    pub fn client_type(&self) -> ClientType {
+        if self.subscriptions() > 0 {
+            ClientType::PubSub
+        } else {
+            ClientType::Normal
+        }
+    }
+
+    fn subscriptions(&self) -> u64 {
+        u64::from(self.sub.load(Ordering::Relaxed))
+            + u64::from(self.psub.load(Ordering::Relaxed))
+            + u64::from(self.ssub.load(Ordering::Relaxed))
+    }
+
+    /// Appends this client's CLIENT LIST line (without the trailing newline)
+    /// to `out`, with Redis 7.0.15's fields in Redis's order, followed by the
+    /// `lib-name` and `lib-ver` fields Redis 7.2 added. `live` carries the
+    /// exact figures when the client is the one asking.
+    pub fn render(&self, out: &mut Vec<u8>, live: Option<&Live>) {
+        let now_ms = self.created.elapsed().as_millis() as u64;
+        let age = now_ms / 1000;
+        let idle = match live {
+            Some(_) => 0,
+            None => now_ms.saturating_sub(self.last_interaction_ms.load(Ordering::Relaxed)) / 1000,
+        };
+        let bits = self.flags.load(Ordering::Relaxed);
+        let mut flags = String::with_capacity(4);
+        if self.subscriptions() > 0 {
+            flags.push('P');
+        }
+        if bits & flag::MULTI != 0 {
+            flags.push('x');
+        }
+        if bits & flag::BLOCKED != 0 {
+            flags.push('b');
+        }
+        if bits & flag::DIRTY_CAS != 0 {
+            flags.push('d');
+        }
+        if self.is_killed() {
+            flags.push('A');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        let qbuf_cap = self.qbuf_cap.load(Ordering::Relaxed);
+        let (qbuf, argv_mem, obl, rbs, cmd) = match live {
+            Some(l) => (l.qbuf, l.argv_mem, l.obl, l.rbs, l.cmd),
+            None => (
+                self.qbuf.load(Ordering::Relaxed),
+                0,
+                0,
+                self.rbuf_cap.load(Ordering::Relaxed),
+                self.last_cmd.lock().map(|c| *c).unwrap_or("NULL"),
+            ),
+        };
+        let rbp = self.rbuf_peak.load(Ordering::Relaxed).max(obl);
+        let qbuf_free = qbuf_cap.saturating_sub(qbuf);
+        let tot_mem = CLIENT_OVERHEAD + qbuf_cap.max(qbuf) + argv_mem + rbs;
+        let _ = write!(
+            out,
+            "id={} addr={} laddr={} fd={} name=",
+            self.id, self.addr_text, self.laddr_text, self.fd
+        );
+        if let Ok(n) = self.name.lock() {
+            out.extend_from_slice(&n);
+        }
+        let _ = write!(
+            out,
+            " age={age} idle={idle} flags={flags} db={} sub={} psub={} ssub={} multi={} \
+             qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs={rbs} \
+             rbp={rbp} obl={obl} oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} \
+             user=default redir=-1 resp={} lib-name=",
+            self.db.load(Ordering::Relaxed),
+            self.sub.load(Ordering::Relaxed),
+            self.psub.load(Ordering::Relaxed),
+            self.ssub.load(Ordering::Relaxed),
+            self.multi.load(Ordering::Relaxed),
+            self.resp.load(Ordering::Relaxed),
+        );
+        if let Ok(lib) = self.lib.lock() {
+            out.extend_from_slice(&lib.0);
+            out.extend_from_slice(b" lib-ver=");
+            out.extend_from_slice(&lib.1);
+        } else {
+            out.extend_from_slice(b" lib-ver=");
+        }
     }
 }
 
@@ -117,16 +340,109 @@ impl Clients {
         self.len() == 0
     }
 
-    /// A snapshot of every client, ordered by id.
+    /// A snapshot of every live client, ordered by id. Clients already
+    /// killed are left out: they are gone as far as commands can tell, even
+    /// if their thread has not yet closed the socket.
     pub fn snapshot(&self) -> Vec<Arc<ClientInfo>> {
         self.map
             .lock()
-            .map(|m| m.values().cloned().collect())
+            .map(|m| m.values().filter(|c| !c.is_killed()).cloned().collect())
             .unwrap_or_default()
     }
 
-    /// The client with this id.
+    /// The live client with this id.
     pub fn get(&self, id: u64) -> Option<Arc<ClientInfo>> {
-        self.map.lock().ok().and_then(|m| m.get(&id).cloned())
+        self.map
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&id).filter(|c| !c.is_killed()).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(id: u64) -> ClientInfo {
+        let addr: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let laddr: SocketAddr = "127.0.0.1:6379".parse().unwrap();
+        ClientInfo::new(id, addr, laddr, 9, 0)
+    }
+
+    fn line(c: &ClientInfo, live: Option<&Live>) -> String {
+        let mut out = Vec::new();
+        c.render(&mut out, live);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn line_has_redis_fields_in_order() {
+        let c = info(7);
+        c.set_name(b"worker");
+        let l = line(&c, None);
+        let keys: Vec<&str> = l.split(' ').map(|kv| kv.split('=').next().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub",
+                "ssub", "multi", "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl",
+                "oll", "omem", "tot-mem", "events", "cmd", "user", "redir", "resp", "lib-name",
+                "lib-ver"
+            ]
+        );
+        assert!(l.starts_with("id=7 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=9 name=worker age=0 idle=0 flags=N db=0"));
+        assert!(l.contains(" multi=-1 "));
+        assert!(l.contains(" cmd=NULL user=default redir=-1 resp=2 lib-name= lib-ver="));
+    }
+
+    #[test]
+    fn live_figures_override_the_registry() {
+        let c = info(1);
+        let live = Live {
+            qbuf: 26,
+            argv_mem: 10,
+            obl: 7,
+            rbs: 16384,
+            cmd: "client|info",
+        };
+        c.note_query_buffer(0, 16384);
+        let l = line(&c, Some(&live));
+        assert!(l.contains(" qbuf=26 qbuf-free=16358 argv-mem=10 "), "{l}");
+        assert!(l.contains(" rbs=16384 rbp=7 obl=7 "), "{l}");
+        assert!(l.contains(" cmd=client|info "), "{l}");
+    }
+
+    #[test]
+    fn flags_and_type_follow_state() {
+        let c = info(1);
+        assert_eq!(c.client_type(), ClientType::Normal);
+        c.sub.store(1, Ordering::Relaxed);
+        c.flags.store(flag::MULTI, Ordering::Relaxed);
+        assert_eq!(c.client_type(), ClientType::PubSub);
+        assert!(line(&c, None).contains(" flags=Px "));
+    }
+
+    #[test]
+    fn killed_clients_leave_the_snapshot() {
+        let clients = Clients::default();
+        let a = Arc::new(info(clients.next_id()));
+        let b = Arc::new(info(clients.next_id()));
+        clients.add(a.clone());
+        clients.add(b.clone());
+        assert_eq!(clients.snapshot().len(), 2);
+        a.kill();
+        let ids: Vec<u64> = clients.snapshot().iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![b.id]);
+        assert!(clients.get(a.id).is_none());
+    }
+
+    #[test]
+    fn type_names_parse_case_insensitively() {
+        assert_eq!(ClientType::parse(b"Normal"), Some(ClientType::Normal));
+        assert_eq!(ClientType::parse(b"SLAVE"), Some(ClientType::Replica));
+        assert_eq!(ClientType::parse(b"replica"), Some(ClientType::Replica));
+        assert_eq!(ClientType::parse(b"pubsub"), Some(ClientType::PubSub));
+        assert_eq!(ClientType::parse(b"master"), Some(ClientType::Master));
+        assert_eq!(ClientType::parse(b"monitor"), None);
     }
 }

@@ -29,6 +29,9 @@ use crate::worker::Worker;
 /// Requests decoded and dispatched before the replies are written.
 const MAX_BATCH: usize = 1024;
 
+/// What a non-loopback client gets in protected mode (Redis's exact text).
+const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
 /// What CLIENT REPLY set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyMode {
@@ -58,6 +61,9 @@ pub struct Conn {
     pub reply_mode: ReplyMode,
     /// Close once the pending replies are written (QUIT, protocol error).
     pub close: bool,
+    /// Full name of the last command dispatched; published to the registry
+    /// once per batch rather than per command.
+    pub last_cmd: &'static str,
 }
 
 /// Serves one connection until it closes.
@@ -67,12 +73,13 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         .stats
         .total_connections_received
         .fetch_add(1, Ordering::Relaxed);
-    let (maxclients, requirepass, qbuf_limit) = {
+    let (maxclients, requirepass, qbuf_limit, protected) = {
         let cfg = shared.config.read().unwrap_or_else(|e| e.into_inner());
         (
             cfg.maxclients,
             cfg.requirepass.is_some(),
             cfg.client_query_buffer_limit,
+            cfg.protected_mode,
         )
     };
     if shared.clients.len() as u64 >= maxclients {
@@ -83,6 +90,15 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         let _ = stream
             .write_all(b"-ERR max number of clients reached\r\n")
             .await;
+        return;
+    }
+    // Protected mode: without a password only loopback clients get in.
+    if protected && !requirepass && !addr.ip().is_loopback() {
+        shared
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+        let _ = stream.write_all(PROTECTED_MODE_DENIED).await;
         return;
     }
     let _ = stream.set_nodelay(true);
@@ -102,6 +118,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         authed: !requirepass,
         reply_mode: ReplyMode::On,
         close: false,
+        last_cmd: "NULL",
     };
     let mut session = Session::new(worker.clone());
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
@@ -124,6 +141,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
                     .stats
                     .total_net_input_bytes
                     .fetch_add(n as u64, Ordering::Relaxed);
+                info.touch();
             }
         }
         if info.killed.load(Ordering::Relaxed) {
@@ -132,8 +150,8 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         loop {
             let limits = Limits {
                 max_bulk_len: session.settings_bulk_len(),
-                max_multibulk_len: 1024 * 1024,
                 authenticated: conn.authed,
+                ..Limits::default()
             };
             args.clear();
             reqs.clear();
@@ -160,10 +178,11 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             session.flush().await;
             if let Some(e) = proto_err {
                 let mut w = Writer::new(&mut session.wbuf, false);
-                w.error(format!("ERR {e}").as_bytes());
+                w.error(&e.reply_text());
                 conn.close = true;
             }
             if !session.wbuf.is_empty() {
+                info.note_reply_buffer(session.wbuf.len(), session.wbuf.capacity());
                 if stream.write_all(&session.wbuf).await.is_err() {
                     break 'conn;
                 }
@@ -187,10 +206,10 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             tracing::warn!(client = id, "closing client that reached max query buffer length");
             break;
         }
-        info.last_interaction_ms.store(
-            shared.started.elapsed().as_millis() as u64,
-            Ordering::Relaxed,
-        );
+        info.note_query_buffer(rbuf.len(), rbuf.capacity());
+        if let Ok(mut last) = info.last_cmd.lock() {
+            *last = conn.last_cmd;
+        }
         info.db.store(conn.db, Ordering::Relaxed);
     }
     shared.clients.remove(id);
@@ -317,10 +336,7 @@ impl Session {
             self.end_local(start, skip);
             return;
         }
-        if let Ok(mut last) = conn.info.last_cmd.lock() {
-            *last = spec.name;
-        }
-        conn.info.commands.fetch_add(1, Ordering::Relaxed);
+        conn.last_cmd = spec.name;
         match spec.exec {
             Exec::Keyed(h) => self.keyed(conn, spec, h, argv, skip).await,
             Exec::Runtime(c) => {
@@ -332,7 +348,10 @@ impl Session {
                 if let Err(e) = res {
                     self.error(conn, &e);
                 }
-                // CLIENT REPLY sets the mode for later commands only.
+                // The command may have changed the mode: CLIENT REPLY ON and
+                // RESET get their own reply through, a new OFF or SKIP only
+                // affects what follows (and writes no reply itself).
+                let skip = matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
                 self.end_local(start, skip);
             }
             Exec::Container => {

@@ -22,10 +22,12 @@
 //! the keys' entries out, runs the command once, and moves them back. See
 //! `docs/design/threading.md`.
 
+pub mod alloc;
 pub mod clients;
 pub mod cmd;
 pub mod conn;
 pub mod coord;
+pub mod info;
 pub mod server;
 pub mod shard;
 pub mod signals;

@@ -226,6 +226,15 @@ impl Db {
         true
     }
 
+    /// The live entry under `key`, recording the access for OBJECT IDLETIME
+    /// (one hash lookup: this is the read path of GET and friends).
+    pub fn get_touch(&mut self, key: &[u8], now_secs: u32, now_ms: u64) -> Option<&Entry> {
+        let idx = self.live_index(key, now_ms)?;
+        let e = &mut self.map[idx];
+        e.access_secs = now_secs;
+        Some(e)
+    }
+
     /// Records an access for OBJECT IDLETIME.
     pub fn touch(&mut self, key: &[u8], now_secs: u32, now_ms: u64) -> bool {
         match self.live_index(key, now_ms) {

@@ -17,6 +17,9 @@ use bytes::BytesMut;
 use ferrite_config::Config;
 use ferrite_runtime::ServerHandle;
 
+#[global_allocator]
+static GLOBAL: ferrite_runtime::alloc::CountingAlloc = ferrite_runtime::alloc::CountingAlloc;
+
 /// How long a test waits for one reply before failing.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 

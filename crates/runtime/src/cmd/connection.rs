@@ -1,8 +1,13 @@
 //! PING, ECHO, SELECT, QUIT, RESET, HELLO, AUTH.
+//!
+//! Only the `default` user exists: it has no password unless `requirepass`
+//! is set, in which case a connection starts unauthenticated and every
+//! command not flagged `no_auth` is refused until AUTH or HELLO ... AUTH.
 
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
+use ferrite_commands::util::arg;
 use ferrite_commands::{CmdError, CmdResult};
 use ferrite_protocol::Writer;
 
@@ -14,6 +19,7 @@ fn w<'a>(s: &'a mut Session, conn: &Conn) -> Writer<'a> {
 
 /// PING [message]
 pub fn ping(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
+    // The row's arity is -1 (as in Redis), so the upper bound is checked here.
     if argv.len() > 2 {
         return Err(CmdError::wrong_arity(b"ping"));
     }
@@ -26,13 +32,13 @@ pub fn ping(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
 
 /// ECHO message
 pub fn echo(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
-    w(s, conn).bulk(&argv[1]);
+    w(s, conn).bulk(arg(argv, 1));
     Ok(())
 }
 
 /// SELECT index
 pub fn select(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
-    let n = ferrite_commands::util::parse_i64(&argv[1])?;
+    let n = parse_int32(arg(argv, 1))?;
     if n < 0 || n as u64 >= s.worker.shared.databases as u64 {
         return Err(CmdError::DB_INDEX);
     }
@@ -42,6 +48,18 @@ pub fn select(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// Parses a 32-bit integer argument with Redis's two distinct errors: not an
+/// integer at all, or an integer outside the 32-bit range.
+fn parse_int32(a: &[u8]) -> Result<i64, CmdError> {
+    let n = ferrite_commands::util::parse_i64(a)?;
+    if n < i64::from(i32::MIN) || n > i64::from(i32::MAX) {
+        return Err(CmdError::other(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
+    Ok(n)
+}
+
 /// QUIT
 pub fn quit(s: &mut Session, conn: &mut Conn) -> CmdResult {
     w(s, conn).simple(b"OK");
@@ -49,16 +67,19 @@ pub fn quit(s: &mut Session, conn: &mut Conn) -> CmdResult {
     Ok(())
 }
 
-/// RESET: back to a fresh connection's state.
+/// RESET: back to a fresh connection's state: database 0, RESP2, no name,
+/// replies on, and unauthenticated again when a password is required.
 pub fn reset(s: &mut Session, conn: &mut Conn) -> CmdResult {
     conn.db = 0;
     conn.resp3 = false;
-    conn.reply_mode = ReplyMode::On;
+    // A reply already being skipped by CLIENT REPLY SKIP stays skipped: RESET
+    // clears OFF and a pending SKIP, not the skip of the command running now.
+    if conn.reply_mode != ReplyMode::SkipThis {
+        conn.reply_mode = ReplyMode::On;
+    }
     conn.info.db.store(0, Ordering::Relaxed);
     conn.info.resp.store(2, Ordering::Relaxed);
-    if let Ok(mut n) = conn.info.name.lock() {
-        n.clear();
-    }
+    conn.info.set_name(b"");
     conn.authed = requirepass(s).is_none();
     w(s, conn).simple(b"RESET");
     Ok(())
@@ -76,17 +97,13 @@ fn requirepass(s: &Session) -> Option<Vec<u8>> {
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
-/// Checks a username/password pair against `requirepass` (only the `default` user exists).
-fn check_auth(s: &Session, user: Option<&[u8]>, pass: &[u8]) -> Result<(), CmdError> {
-    if let Some(u) = user {
-        if u != b"default" {
-            return Err(CmdError::other(WRONGPASS));
-        }
+/// Checks a username/password pair for the `default` user, the only one.
+fn check_user(s: &Session, user: &[u8], pass: &[u8]) -> Result<(), CmdError> {
+    if user != b"default" {
+        return Err(CmdError::other(WRONGPASS));
     }
     match requirepass(s) {
-        None if user.is_none() => Err(CmdError::other(
-            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
-        )),
+        // Without requirepass the default user takes any password.
         None => Ok(()),
         Some(p) if p == pass => Ok(()),
         Some(_) => Err(CmdError::other(WRONGPASS)),
@@ -95,9 +112,16 @@ fn check_auth(s: &Session, user: Option<&[u8]>, pass: &[u8]) -> Result<(), CmdEr
 
 /// AUTH [username] password
 pub fn auth(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
-    match argv.len() {
-        2 => check_auth(s, None, &argv[1])?,
-        3 => check_auth(s, Some(&argv[1]), &argv[2])?,
+    match argv {
+        [_, pass] => {
+            if requirepass(s).is_none() {
+                return Err(CmdError::other(
+                    "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+                ));
+            }
+            check_user(s, b"default", pass)?;
+        }
+        [_, user, pass] => check_user(s, user, pass)?,
         _ => return Err(CmdError::SYNTAX),
     }
     conn.authed = true;
@@ -108,7 +132,6 @@ pub fn auth(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
 /// HELLO [protover [AUTH username password] [SETNAME clientname]]
 pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     let mut proto = if conn.resp3 { 3 } else { 2 };
-    let mut i = 1;
     if let Some(v) = argv.get(1) {
         let n = ferrite_storage::value::canonical_int(v).ok_or_else(|| {
             CmdError::other("ERR Protocol version is not an integer or out of range")
@@ -117,39 +140,37 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
             return Err(CmdError::other("NOPROTO unsupported protocol version"));
         }
         proto = n;
-        i = 2;
     }
-    let mut auth: Option<(Bytes, Bytes)> = None;
-    let mut name: Option<Bytes> = None;
-    while i < argv.len() {
+    // Options act in order, as in Redis: AUTH authenticates at once (and
+    // stays done even if a later option fails), SETNAME is checked at once
+    // but applied only when the whole command succeeds.
+    let mut name: Option<&[u8]> = None;
+    let mut i = 2;
+    while let Some(opt) = argv.get(i) {
         let more = argv.len() - i - 1;
-        if argv[i].eq_ignore_ascii_case(b"AUTH") && more >= 2 {
-            auth = Some((argv[i + 1].clone(), argv[i + 2].clone()));
+        if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
+            check_user(s, arg(argv, i + 1), arg(argv, i + 2))?;
+            conn.authed = true;
             i += 3;
-        } else if argv[i].eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
-            name = Some(argv[i + 1].clone());
+        } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
+            let n = arg(argv, i + 1);
+            super::client::validate_name(n)?;
+            name = Some(n);
             i += 2;
         } else {
             return Err(CmdError::other(format!(
                 "ERR Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(&argv[i])
+                String::from_utf8_lossy(opt)
             )));
         }
     }
-    if let Some((u, p)) = &auth {
-        check_auth(s, Some(u), p)?;
-        conn.authed = true;
-    }
     if !conn.authed {
         return Err(CmdError::other(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         ));
     }
-    if let Some(n) = &name {
-        super::client::validate_name(n)?;
-        if let Ok(mut cur) = conn.info.name.lock() {
-            *cur = n.to_vec();
-        }
+    if let Some(n) = name {
+        conn.info.set_name(n);
     }
     conn.resp3 = proto == 3;
     conn.info.resp.store(proto as u8, Ordering::Relaxed);

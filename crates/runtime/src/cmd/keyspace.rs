@@ -5,10 +5,12 @@ use bytes::Bytes;
 use ferrite_commands::generic::{op_keys, op_scan, parse_scan_args};
 use ferrite_commands::util::is;
 use ferrite_commands::{CmdError, CmdResult};
+use ferrite_storage::Db;
 
 use crate::conn::{Conn, Session};
 use crate::coord;
 use crate::server::Shared;
+use crate::shard::Shard;
 
 /// DBSIZE
 pub async fn dbsize(s: &mut Session, conn: &mut Conn) -> CmdResult {
@@ -18,28 +20,43 @@ pub async fn dbsize(s: &mut Session, conn: &mut Conn) -> CmdResult {
     Ok(())
 }
 
+/// Above this many keys, an ASYNC flush frees the old values on a
+/// background thread instead of the shard's (as Redis's lazyfree threshold).
+const LAZYFREE_THRESHOLD: usize = 64;
+
 /// FLUSHDB [ASYNC|SYNC] / FLUSHALL [ASYNC|SYNC]
 pub async fn flush(s: &mut Session, conn: &mut Conn, argv: &[Bytes], all: bool) -> CmdResult {
-    match argv.len() {
-        1 => {}
-        2 if is(&argv[1], "async") || is(&argv[1], "sync") => {}
+    let lazy = match argv.get(1..).unwrap_or_default() {
+        [] => false,
+        [mode] if is(mode, "async") => true,
+        [mode] if is(mode, "sync") => false,
         _ => return Err(CmdError::SYNTAX),
-    }
+    };
     let db = conn.db;
-    let removed = coord::fan_out(&s.worker, move |sh| {
-        let mut n = 0u64;
+    coord::fan_out(&s.worker, move |sh| {
+        let mut removed = 0usize;
+        let mut old: Vec<Db> = Vec::new();
         for (i, d) in sh.dbs.iter_mut().enumerate() {
-            if all || i == db {
-                n += d.len() as u64;
-                d.clear();
+            if (all || i == db) && !d.is_empty() {
+                removed += d.len();
+                // The expiry counter is a statistic of the server, not of the data.
+                let expired = d.expired_count;
+                old.push(std::mem::take(d));
+                d.expired_count = expired;
             }
         }
-        // Redis counts a flush as changes, even of an empty database.
-        sh.dirty += n.max(1);
-        n
+        // Redis counts one change per removed key (none for an empty database).
+        sh.dirty += removed as u64;
+        if lazy && removed > LAZYFREE_THRESHOLD {
+            let spawned = std::thread::Builder::new()
+                .name("ferrite-lazyfree".into())
+                .spawn(move || drop(old));
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "cannot free a flushed database in the background");
+            }
+        }
     })
     .await?;
-    let _ = removed;
     s.writer(conn.resp3).simple(b"OK");
     Ok(())
 }
@@ -90,42 +107,47 @@ pub async fn keys(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult
 
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 ///
-/// The cursor encodes the shard in its low part: `position * shards + shard`,
-/// where each shard's position is its own database cursor. Shards are walked
-/// one after the other.
+/// The cursor names a shard and a position in it: `position * shards +
+/// shard`, where the position is that shard's own database cursor. Shards
+/// are walked one after the other; a step that finishes a shard before
+/// `count` keys were found goes on with the next one, so a small keyspace is
+/// scanned in one call, as in Redis.
 pub async fn scan(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     let cursor = ferrite_storage::num::parse_scan_cursor(&argv[1])
         .ok_or_else(|| CmdError::other("ERR invalid cursor"))?;
-    let opts = parse_scan_args(&argv[2..])?;
+    let opts = parse_scan_args(argv.get(2..).unwrap_or_default())?;
     let n = s.worker.shared.nshards as u64;
-    let shard = (cursor % n) as usize;
-    let pos = cursor / n;
+    let mut shard = (cursor % n) as usize;
+    let mut pos = cursor / n;
     let db = conn.db;
-    let (next, keys) = if n == 1 {
-        let mut sh = s.worker.shard.borrow_mut();
-        let mut out = Vec::new();
-        let next = match sh.dbs.get_mut(db) {
-            Some(d) => op_scan(d, pos, &opts, Shared::now_ms(), &mut out),
-            None => 0,
-        };
-        (next, out)
-    } else {
-        coord::run_on(&s.worker.shared, shard, None, move |sh| {
+    let mut keys: Vec<Bytes> = Vec::new();
+    let next_cursor = loop {
+        let step_opts = opts.clone();
+        let step = move |sh: &mut Shard| {
             let mut out = Vec::new();
             let next = match sh.dbs.get_mut(db) {
-                Some(d) => op_scan(d, pos, &opts, Shared::now_ms(), &mut out),
+                Some(d) => op_scan(d, pos, &step_opts, Shared::now_ms(), &mut out),
                 None => 0,
             };
             (next, out)
-        })
-        .await?
-    };
-    let next_cursor = if next != 0 {
-        next.saturating_mul(n).saturating_add(shard as u64)
-    } else if (shard as u64) + 1 < n {
-        shard as u64 + 1
-    } else {
-        0
+        };
+        let (next, found) = if n == 1 {
+            step(&mut s.worker.shard.borrow_mut())
+        } else {
+            coord::run_on(&s.worker.shared, shard, None, step).await?
+        };
+        keys.extend(found);
+        if next != 0 {
+            break next.saturating_mul(n).saturating_add(shard as u64);
+        }
+        shard += 1;
+        pos = 0;
+        if shard as u64 >= n {
+            break 0;
+        }
+        if keys.len() >= opts.count {
+            break shard as u64;
+        }
     };
     let mut w = s.writer(conn.resp3);
     w.array(2);

@@ -1,11 +1,25 @@
 //! Server commands: TIME, COMMAND, INFO, CONFIG, SHUTDOWN, LASTSAVE, DEBUG.
+//!
+//! COMMAND renders the command table (`ferrite_commands::table`) in Redis
+//! 7.0's shapes. The table has no per-key-spec flags, so key specs are
+//! derived from each row's first/last/step and flags: `RO` for commands that
+//! do not write, `RW` for those that do (Redis distinguishes `OW`, `RM` and
+//! the `access`/`update`/`insert`/`delete` details, which the table does not
+//! record), plus `incomplete` for rows whose keys are found by a function.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use ferrite_commands::{CmdError, CmdResult, CommandSpec};
+use ferrite_commands::util::is;
+use ferrite_commands::{CmdError, CmdResult, CommandSpec, CommandTable, Flags};
+use ferrite_protocol::Writer;
+use ferrite_storage::glob::string_match;
 
 use crate::conn::{Conn, Session};
+use crate::coord;
+use crate::info::{self, Sections, ShardFigures};
 
 /// TIME
 pub fn time(s: &mut Session, conn: &mut Conn) -> CmdResult {
@@ -19,32 +33,401 @@ pub fn time(s: &mut Session, conn: &mut Conn) -> CmdResult {
     Ok(())
 }
 
-/// COMMAND [COUNT | INFO ... | LIST | DOCS ... | GETKEYS ...]
-pub fn command(s: &mut Session, conn: &mut Conn, spec: &'static CommandSpec, argv: &[Bytes]) -> CmdResult {
-    let _ = (spec, argv);
-    let n = s.worker.shared.table.all().len();
-    s.writer(conn.resp3).int(n as i64);
+/// Looks a command up by its full name: `get`, or `config|get` for a subcommand.
+fn lookup_full(table: &CommandTable, name: &[u8]) -> Option<&'static CommandSpec> {
+    match name.iter().position(|&b| b == b'|') {
+        None => table.get(name),
+        Some(bar) => {
+            let parent = table.get(name.get(..bar)?)?;
+            parent.subcommand(name.get(bar + 1..)?)
+        }
+    }
+}
+
+/// The subcommand of `spec` named by `argv[1]`, with Redis's errors, or
+/// `spec` itself when it has no subcommands or none is given.
+fn resolve(spec: &'static CommandSpec, argv: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
+    if spec.name.contains('|') || spec.subcommands.is_empty() {
+        return Ok(spec);
+    }
+    let Some(sub) = argv.get(1) else {
+        return Ok(spec);
+    };
+    let Some(found) = spec.subcommand(sub) else {
+        let shown = String::from_utf8_lossy(sub.get(..sub.len().min(128)).unwrap_or_default())
+            .replace(['\r', '\n'], " ");
+        return Err(CmdError::other(format!(
+            "ERR unknown subcommand '{shown}'. Try {} HELP.",
+            spec.name.to_ascii_uppercase()
+        )));
+    };
+    if !found.arity_ok(argv.len()) {
+        return Err(CmdError::wrong_arity(found.name.as_bytes()));
+    }
+    Ok(found)
+}
+
+/// Flags as COMMAND INFO lists them: the table's, then `movablekeys` for
+/// rows whose keys are not a plain range.
+fn info_flags(spec: &CommandSpec) -> Vec<&'static str> {
+    let mut flags = spec.flags.names();
+    if spec.keys.is_some() {
+        flags.push("movablekeys");
+    }
+    flags
+}
+
+/// A key spec derived from a row (see the module documentation).
+struct KeySpec {
+    flags: Vec<&'static str>,
+    index: i64,
+    lastkey: i64,
+    keystep: i64,
+}
+
+fn key_spec(spec: &CommandSpec) -> Option<KeySpec> {
+    if spec.first_key <= 0 {
+        return None;
+    }
+    let mut flags = vec![if spec.flags.contains(Flags::WRITE) {
+        "RW"
+    } else {
+        "RO"
+    }];
+    if spec.keys.is_some() {
+        flags.push("incomplete");
+    }
+    let first = i64::from(spec.first_key);
+    let last = i64::from(spec.last_key);
+    Some(KeySpec {
+        flags,
+        index: first,
+        // A non-negative range end is relative to the first key.
+        lastkey: if last < 0 { last } else { last - first },
+        keystep: i64::from(spec.step.max(1)),
+    })
+}
+
+fn write_key_spec(w: &mut Writer<'_>, k: &KeySpec) {
+    w.map(3);
+    w.bulk(b"flags");
+    w.set(k.flags.len());
+    for f in &k.flags {
+        w.simple(f.as_bytes());
+    }
+    w.bulk(b"begin_search");
+    w.map(2);
+    w.bulk(b"type");
+    w.bulk(b"index");
+    w.bulk(b"spec");
+    w.map(1);
+    w.bulk(b"index");
+    w.int(k.index);
+    w.bulk(b"find_keys");
+    w.map(2);
+    w.bulk(b"type");
+    w.bulk(b"range");
+    w.bulk(b"spec");
+    w.map(3);
+    w.bulk(b"lastkey");
+    w.int(k.lastkey);
+    w.bulk(b"keystep");
+    w.int(k.keystep);
+    w.bulk(b"limit");
+    w.int(0);
+}
+
+/// One COMMAND INFO entry: name, arity, flags, first, last, step, ACL
+/// categories, tips, key specs, subcommands.
+fn write_command_info(w: &mut Writer<'_>, spec: &CommandSpec) {
+    w.array(10);
+    w.bulk(spec.name.as_bytes());
+    w.int(i64::from(spec.arity));
+    let flags = info_flags(spec);
+    w.set(flags.len());
+    for f in &flags {
+        w.simple(f.as_bytes());
+    }
+    w.int(i64::from(spec.first_key));
+    w.int(i64::from(spec.last_key));
+    w.int(i64::from(spec.step));
+    w.set(spec.acl.len());
+    for a in spec.acl {
+        w.simple(a.as_bytes());
+    }
+    w.set(spec.tips.len());
+    for t in spec.tips {
+        w.bulk(t.as_bytes());
+    }
+    match key_spec(spec) {
+        Some(k) => {
+            w.set(1);
+            write_key_spec(w, &k);
+        }
+        None => w.set(0),
+    }
+    w.set(spec.subcommands.len());
+    for sub in spec.subcommands {
+        write_command_info(w, sub);
+    }
+}
+
+/// One COMMAND DOCS entry: Ferrite's own summary, the version that
+/// introduced the command, its group and its subcommands' docs.
+fn write_command_docs(w: &mut Writer<'_>, spec: &CommandSpec) {
+    let has_summary = !spec.summary.is_empty();
+    let has_subs = !spec.subcommands.is_empty();
+    w.map(2 + usize::from(has_summary) + usize::from(has_subs));
+    if has_summary {
+        w.bulk(b"summary");
+        w.bulk(spec.summary.as_bytes());
+    }
+    w.bulk(b"since");
+    w.bulk(spec.since.as_bytes());
+    w.bulk(b"group");
+    w.bulk(spec.group.name().as_bytes());
+    if has_subs {
+        w.bulk(b"subcommands");
+        w.map(spec.subcommands.len());
+        for sub in spec.subcommands {
+            w.bulk(sub.name.as_bytes());
+            write_command_docs(w, sub);
+        }
+    }
+}
+
+/// Every command name, each followed by its subcommands' names.
+fn all_names(table: &CommandTable) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    for spec in table.all() {
+        names.push(spec.name);
+        names.extend(spec.subcommands.iter().map(|s| s.name));
+    }
+    names
+}
+
+/// Every command row, each followed by its subcommands' rows.
+fn all_rows(table: &CommandTable) -> Vec<&'static CommandSpec> {
+    let mut rows = Vec::new();
+    for &spec in table.all() {
+        rows.push(spec);
+        rows.extend(spec.subcommands.iter());
+    }
+    rows
+}
+
+/// The keys (with their key-spec flags) of the command line `args`, for
+/// COMMAND GETKEYS and GETKEYSANDFLAGS.
+fn command_keys(
+    table: &CommandTable,
+    args: &[Bytes],
+) -> Result<(Vec<Bytes>, Vec<&'static str>), CmdError> {
+    let invalid = || CmdError::other("ERR Invalid command specified");
+    let name = args.first().ok_or_else(invalid)?;
+    let mut target = table.get(name).ok_or_else(invalid)?;
+    if !target.subcommands.is_empty() {
+        if let Some(sub) = args.get(1) {
+            target = target.subcommand(sub).ok_or_else(invalid)?;
+        }
+    }
+    if target.first_key <= 0 && target.keys.is_none() {
+        return Err(CmdError::other("ERR The command has no key arguments"));
+    }
+    if !target.arity_ok(args.len()) {
+        return Err(CmdError::other(
+            "ERR Invalid number of arguments specified for command",
+        ));
+    }
+    let mut pos = Vec::new();
+    target.key_positions(args, &mut pos);
+    let keys = pos.iter().filter_map(|&p| args.get(p).cloned()).collect();
+    let flags = key_spec(target).map(|k| k.flags).unwrap_or_else(|| {
+        vec![if target.flags.contains(Flags::WRITE) {
+            "RW"
+        } else {
+            "RO"
+        }]
+    });
+    Ok((keys, flags))
+}
+
+const COMMAND_HELP: &[&str] = &[
+    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "(no subcommand)",
+    "    Describe every command of the server.",
+    "COUNT",
+    "    Give the number of commands of the server.",
+    "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+    "    List the names of the commands, optionally only those of a module, of an",
+    "    ACL category or matching a glob-style pattern.",
+    "INFO [<command-name> ...]",
+    "    Describe the named commands, or every command when none is named.",
+    "DOCS [<command-name> ...]",
+    "    Give the documentation of the named commands, or of every command when",
+    "    none is named.",
+    "GETKEYS <full-command>",
+    "    List the keys a full command line would access.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    List the keys a full command line would access, with how it uses each.",
+    "HELP",
+    "    Print this list of subcommands.",
+];
+
+fn write_help(s: &mut Session, conn: &Conn, lines: &[&str]) {
+    let mut w = s.writer(conn.resp3);
+    w.array(lines.len());
+    for l in lines {
+        w.simple(l.as_bytes());
+    }
+}
+
+/// COMMAND [COUNT | INFO ... | LIST ... | DOCS ... | GETKEYS ... | GETKEYSANDFLAGS ... | HELP]
+pub fn command(
+    s: &mut Session,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+) -> CmdResult {
+    let shared = s.worker.shared.clone();
+    let table = &shared.table;
+    let spec = resolve(spec, argv)?;
+    let rest = argv.get(2..).unwrap_or_default();
+    match spec.name {
+        "command|count" => s.writer(conn.resp3).int(table.all().len() as i64),
+        "command|help" => write_help(s, conn, COMMAND_HELP),
+        "command|info" if !rest.is_empty() => {
+            let mut w = s.writer(conn.resp3);
+            w.array(rest.len());
+            for name in rest {
+                match lookup_full(table, name) {
+                    Some(found) => write_command_info(&mut w, found),
+                    None => w.null(),
+                }
+            }
+        }
+        "command" | "command|info" => {
+            let mut w = s.writer(conn.resp3);
+            w.array(table.all().len());
+            for found in table.all() {
+                write_command_info(&mut w, found);
+            }
+        }
+        "command|docs" => {
+            let found: Vec<&'static CommandSpec> = if rest.is_empty() {
+                table.all().to_vec()
+            } else {
+                rest.iter().filter_map(|n| lookup_full(table, n)).collect()
+            };
+            let mut w = s.writer(conn.resp3);
+            w.map(found.len());
+            for f in found {
+                w.bulk(f.name.as_bytes());
+                write_command_docs(&mut w, f);
+            }
+        }
+        "command|list" => {
+            let names: Vec<&'static str> = match rest {
+                [] => all_names(table),
+                [by, kind, value] if is(by, "filterby") => {
+                    if is(kind, "module") {
+                        Vec::new()
+                    } else if is(kind, "aclcat") {
+                        all_rows(table)
+                            .into_iter()
+                            .filter(|r| {
+                                r.acl.iter().any(|a| {
+                                    a.strip_prefix('@')
+                                        .is_some_and(|c| c.as_bytes().eq_ignore_ascii_case(value))
+                                })
+                            })
+                            .map(|r| r.name)
+                            .collect()
+                    } else if is(kind, "pattern") {
+                        all_names(table)
+                            .into_iter()
+                            .filter(|n| string_match(value, n.as_bytes(), true))
+                            .collect()
+                    } else {
+                        return Err(CmdError::SYNTAX);
+                    }
+                }
+                _ => return Err(CmdError::SYNTAX),
+            };
+            let mut w = s.writer(conn.resp3);
+            w.array(names.len());
+            for n in names {
+                w.bulk(n.as_bytes());
+            }
+        }
+        "command|getkeys" | "command|getkeysandflags" => {
+            let (keys, flags) = command_keys(table, rest)?;
+            let with_flags = spec.name == "command|getkeysandflags";
+            let mut w = s.writer(conn.resp3);
+            w.array(keys.len());
+            for k in &keys {
+                if with_flags {
+                    w.array(2);
+                    w.bulk(k);
+                    w.set(flags.len());
+                    for f in &flags {
+                        w.simple(f.as_bytes());
+                    }
+                } else {
+                    w.bulk(k);
+                }
+            }
+        }
+        _ => return Err(unknown_subcommand(argv, "COMMAND")),
+    }
     Ok(())
+}
+
+fn unknown_subcommand(argv: &[Bytes], cmd: &str) -> CmdError {
+    let sub = argv.get(1).map(|b| &b[..]).unwrap_or_default();
+    CmdError::other(format!(
+        "ERR unknown subcommand '{}'. Try {cmd} HELP.",
+        String::from_utf8_lossy(sub)
+    ))
 }
 
 /// INFO [section ...]
 pub async fn info(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
-    let _ = argv;
-    let text = format!(
-        "# Server\r\nredis_version:{}\r\nferrite_version:{}\r\n",
-        crate::REDIS_VERSION,
-        crate::FERRITE_VERSION
-    );
+    let sections = Sections::parse(argv.get(1..).unwrap_or_default());
+    let figures = if sections.needs_shards() {
+        let ttl = sections.has(info::Section::Keyspace);
+        coord::fan_out(&s.worker, move |sh| ShardFigures::collect(sh, ttl)).await?
+    } else {
+        Vec::new()
+    };
+    let text = info::render(&s.worker.shared, sections, &figures);
     s.writer(conn.resp3).verbatim(b"txt", text.as_bytes());
     Ok(())
 }
 
+const CONFIG_HELP: &[&str] = &[
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern> [<pattern> ...]",
+    "    Give the directives whose names match any glob-style pattern, with their",
+    "    values.",
+    "SET <directive> <value> [<directive> <value> ...]",
+    "    Change directives; either all of them change or none does.",
+    "RESETSTAT",
+    "    Set the counters INFO reports back to zero.",
+    "HELP",
+    "    Print this list of subcommands.",
+];
+
 /// CONFIG GET / SET / RESETSTAT / HELP
-pub async fn config(s: &mut Session, conn: &mut Conn, spec: &'static CommandSpec, argv: &[Bytes]) -> CmdResult {
-    let sub = spec.name.rsplit('|').next().unwrap_or("");
-    match sub {
-        "get" => {
-            let patterns: Vec<&[u8]> = argv[2..].iter().map(|b| &b[..]).collect();
+pub async fn config(
+    s: &mut Session,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+) -> CmdResult {
+    let args = argv.get(2..).unwrap_or_default();
+    match spec.name {
+        "config|get" => {
+            let patterns: Vec<&[u8]> = args.iter().map(|b| &b[..]).collect();
             let pairs = s
                 .worker
                 .shared
@@ -58,61 +441,346 @@ pub async fn config(s: &mut Session, conn: &mut Conn, spec: &'static CommandSpec
                 w.bulk(k.as_bytes());
                 w.bulk(v);
             }
-            Ok(())
         }
-        "set" => {
-            if argv.len() % 2 != 0 {
-                return Err(CmdError::wrong_arity(b"config|set"));
+        "config|set" => {
+            if args.len() % 2 != 0 {
+                return Err(CmdError::SYNTAX);
             }
-            let pairs: Vec<(&[u8], &[u8])> = argv[2..]
-                .chunks(2)
+            let pairs: Vec<(&[u8], &[u8])> = args
+                .chunks_exact(2)
                 .map(|c| (&c[0][..], &c[1][..]))
                 .collect();
+            let shared = s.worker.shared.clone();
             {
-                let mut cfg = s
-                    .worker
-                    .shared
-                    .config
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner());
+                let mut cfg = shared.config.write().unwrap_or_else(|e| e.into_inner());
                 cfg.set(&pairs).map_err(CmdError::other)?;
             }
-            let settings = s.worker.shared.settings();
-            crate::coord::fan_out(&s.worker, move |sh| sh.settings = settings.clone()).await?;
+            shared.config_epoch.fetch_add(1, Ordering::Relaxed);
+            let settings = shared.settings();
+            coord::fan_out(&s.worker, move |sh| sh.settings = settings.clone()).await?;
             s.writer(conn.resp3).simple(b"OK");
-            Ok(())
         }
-        _ => Err(CmdError::other(format!(
-            "ERR unknown subcommand '{}'. Try CONFIG HELP.",
-            String::from_utf8_lossy(&argv[1])
-        ))),
+        "config|resetstat" => {
+            coord::fan_out(&s.worker, |sh| {
+                sh.stats = Default::default();
+                sh.commands_processed = 0;
+                for db in &mut sh.dbs {
+                    db.expired_count = 0;
+                }
+                info::reset_ops();
+            })
+            .await?;
+            let g = &s.worker.shared.stats;
+            for c in [
+                &g.total_connections_received,
+                &g.rejected_connections,
+                &g.total_net_input_bytes,
+                &g.total_net_output_bytes,
+            ] {
+                c.store(0, Ordering::Relaxed);
+            }
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "config|help" => write_help(s, conn, CONFIG_HELP),
+        _ => return Err(unknown_subcommand(argv, "CONFIG")),
     }
+    Ok(())
 }
 
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+///
+/// Ferrite cannot save yet. An explicit SAVE therefore fails the way a
+/// failed save makes Redis's SHUTDOWN fail (unless FORCE); without SAVE the
+/// server stops at once, with a warning in the log if save points are
+/// configured, because the dataset is lost. Shutdown is immediate (there are
+/// no replicas to wait for), so ABORT never finds one in progress.
 pub fn shutdown(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
-    let _ = (argv, conn);
+    let (mut nosave, mut save, mut now, mut force, mut abort) = (false, false, false, false, false);
+    for a in argv.iter().skip(1) {
+        if is(a, "nosave") {
+            nosave = true;
+        } else if is(a, "save") {
+            save = true;
+        } else if is(a, "now") {
+            now = true;
+        } else if is(a, "force") {
+            force = true;
+        } else if is(a, "abort") {
+            abort = true;
+        } else {
+            return Err(CmdError::SYNTAX);
+        }
+    }
+    if (nosave && save) || (abort && (nosave || save || now || force)) {
+        return Err(CmdError::SYNTAX);
+    }
+    if abort {
+        return Err(CmdError::other("ERR No shutdown in progress."));
+    }
+    let shared = s.worker.shared.clone();
+    if save {
+        tracing::error!("SHUTDOWN SAVE: can't save the dataset, persistence is not implemented");
+        if !force {
+            return Err(CmdError::other(
+                "ERR Errors trying to SHUTDOWN. Check logs.",
+            ));
+        }
+    } else if !nosave {
+        let has_save_points = !shared
+            .config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .save
+            .is_empty();
+        if has_save_points {
+            tracing::warn!("shutting down without saving: persistence is not implemented");
+        }
+    }
     tracing::warn!("user requested shutdown");
-    s.worker.shared.begin_shutdown();
+    conn.close = true;
+    shared.begin_shutdown();
     Ok(())
 }
 
 /// LASTSAVE
 pub fn lastsave(s: &mut Session, conn: &mut Conn) -> CmdResult {
-    let started = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs()
-        .saturating_sub(s.worker.shared.started.elapsed().as_secs());
+    // Nothing was ever saved: Redis reports its start time then.
+    let started = info::start_unix_secs(&s.worker.shared);
     s.writer(conn.resp3).int(started as i64);
     Ok(())
 }
 
-/// DEBUG subcommands.
+thread_local! {
+    // Per shard thread, set on every shard by DEBUG SET-ACTIVE-EXPIRE.
+    static ACTIVE_EXPIRE: Cell<bool> = const { Cell::new(true) };
+}
+
+/// False after DEBUG SET-ACTIVE-EXPIRE 0: the calling shard thread's
+/// active-expiry cycle must then skip its work (lazy expiry still applies).
+pub fn active_expire_enabled() -> bool {
+    ACTIVE_EXPIRE.with(Cell::get)
+}
+
+/// C's `atof`: the longest numeric prefix after leading white space, else 0.
+fn c_atof(arg: &[u8]) -> f64 {
+    let text = String::from_utf8_lossy(arg.get(..arg.len().min(64)).unwrap_or_default());
+    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    (1..=text.len())
+        .rev()
+        .filter(|&end| text.is_char_boundary(end))
+        .find_map(|end| text.get(..end)?.parse::<f64>().ok())
+        .unwrap_or(0.0)
+}
+
+/// C's `atoi`: optional sign and leading digits after white space, else 0.
+fn c_atoi(arg: &[u8]) -> i64 {
+    let mut it = arg
+        .iter()
+        .skip_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+        .peekable();
+    let neg = match it.peek() {
+        Some(b'-') => {
+            it.next();
+            true
+        }
+        Some(b'+') => {
+            it.next();
+            false
+        }
+        _ => false,
+    };
+    let mut n: i64 = 0;
+    for b in it.take_while(|b| b.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+const DEBUG_HELP: &[&str] = &[
+    "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "PROTOCOL <type>",
+    "    Reply with a sample value of a RESP type: string, integer, double,",
+    "    bignum, null, array, set, map, attrib, push, verbatim, true or false.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    0 stops removing expired keys in the background (they are still removed",
+    "    when accessed); 1 restores the default.",
+    "SLEEP <seconds>",
+    "    Stop the whole server for <seconds>, decimals allowed.",
+    "HELP",
+    "    Print this list of subcommands.",
+];
+
+/// DEBUG HELP | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | LOG message | PROTOCOL type
 pub async fn debug(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
-    let _ = (s, conn);
-    Err(CmdError::other(format!(
-        "ERR unknown subcommand '{}'. Try DEBUG HELP.",
-        String::from_utf8_lossy(&argv[1])
-    )))
+    let sub = argv.get(1).map(|b| &b[..]).unwrap_or_default();
+    let arg = argv.get(2).filter(|_| argv.len() == 3);
+    if is(sub, "help") && argv.len() == 2 {
+        write_help(s, conn, DEBUG_HELP);
+        return Ok(());
+    }
+    match arg {
+        Some(secs) if is(sub, "sleep") => {
+            let secs = c_atof(secs);
+            // Redis sleeps in its only thread, stopping everything: block
+            // every shard thread at once for the same effect.
+            if let Ok(d) = Duration::try_from_secs_f64(secs) {
+                coord::fan_out(&s.worker, move |_| std::thread::sleep(d)).await?;
+            }
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        Some(on) if is(sub, "set-active-expire") => {
+            let on = c_atoi(on) != 0;
+            coord::fan_out(&s.worker, move |_| ACTIVE_EXPIRE.with(|c| c.set(on))).await?;
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        Some(msg) if is(sub, "log") => {
+            tracing::warn!(message = %String::from_utf8_lossy(msg), "DEBUG LOG");
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        Some(kind) if is(sub, "protocol") => debug_protocol(s, conn, kind)?,
+        _ => {
+            return Err(CmdError::other(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                String::from_utf8_lossy(sub)
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// DEBUG PROTOCOL: Redis's fixed sample replies, for client tests.
+fn debug_protocol(s: &mut Session, conn: &Conn, kind: &[u8]) -> CmdResult {
+    let resp3 = conn.resp3;
+    let mut w = s.writer(resp3);
+    let k = |name: &str| is(kind, name);
+    if k("string") {
+        w.bulk(b"Hello World");
+    } else if k("integer") {
+        w.int(12345);
+    } else if k("double") {
+        if resp3 {
+            w.raw(b",3.141\r\n");
+        } else {
+            w.bulk(b"3.141");
+        }
+    } else if k("bignum") {
+        w.big_number(b"1234567999999999999999999999999999999");
+    } else if k("null") {
+        w.null();
+    } else if k("array") || k("set") {
+        if k("array") {
+            w.array(3);
+        } else {
+            w.set(3);
+        }
+        for i in 0..3 {
+            w.int(i);
+        }
+    } else if k("map") {
+        w.map(3);
+        for i in 0..3 {
+            w.int(i);
+            w.boolean(i == 1);
+        }
+    } else if k("attrib") {
+        if resp3 {
+            w.attribute(1);
+            w.bulk(b"key-popularity");
+            w.array(2);
+            w.bulk(b"key:123");
+            w.int(90);
+        }
+        w.bulk(b"Some real reply following the attribute");
+    } else if k("push") {
+        if !resp3 {
+            return Err(CmdError::other(
+                "ERR RESP2 is not supported by this command",
+            ));
+        }
+        w.push(2);
+        w.bulk(b"server-cpu-usage");
+        w.int(42);
+        w.bulk(b"Some real reply following the push reply");
+    } else if k("verbatim") {
+        w.verbatim(b"txt", b"This is a verbatim\nstring");
+    } else if k("true") || k("false") {
+        w.boolean(k("true"));
+    } else {
+        return Err(CmdError::other(
+            "ERR Wrong protocol type name. Please use one of the following: \
+             string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atof_and_atoi_read_prefixes_as_c_does() {
+        assert_eq!(c_atof(b"0.5"), 0.5);
+        assert_eq!(c_atof(b" 1e-2xyz"), 0.01);
+        assert_eq!(c_atof(b"abc"), 0.0);
+        assert_eq!(c_atof(b""), 0.0);
+        assert!(c_atof(b"-3").is_sign_negative());
+        assert_eq!(c_atoi(b"1"), 1);
+        assert_eq!(c_atoi(b" -12x"), -12);
+        assert_eq!(c_atoi(b"x"), 0);
+        assert_eq!(c_atoi(b"99999999999999999999999"), i64::MAX);
+    }
+
+    #[test]
+    fn key_specs_are_derived_from_the_range() {
+        let table = ferrite_commands::table();
+        let get = table.get(b"get").unwrap();
+        let k = key_spec(get).unwrap();
+        assert_eq!((k.index, k.lastkey, k.keystep), (1, 0, 1));
+        assert_eq!(k.flags, vec!["RO"]);
+        let mset = table.get(b"mset").unwrap();
+        let k = key_spec(mset).unwrap();
+        assert_eq!((k.index, k.lastkey, k.keystep), (1, -1, 2));
+        assert_eq!(k.flags, vec!["RW"]);
+        assert!(key_spec(table.get(b"ping").unwrap()).is_none());
+    }
+
+    #[test]
+    fn full_names_find_subcommands() {
+        let table = ferrite_commands::table();
+        assert_eq!(
+            lookup_full(&table, b"CONFIG|GET").map(|s| s.name),
+            Some("config|get")
+        );
+        assert!(lookup_full(&table, b"config|nosuch").is_none());
+        assert!(lookup_full(&table, b"|").is_none());
+        assert_eq!(lookup_full(&table, b"Get").map(|s| s.name), Some("get"));
+    }
+
+    #[test]
+    fn getkeys_errors_follow_redis_order() {
+        let table = ferrite_commands::table();
+        let args = |a: &[&str]| -> Vec<Bytes> {
+            a.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect()
+        };
+        let err = |a: &[&str]| command_keys(&table, &args(a)).unwrap_err().to_string();
+        assert_eq!(err(&["nosuch", "a"]), "ERR Invalid command specified");
+        assert_eq!(err(&["config", "nosuch"]), "ERR Invalid command specified");
+        assert_eq!(err(&["time", "x"]), "ERR The command has no key arguments");
+        assert_eq!(
+            err(&["get", "a", "b"]),
+            "ERR Invalid number of arguments specified for command"
+        );
+        let (keys, flags) = command_keys(&table, &args(&["mset", "a", "1", "b", "2"])).unwrap();
+        assert_eq!(keys, args(&["a", "b"]));
+        assert_eq!(flags, vec!["RW"]);
+    }
 }

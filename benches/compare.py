@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Side-by-side comparison of Ferrite and redis-server with redis-benchmark.
+
+Method (../shared/benchmarking.md): both servers pinned to core 0, the load
+generator pinned to core 1, runs alternated (Ferrite, Redis, Ferrite, ...),
+several rounds; for every run the server's CPU time is read from
+/proc/<pid>/task/*/schedstat before and after, giving server CPU nanoseconds
+per request. Reported: medians over rounds, and the median of per-round ratios
+Redis ns/op / Ferrite ns/op (higher is better for Ferrite).
+
+Usage: benches/compare.py [--rounds 3] [--tests ping,set,get,incr,mset]
+                          [--pipelines 1,16] [--ferrite target/release/ferrite-server]
+Writes a markdown table to stdout and raw rows to benches/results/<date>.csv.
+"""
+import argparse
+import csv
+import datetime
+import glob
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cpu_ns(pid):
+    total = 0
+    for f in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+        try:
+            with open(f) as fh:
+                total += int(fh.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def wait_port(port, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on {port} did not come up")
+
+
+def start(kind, port, ferrite_bin):
+    if kind == "ferrite":
+        cmd = [ferrite_bin, "--port", str(port), "--bind", "127.0.0.1", "--shards", "1"]
+    else:
+        cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no"]
+    proc = subprocess.Popen(["taskset", "-c", "0"] + cmd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc
+
+
+def bench(port, test, pipeline, requests, clients, extra):
+    cmd = ["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-c", str(clients),
+           "-n", str(requests), "-r", "100000", "-d", extra.get("d", "16"), "-P", str(pipeline),
+           "--csv", "-t", test]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rows = list(csv.reader(out.strip().splitlines()))
+    header, vals = rows[0], rows[-1]
+    d = dict(zip(header, vals))
+    return float(d["rps"]), float(d["p99_latency_ms"])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tests", default="ping_mbulk,set,get,incr,mset")
+    ap.add_argument("--pipelines", default="1,16")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--requests", type=int, default=0, help="0: 200k at -P 1, 2M at -P 16")
+    ap.add_argument("--ferrite", default=os.path.join(ROOT, "target/release/ferrite-server"))
+    args = ap.parse_args()
+
+    ports = {"ferrite": 16379, "redis": 16380}
+    procs = {k: start(k, p, args.ferrite) for k, p in ports.items()}
+    results = []  # (test, P, kind, round, ns_per_op, rps, p99)
+    try:
+        for test in args.tests.split(","):
+            for p in [int(x) for x in args.pipelines.split(",")]:
+                n = args.requests or (200_000 if p == 1 else 2_000_000)
+                for r in range(args.rounds):
+                    for kind in ("ferrite", "redis"):
+                        pid = procs[kind].pid
+                        before = cpu_ns(pid)
+                        rps, p99 = bench(ports[kind], test, p, n, args.clients, {})
+                        used = cpu_ns(pid) - before
+                        # MSET sets 10 keys but counts as one request.
+                        results.append((test, p, kind, r, used / n, rps, p99))
+                        print(f"{test:10} P{p:<3} {kind:8} round {r}: {used / n:8.0f} ns/op "
+                              f"{rps:11.0f} rps p99 {p99:.3f} ms", file=sys.stderr)
+    finally:
+        for pr in procs.values():
+            pr.terminate()
+            pr.wait()
+
+    os.makedirs(os.path.join(ROOT, "benches/results"), exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
+    with open(os.path.join(ROOT, f"benches/results/{stamp}.csv"), "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["test", "pipeline", "server", "round", "cpu_ns_per_op", "rps", "p99_ms"])
+        w.writerows(results)
+
+    print("| workload | P | Ferrite ns/op | Redis ns/op | CPU ratio (Redis/Ferrite) | "
+          "Ferrite rps | Redis rps | Ferrite p99 ms | Redis p99 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for test in args.tests.split(","):
+        for p in [int(x) for x in args.pipelines.split(",")]:
+            rows = [x for x in results if x[0] == test and x[1] == p]
+            f = {x[3]: x for x in rows if x[2] == "ferrite"}
+            rd = {x[3]: x for x in rows if x[2] == "redis"}
+            ratios = [rd[i][4] / f[i][4] for i in f if i in rd and f[i][4] > 0]
+            med = lambda xs, k: statistics.median(x[k] for x in xs.values())
+            print(f"| {test} | {p} | {med(f, 4):.0f} | {med(rd, 4):.0f} | "
+                  f"**{statistics.median(ratios):.2f}x** | {med(f, 5):.0f} | {med(rd, 5):.0f} | "
+                  f"{med(f, 6):.3f} | {med(rd, 6):.3f} |")
+
+
+if __name__ == "__main__":
+    main()

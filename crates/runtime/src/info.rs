@@ -1,0 +1,722 @@
+//! INFO: the server's state and counters, rendered with Redis 7.0's section
+//! names, field names and field order.
+//!
+//! Which fields appear: a field is reported when Ferrite knows its true
+//! value, either because it measures it or because the feature it describes
+//! does not exist in Ferrite (replication, forks, active defrag, client
+//! tracking, eviction, cluster, modules), in which case the value is the one
+//! Redis reports while the feature is unused. Fields about things Ferrite
+//! does but does not measure yet (error counts, blocked clients, per-command
+//! statistics, I/O counters, Lua memory ...) are left out rather than
+//! reported as zero. Fields Redis lacks are named `ferrite_*`.
+//!
+//! The per-shard figures are gathered on each shard's thread
+//! ([`ShardFigures::collect`]) and summed here; process-wide figures come
+//! from [`Shared`], the counting allocator ([`crate::alloc`]) and the OS.
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use crate::server::Shared;
+use crate::shard::Shard;
+
+/// One INFO section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub enum Section {
+    /// `# Server`
+    Server = 1 << 0,
+    /// `# Clients`
+    Clients = 1 << 1,
+    /// `# Memory`
+    Memory = 1 << 2,
+    /// `# Persistence`
+    Persistence = 1 << 3,
+    /// `# Stats`
+    Stats = 1 << 4,
+    /// `# Replication`
+    Replication = 1 << 5,
+    /// `# CPU`
+    Cpu = 1 << 6,
+    /// `# Modules` (the list of loaded modules: always empty).
+    Modules = 1 << 7,
+    /// `# Commandstats` (not reported yet).
+    Commandstats = 1 << 8,
+    /// `# Errorstats` (not reported yet).
+    Errorstats = 1 << 9,
+    /// `# Latencystats` (not reported yet).
+    Latencystats = 1 << 10,
+    /// `# Cluster`
+    Cluster = 1 << 11,
+    /// `# Keyspace`
+    Keyspace = 1 << 12,
+}
+
+/// Every section, in the order INFO prints them.
+const ORDER: &[(Section, &str)] = &[
+    (Section::Server, "server"),
+    (Section::Clients, "clients"),
+    (Section::Memory, "memory"),
+    (Section::Persistence, "persistence"),
+    (Section::Stats, "stats"),
+    (Section::Replication, "replication"),
+    (Section::Cpu, "cpu"),
+    (Section::Modules, "modules"),
+    (Section::Commandstats, "commandstats"),
+    (Section::Errorstats, "errorstats"),
+    (Section::Latencystats, "latencystats"),
+    (Section::Cluster, "cluster"),
+    (Section::Keyspace, "keyspace"),
+];
+
+/// A set of sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sections(u16);
+
+impl Sections {
+    /// What `INFO` and `INFO default` print: all but the per-command tables.
+    pub const DEFAULT: Sections =
+        Sections(0x1fff & !(Section::Commandstats as u16) & !(Section::Latencystats as u16));
+    /// What `INFO all` and `INFO everything` print (Ferrite has no module sections).
+    pub const ALL: Sections = Sections(0x1fff);
+
+    /// The sections named by INFO's arguments (none: the default ones).
+    /// Names are case-insensitive; unknown names select nothing, as in Redis.
+    pub fn parse(args: &[Bytes]) -> Sections {
+        if args.is_empty() {
+            return Sections::DEFAULT;
+        }
+        let mut s = Sections(0);
+        for a in args {
+            if a.eq_ignore_ascii_case(b"default") {
+                s.0 |= Sections::DEFAULT.0;
+            } else if a.eq_ignore_ascii_case(b"all") || a.eq_ignore_ascii_case(b"everything") {
+                s.0 |= Sections::ALL.0;
+            } else if let Some((sec, _)) = ORDER
+                .iter()
+                .find(|(_, name)| a.eq_ignore_ascii_case(name.as_bytes()))
+            {
+                s.0 |= *sec as u16;
+            }
+        }
+        s
+    }
+
+    /// True if `sec` is selected.
+    pub fn has(self, sec: Section) -> bool {
+        self.0 & sec as u16 != 0
+    }
+
+    /// True if rendering needs figures from the shards.
+    pub fn needs_shards(self) -> bool {
+        self.has(Section::Persistence) || self.has(Section::Stats) || self.has(Section::Keyspace)
+    }
+}
+
+/// At most this many keys with a TTL are averaged for `avg_ttl`.
+const AVG_TTL_SAMPLE: usize = 1000;
+/// At most this many keys are looked at to find them.
+const AVG_TTL_SCAN: usize = 16 * 1024;
+
+/// One database's figures on one shard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DbFigures {
+    /// Keys, including expired ones not yet removed (as Redis counts them).
+    pub keys: u64,
+    /// Keys with a TTL.
+    pub expires: u64,
+    /// Sum of the remaining TTLs of the sampled keys, in milliseconds.
+    pub ttl_sum_ms: u64,
+    /// Number of keys sampled for `ttl_sum_ms`.
+    pub ttl_samples: u64,
+}
+
+/// What INFO needs from one shard.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShardFigures {
+    /// One entry per database.
+    pub dbs: Vec<DbFigures>,
+    /// Successful read lookups.
+    pub keyspace_hits: u64,
+    /// Failed read lookups.
+    pub keyspace_misses: u64,
+    /// Keys removed because their time had come.
+    pub expired_keys: u64,
+    /// Commands run on the shard.
+    pub commands_processed: u64,
+    /// Changes since start.
+    pub dirty: u64,
+    /// Commands per second over the last sampled interval.
+    pub ops_per_sec: u64,
+}
+
+impl ShardFigures {
+    /// Reads the figures of `shard`; runs on the shard's own thread.
+    pub fn collect(shard: &Shard, with_ttl: bool) -> ShardFigures {
+        let now = Shared::now_ms();
+        let dbs = shard
+            .dbs
+            .iter()
+            .map(|db| {
+                let mut f = DbFigures {
+                    keys: db.len() as u64,
+                    expires: db.expires_len() as u64,
+                    ..DbFigures::default()
+                };
+                if with_ttl && f.expires > 0 {
+                    // An estimate, as Redis's is: the first keys with a TTL
+                    // found in insertion order, at bounded cost.
+                    for (_, e) in db.iter().take(AVG_TTL_SCAN) {
+                        if let Some(at) = e.expire_at() {
+                            f.ttl_sum_ms += at.saturating_sub(now);
+                            f.ttl_samples += 1;
+                            if f.ttl_samples as usize >= AVG_TTL_SAMPLE {
+                                break;
+                            }
+                        }
+                    }
+                }
+                f
+            })
+            .collect();
+        ShardFigures {
+            dbs,
+            keyspace_hits: shard.stats.keyspace_hits,
+            keyspace_misses: shard.stats.keyspace_misses,
+            expired_keys: shard.dbs.iter().map(|d| d.expired_count).sum(),
+            commands_processed: shard.commands_processed,
+            dirty: shard.dirty,
+            ops_per_sec: ops_per_sec(),
+        }
+    }
+}
+
+/// Rate samples kept per shard thread, as Redis keeps 16 samples 100 ms apart.
+const OPS_SAMPLES: usize = 16;
+/// Minimum spacing of two rate samples, in milliseconds.
+const OPS_SAMPLE_MS: u128 = 100;
+
+#[derive(Debug, Default)]
+struct OpsSampler {
+    last: Option<(Instant, u64)>,
+    rates: [u64; OPS_SAMPLES],
+    next: usize,
+    filled: usize,
+}
+
+thread_local! {
+    // Per shard thread: each thread samples its own shard's counter, so the
+    // samples need no synchronisation and a test process may run many servers.
+    static OPS: RefCell<OpsSampler> = RefCell::new(OpsSampler::default());
+}
+
+/// Records the shard's command counter for `instantaneous_ops_per_sec`. The
+/// shard thread calls it periodically (every active-expiry cycle); samples
+/// closer than 100 ms to the previous one are ignored.
+pub fn sample_ops(total: u64) {
+    let now = Instant::now();
+    OPS.with(|o| {
+        let mut o = o.borrow_mut();
+        match o.last {
+            Some((t, n)) => {
+                let ms = now.duration_since(t).as_millis();
+                if ms < OPS_SAMPLE_MS {
+                    return;
+                }
+                let rate = u128::from(total.saturating_sub(n)) * 1000 / ms;
+                let i = o.next;
+                o.rates[i] = u64::try_from(rate).unwrap_or(u64::MAX);
+                o.next = (i + 1) % OPS_SAMPLES;
+                o.filled = (o.filled + 1).min(OPS_SAMPLES);
+                o.last = Some((now, total));
+            }
+            None => o.last = Some((now, total)),
+        }
+    });
+}
+
+/// The mean of this thread's rate samples (0 before the first two samples).
+fn ops_per_sec() -> u64 {
+    OPS.with(|o| {
+        let o = o.borrow();
+        if o.filled == 0 {
+            0
+        } else {
+            o.rates.iter().take(o.filled).sum::<u64>() / o.filled as u64
+        }
+    })
+}
+
+/// Forgets this thread's rate samples (CONFIG RESETSTAT).
+pub fn reset_ops() {
+    OPS.with(|o| *o.borrow_mut() = OpsSampler::default());
+}
+
+/// Redis's human-readable byte counts: `999B`, `1.50K`, `2.00M`, ...
+pub fn bytes_to_human(n: u64) -> String {
+    const UNITS: &[(u32, &str)] = &[(10, "K"), (20, "M"), (30, "G"), (40, "T"), (50, "P")];
+    for (shift, name) in UNITS {
+        if n >> shift < 1024 {
+            if *shift == 10 && n < 1024 {
+                break;
+            }
+            return format!("{:.2}{name}", n as f64 / (1u64 << shift) as f64);
+        }
+    }
+    format!("{n}B")
+}
+
+/// Unix time of the server's start, in seconds (what LASTSAVE reports while
+/// nothing was ever saved).
+pub fn start_unix_secs(shared: &Shared) -> u64 {
+    let elapsed = shared.started.elapsed().as_millis() as u64;
+    Shared::now_ms().saturating_sub(elapsed) / 1000
+}
+
+/// Renders the selected sections. `shards` holds every shard's figures when
+/// [`Sections::needs_shards`], and may be empty otherwise.
+pub fn render(shared: &Shared, sections: Sections, shards: &[ShardFigures]) -> String {
+    let mut out = String::with_capacity(4096);
+    for (sec, _) in ORDER {
+        if !sections.has(*sec) {
+            continue;
+        }
+        let mut body = Body::default();
+        let title = match sec {
+            Section::Server => {
+                server(shared, &mut body);
+                "Server"
+            }
+            Section::Clients => {
+                clients(shared, &mut body);
+                "Clients"
+            }
+            Section::Memory => {
+                memory(&mut body);
+                "Memory"
+            }
+            Section::Persistence => {
+                persistence(shared, shards, &mut body);
+                "Persistence"
+            }
+            Section::Stats => {
+                stats(shared, shards, &mut body);
+                "Stats"
+            }
+            Section::Replication => {
+                replication(shared, &mut body);
+                "Replication"
+            }
+            Section::Cpu => {
+                cpu(&mut body);
+                "CPU"
+            }
+            Section::Modules => "Modules",
+            Section::Cluster => {
+                body.field("cluster_enabled", 0);
+                "Cluster"
+            }
+            Section::Keyspace => {
+                keyspace(shards, &mut body);
+                "Keyspace"
+            }
+            // Not measured yet: printed as if unknown, i.e. not at all.
+            Section::Commandstats | Section::Errorstats | Section::Latencystats => continue,
+        };
+        if !out.is_empty() {
+            out.push_str("\r\n");
+        }
+        out.push_str("# ");
+        out.push_str(title);
+        out.push_str("\r\n");
+        out.push_str(&body.0);
+    }
+    out
+}
+
+/// The `name:value` lines of one section.
+#[derive(Default)]
+struct Body(String);
+
+impl Body {
+    fn field(&mut self, name: &str, value: impl std::fmt::Display) {
+        let _ = write!(self.0, "{name}:{value}\r\n");
+    }
+}
+
+fn server(shared: &Shared, b: &mut Body) {
+    let (hz, _) = hz_and_maxclients(shared);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let uptime = shared.started.elapsed().as_secs();
+    b.field("redis_version", crate::REDIS_VERSION);
+    b.field("ferrite_version", crate::FERRITE_VERSION);
+    b.field("redis_mode", "standalone");
+    b.field("os", os_name());
+    b.field("arch_bits", usize::BITS);
+    // std's Instant reads CLOCK_MONOTONIC through clock_gettime.
+    b.field("monotonic_clock", "POSIX clock_gettime");
+    // tokio's reactor (mio) polls with epoll on Linux, kqueue on the BSDs.
+    b.field(
+        "multiplexing_api",
+        if cfg!(any(target_os = "linux", target_os = "android")) {
+            "epoll"
+        } else {
+            "kqueue"
+        },
+    );
+    b.field("process_id", std::process::id());
+    b.field("process_supervised", "no");
+    b.field("run_id", &shared.run_id);
+    b.field("tcp_port", shared.port);
+    b.field("server_time_usec", now.as_micros());
+    b.field("uptime_in_seconds", uptime);
+    b.field("uptime_in_days", uptime / 86_400);
+    b.field("hz", hz);
+    b.field("configured_hz", hz);
+    b.field(
+        "executable",
+        std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    );
+    b.field("config_file", config_file(shared));
+}
+
+fn config_file(shared: &Shared) -> String {
+    let Some(path) = &shared.config_file else {
+        return String::new();
+    };
+    std::fs::canonicalize(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.clone())
+}
+
+fn hz_and_maxclients(shared: &Shared) -> (u32, u64) {
+    let cfg = shared.config.read().unwrap_or_else(|e| e.into_inner());
+    (cfg.hz, cfg.maxclients)
+}
+
+/// `uname -srm`, as Redis prints it.
+fn os_name() -> String {
+    // SAFETY: `utsname` is plain data for which all-zero bytes are valid, and
+    // uname() only writes NUL-terminated strings into the struct we own.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid, writable utsname.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return String::new();
+    }
+    let field = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    format!(
+        "{} {} {}",
+        field(&u.sysname),
+        field(&u.release),
+        field(&u.machine)
+    )
+}
+
+fn clients(shared: &Shared, b: &mut Body) {
+    let (_, maxclients) = hz_and_maxclients(shared);
+    b.field("connected_clients", shared.clients.len());
+    b.field("cluster_connections", 0);
+    b.field("maxclients", maxclients);
+}
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(n).unwrap_or(4096)
+}
+
+/// Resident set size from /proc/self/statm (0 where there is no /proc).
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * page_size())
+}
+
+fn total_system_memory() -> u64 {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let pages = unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) };
+    u64::try_from(pages).unwrap_or(0) * page_size()
+}
+
+fn memory(b: &mut Body) {
+    let rss = rss_bytes();
+    // Without the counting allocator installed, RSS is the closest honest figure.
+    let used = crate::alloc::used().unwrap_or(rss);
+    let peak = crate::alloc::peak().max(used);
+    let total = total_system_memory();
+    b.field("used_memory", used);
+    b.field("used_memory_human", bytes_to_human(used));
+    b.field("used_memory_rss", rss);
+    b.field("used_memory_rss_human", bytes_to_human(rss));
+    b.field("used_memory_peak", peak);
+    b.field("used_memory_peak_human", bytes_to_human(peak));
+    b.field(
+        "used_memory_peak_perc",
+        format!("{:.2}%", used as f64 * 100.0 / peak.max(1) as f64),
+    );
+    b.field("total_system_memory", total);
+    b.field("total_system_memory_human", bytes_to_human(total));
+    // Ferrite has no maxmemory limit and never evicts.
+    b.field("maxmemory", 0);
+    b.field("maxmemory_human", "0B");
+    b.field("maxmemory_policy", "noeviction");
+    b.field(
+        "mem_fragmentation_ratio",
+        format!("{:.2}", rss as f64 / used.max(1) as f64),
+    );
+    b.field("mem_fragmentation_bytes", rss as i64 - used as i64);
+    b.field("mem_allocator", "libc");
+    b.field("active_defrag_running", 0);
+}
+
+fn persistence(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
+    // Ferrite cannot save or load yet: these are the figures of a server
+    // that never saved and runs without an AOF.
+    let dirty: u64 = shards.iter().map(|s| s.dirty).sum();
+    b.field("loading", 0);
+    b.field("async_loading", 0);
+    b.field("current_cow_peak", 0);
+    b.field("current_cow_size", 0);
+    b.field("current_cow_size_age", 0);
+    b.field("current_fork_perc", "0.00");
+    b.field("current_save_keys_processed", 0);
+    b.field("current_save_keys_total", 0);
+    b.field("rdb_changes_since_last_save", dirty);
+    b.field("rdb_bgsave_in_progress", 0);
+    b.field("rdb_last_save_time", start_unix_secs(shared));
+    b.field("rdb_last_bgsave_status", "ok");
+    b.field("rdb_last_bgsave_time_sec", -1);
+    b.field("rdb_current_bgsave_time_sec", -1);
+    b.field("rdb_saves", 0);
+    b.field("rdb_last_cow_size", 0);
+    b.field("rdb_last_load_keys_expired", 0);
+    b.field("rdb_last_load_keys_loaded", 0);
+    b.field("aof_enabled", 0);
+    b.field("aof_rewrite_in_progress", 0);
+    b.field("aof_rewrite_scheduled", 0);
+    b.field("aof_last_rewrite_time_sec", -1);
+    b.field("aof_current_rewrite_time_sec", -1);
+    b.field("aof_last_bgrewrite_status", "ok");
+    b.field("aof_rewrites", 0);
+    b.field("aof_rewrites_consecutive_failures", 0);
+    b.field("aof_last_write_status", "ok");
+    b.field("aof_last_cow_size", 0);
+    b.field("module_fork_in_progress", 0);
+    b.field("module_fork_last_cow_size", 0);
+}
+
+fn stats(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
+    let g = &shared.stats;
+    let sum = |f: fn(&ShardFigures) -> u64| shards.iter().map(f).sum::<u64>();
+    b.field(
+        "total_connections_received",
+        g.total_connections_received.load(Ordering::Relaxed),
+    );
+    b.field("total_commands_processed", sum(|s| s.commands_processed));
+    b.field("instantaneous_ops_per_sec", sum(|s| s.ops_per_sec));
+    b.field(
+        "total_net_input_bytes",
+        g.total_net_input_bytes.load(Ordering::Relaxed),
+    );
+    b.field(
+        "total_net_output_bytes",
+        g.total_net_output_bytes.load(Ordering::Relaxed),
+    );
+    b.field("total_net_repl_input_bytes", 0);
+    b.field("total_net_repl_output_bytes", 0);
+    b.field("instantaneous_input_repl_kbps", "0.00");
+    b.field("instantaneous_output_repl_kbps", "0.00");
+    b.field(
+        "rejected_connections",
+        g.rejected_connections.load(Ordering::Relaxed),
+    );
+    b.field("sync_full", 0);
+    b.field("sync_partial_ok", 0);
+    b.field("sync_partial_err", 0);
+    b.field("expired_keys", sum(|s| s.expired_keys));
+    b.field("evicted_keys", 0);
+    b.field("evicted_clients", 0);
+    b.field("total_eviction_exceeded_time", 0);
+    b.field("current_eviction_exceeded_time", 0);
+    b.field("keyspace_hits", sum(|s| s.keyspace_hits));
+    b.field("keyspace_misses", sum(|s| s.keyspace_misses));
+    b.field("latest_fork_usec", 0);
+    b.field("total_forks", 0);
+    b.field("migrate_cached_sockets", 0);
+    b.field("slave_expires_tracked_keys", 0);
+    b.field("active_defrag_hits", 0);
+    b.field("active_defrag_misses", 0);
+    b.field("active_defrag_key_hits", 0);
+    b.field("active_defrag_key_misses", 0);
+    b.field("total_active_defrag_time", 0);
+    b.field("current_active_defrag_time", 0);
+    b.field("tracking_total_keys", 0);
+    b.field("tracking_total_items", 0);
+    b.field("tracking_total_prefixes", 0);
+}
+
+/// A 40-hex-digit replication id, stable for the life of the server and
+/// distinct from its run id (Ferrite has no replication, so nothing else
+/// needs to agree on it).
+fn master_replid(shared: &Shared) -> String {
+    let mut out = String::with_capacity(48);
+    for seed in 1..=3u64 {
+        let h =
+            ahash::RandomState::with_seeds(seed, 0x5eed, 0xfe77, 0x17e).hash_one(&shared.run_id);
+        let _ = write!(out, "{h:016x}");
+    }
+    out.truncate(40);
+    out
+}
+
+fn replication(shared: &Shared, b: &mut Body) {
+    b.field("role", "master");
+    b.field("connected_slaves", 0);
+    b.field("master_failover_state", "no-failover");
+    b.field("master_replid", master_replid(shared));
+    b.field("master_replid2", "0".repeat(40));
+    b.field("master_repl_offset", 0);
+    b.field("second_repl_offset", -1);
+    b.field("repl_backlog_active", 0);
+    b.field("repl_backlog_first_byte_offset", 0);
+    b.field("repl_backlog_histlen", 0);
+}
+
+fn rusage(who: libc::c_int) -> (String, String) {
+    // SAFETY: `rusage` is plain data; all-zero bytes are a valid value.
+    let mut r: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `r` is a valid, writable rusage.
+    if unsafe { libc::getrusage(who, &mut r) } != 0 {
+        return ("0.000000".into(), "0.000000".into());
+    }
+    let fmt = |t: libc::timeval| format!("{}.{:06}", t.tv_sec, t.tv_usec);
+    (fmt(r.ru_stime), fmt(r.ru_utime))
+}
+
+fn cpu(b: &mut Body) {
+    let (sys, user) = rusage(libc::RUSAGE_SELF);
+    let (csys, cuser) = rusage(libc::RUSAGE_CHILDREN);
+    b.field("used_cpu_sys", sys);
+    b.field("used_cpu_user", user);
+    b.field("used_cpu_sys_children", csys);
+    b.field("used_cpu_user_children", cuser);
+}
+
+fn keyspace(shards: &[ShardFigures], b: &mut Body) {
+    let ndbs = shards.iter().map(|s| s.dbs.len()).max().unwrap_or(0);
+    for i in 0..ndbs {
+        let mut t = DbFigures::default();
+        for f in shards.iter().filter_map(|s| s.dbs.get(i)) {
+            t.keys += f.keys;
+            t.expires += f.expires;
+            t.ttl_sum_ms += f.ttl_sum_ms;
+            t.ttl_samples += f.ttl_samples;
+        }
+        if t.keys == 0 {
+            continue;
+        }
+        let avg = t.ttl_sum_ms.checked_div(t.ttl_samples).unwrap_or(0);
+        b.field(
+            &format!("db{i}"),
+            format_args!("keys={},expires={},avg_ttl={avg}", t.keys, t.expires),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<Bytes> {
+        a.iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn section_selection_follows_redis() {
+        let d = Sections::parse(&[]);
+        assert_eq!(d, Sections::DEFAULT);
+        assert!(!d.has(Section::Commandstats));
+        assert!(d.has(Section::Keyspace));
+        assert_eq!(Sections::parse(&args(&["ALL"])), Sections::ALL);
+        assert_eq!(Sections::parse(&args(&["everything"])), Sections::ALL);
+        let s = Sections::parse(&args(&["clients", "Server", "nosuch"]));
+        assert!(s.has(Section::Server) && s.has(Section::Clients));
+        assert!(!s.has(Section::Memory) && !s.needs_shards());
+        assert_eq!(Sections::parse(&args(&["nosuch"])), Sections(0));
+    }
+
+    #[test]
+    fn human_sizes_match_redis() {
+        assert_eq!(bytes_to_human(0), "0B");
+        assert_eq!(bytes_to_human(1023), "1023B");
+        assert_eq!(bytes_to_human(1024), "1.00K");
+        assert_eq!(bytes_to_human(916_488), "895.01K");
+        assert_eq!(bytes_to_human(6_840_320), "6.52M");
+        assert_eq!(bytes_to_human(25_276_502_016), "23.54G");
+        assert_eq!(bytes_to_human(1 << 40), "1.00T");
+        assert_eq!(bytes_to_human(3 << 50), "3.00P");
+    }
+
+    #[test]
+    fn keyspace_lines_sum_shards_and_skip_empty_dbs() {
+        let shard = |keys, expires| ShardFigures {
+            dbs: vec![
+                DbFigures {
+                    keys,
+                    expires,
+                    ttl_sum_ms: 1000 * expires,
+                    ttl_samples: expires,
+                },
+                DbFigures::default(),
+                DbFigures {
+                    keys: 1,
+                    ..DbFigures::default()
+                },
+            ],
+            ..ShardFigures::default()
+        };
+        let mut b = Body::default();
+        keyspace(&[shard(2, 1), shard(3, 1)], &mut b);
+        assert_eq!(
+            b.0,
+            "db0:keys=5,expires=2,avg_ttl=1000\r\ndb2:keys=2,expires=0,avg_ttl=0\r\n"
+        );
+    }
+
+    #[test]
+    fn ops_rate_is_the_mean_of_the_samples() {
+        std::thread::spawn(|| {
+            assert_eq!(ops_per_sec(), 0);
+            sample_ops(0);
+            // Too close to the previous sample: ignored.
+            sample_ops(1000);
+            assert_eq!(ops_per_sec(), 0);
+            std::thread::sleep(std::time::Duration::from_millis(110));
+            sample_ops(100);
+            let r = ops_per_sec();
+            assert!(r > 0 && r <= 1000, "{r}");
+            reset_ops();
+            assert_eq!(ops_per_sec(), 0);
+        })
+        .join()
+        .unwrap();
+    }
+}
