@@ -16,7 +16,7 @@ use bytes::Bytes;
 use ferrite_protocol::Writer;
 use ferrite_storage::num::{fmt_long_double_human, parse_long_double, LongDouble};
 use ferrite_storage::value::canonical_int;
-use ferrite_storage::{Db, Entry, StrValue, Value};
+use ferrite_storage::{StoreTtl, Db, Entry, StrValue, Value};
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
@@ -793,26 +793,16 @@ fn mset_pairs(ctx: &mut Ctx<'_>, args: &[Bytes]) {
 fn store(ctx: &mut Ctx<'_>, key: &[u8], value: StrValue, ttl: Ttl) {
     let now = ctx.now_ms;
     let secs = ctx.now_secs();
-    let db = ctx.db();
     // Redis looks the key up for writing first: a stale key is counted as
-    // expired before it is replaced, and a live one gets a fresh access time
-    // (which replacing the value keeps).
-    let existed = db.touch(key, secs, now);
-    match ttl {
-        Ttl::Clear => db.set(key, Value::Str(value)),
-        Ttl::Keep => db.set_keep_ttl(key, Value::Str(value), now),
-        Ttl::At(at) => {
-            db.set_with_expire(key, Value::Str(value), Some(at));
-            if at <= now {
-                // Already past (SET ... PXAT 1): Redis 7.0 stores the key and
-                // lets it expire lazily; touching it here would expire it now.
-                return;
-            }
-        }
-    }
-    if !existed {
-        db.touch(key, secs, now);
-    }
+    // expired before it is replaced, and the key gets a fresh access time.
+    // A time already past (SET ... PXAT 1) is stored as is: Redis 7.0 keeps
+    // the key and lets it expire lazily.
+    let ttl = match ttl {
+        Ttl::Clear => StoreTtl::Clear,
+        Ttl::Keep => StoreTtl::Keep,
+        Ttl::At(at) => StoreTtl::At(at),
+    };
+    ctx.db().store(key, Value::Str(value), ttl, now, secs);
 }
 
 /// Resets the key's access time after a write, as a fresh Redis object (or

@@ -56,6 +56,17 @@ pub struct Db {
     pub expired_count: u64,
 }
 
+/// What [`Db::store`] does with the key's expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreTtl {
+    /// Remove any expiry (plain SET).
+    Clear,
+    /// Keep the existing expiry (KEEPTTL).
+    Keep,
+    /// Expire at this absolute time in Unix milliseconds.
+    At(u64),
+}
+
 /// What one active-expiry pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ExpireStats {
@@ -163,6 +174,57 @@ impl Db {
                 );
             }
         }
+    }
+
+    /// The write path of SET and friends in one hash lookup for an existing
+    /// key: a stale key counts as expired and is replaced, the access time is
+    /// set to `now_secs`, and the expiry follows `ttl`. Returns true if a live
+    /// key was replaced.
+    pub fn store(&mut self, key: &[u8], value: Value, ttl: StoreTtl, now_ms: u64, now_secs: u32) -> bool {
+        if let Some(idx) = self.live_index(key, now_ms) {
+            let new_expire = match ttl {
+                StoreTtl::Clear => 0,
+                StoreTtl::Keep => self.map[idx].expire_at,
+                StoreTtl::At(at) => at.max(1),
+            };
+            let (k, e) = match self.map.get_index_mut(idx) {
+                Some(kv) => kv,
+                None => return false,
+            };
+            let had = e.expire_at != 0;
+            e.value = value;
+            e.expire_at = new_expire;
+            e.access_secs = now_secs;
+            match (had, new_expire != 0) {
+                (true, false) => {
+                    let k = k.clone();
+                    self.expires.swap_remove(&k);
+                }
+                (false, true) => {
+                    let k = k.clone();
+                    self.expires.insert(k);
+                }
+                _ => {}
+            }
+            return true;
+        }
+        let expire_at = match ttl {
+            StoreTtl::At(at) => at.max(1),
+            _ => 0,
+        };
+        let k = Bytes::copy_from_slice(key);
+        if expire_at != 0 {
+            self.expires.insert(k.clone());
+        }
+        self.map.insert(
+            k,
+            Entry {
+                value,
+                expire_at,
+                access_secs: now_secs,
+            },
+        );
+        false
     }
 
     /// Stores `value` under `key`, keeping the existing expiry (KEEPTTL, SETRANGE, ...).
@@ -399,6 +461,23 @@ mod tests {
         assert!(db.set_expire(b"a", None, 0));
         assert_eq!(db.expires_len(), 0);
         assert!(!db.set_expire(b"zz", Some(1), 0));
+    }
+
+    #[test]
+    fn store_replaces_counts_stale_and_sets_ttl() {
+        let mut db = Db::new();
+        assert!(!db.store(b"k", v("1"), StoreTtl::At(100), 0, 7));
+        assert_eq!(db.expires_len(), 1);
+        assert_eq!(db.get(b"k", 0).map(|e| e.access_secs), Some(7));
+        assert!(db.store(b"k", v("2"), StoreTtl::Keep, 10, 8));
+        assert_eq!(db.get(b"k", 10).and_then(Entry::expire_at), Some(100));
+        assert!(db.store(b"k", v("3"), StoreTtl::Clear, 10, 8));
+        assert_eq!(db.expires_len(), 0);
+        db.set_with_expire(b"k", v("4"), Some(50));
+        // Stale at 60: replaced as a new key and counted as expired.
+        assert!(!db.store(b"k", v("5"), StoreTtl::Keep, 60, 9));
+        assert_eq!(db.expired_count, 1);
+        assert_eq!(db.get(b"k", 60).and_then(Entry::expire_at), None);
     }
 
     #[test]

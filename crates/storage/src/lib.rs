@@ -11,5 +11,5 @@ pub mod glob;
 pub mod num;
 pub mod value;
 
-pub use db::{Db, Entry};
+pub use db::{Db, Entry, StoreTtl};
 pub use value::{StrValue, Value, ValueType};
