@@ -7,5 +7,8 @@
 mod concurrency;
 mod connection;
 mod generic;
+mod keyspace;
+mod protocol;
 mod runtime;
+mod server;
 mod string;

@@ -81,3 +81,36 @@ fn shutdown_command_stops_the_server() {
     c.send(&[b"SHUTDOWN", b"NOSAVE"]);
     assert!(server.wait_stopped(std::time::Duration::from_secs(10)));
 }
+
+#[test]
+fn active_expiry_removes_keys_nobody_reads() {
+    let server = TestServer::start_with(&["--shards", "2", "--hz", "100"]);
+    let mut c = server.client();
+    for i in 0..500 {
+        assert_eq!(c.cmd_str(&["SET", &format!("vol{i}"), "x", "PX", "30"]), b"+OK\r\n");
+    }
+    c.cmd_str(&["SET", "keeper", "x"]);
+    // DBSIZE counts expired-but-present keys, so it only drops through active expiry.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let n = c.cmd_str(&["DBSIZE"]);
+        if n == b":1\r\n" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "active expiry left {}", ferrite_testkit::show(&n));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(c.cmd_str(&["GET", "keeper"]), b"$1\r\nx\r\n");
+}
+
+#[test]
+fn expired_keys_are_never_visible() {
+    let server = TestServer::start();
+    let mut c = server.client();
+    c.cmd_str(&["SET", "short", "v", "PX", "1"]);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(c.cmd_str(&["GET", "short"]), b"$-1\r\n");
+    assert_eq!(c.cmd_str(&["EXISTS", "short"]), b":0\r\n");
+    assert_eq!(c.cmd_str(&["TTL", "short"]), b":-2\r\n");
+    assert_eq!(c.cmd_str(&["KEYS", "*"]), b"*0\r\n");
+}

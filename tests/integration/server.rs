@@ -16,7 +16,9 @@ fn frame(reply: &[u8]) -> Frame {
 
 fn text(f: &Frame) -> String {
     match f {
-        Frame::Bulk(b) | Frame::Simple(b) | Frame::Error(b) => String::from_utf8_lossy(b).into_owned(),
+        Frame::Bulk(b) | Frame::Simple(b) | Frame::Error(b) => {
+            String::from_utf8_lossy(b).into_owned()
+        }
         Frame::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
         other => panic!("not a string: {other:?}"),
     }
@@ -64,7 +66,8 @@ fn command_count_command_and_list_agree() {
         .collect();
     assert_eq!(top.len() as i64, count);
     // COMMAND and COMMAND INFO without names describe the same commands.
-    let names = |f: &Frame| -> BTreeSet<String> { items(f).iter().map(|e| text(&items(e)[0])).collect() };
+    let names =
+        |f: &Frame| -> BTreeSet<String> { items(f).iter().map(|e| text(&items(e)[0])).collect() };
     assert_eq!(names(&all), top.iter().cloned().collect());
     assert_eq!(names(&cmd(&mut c, &["COMMAND", "INFO"])), names(&all));
     assert!(count > 50, "only {count} commands");
@@ -113,7 +116,15 @@ fn command_info_matches_redis_name_to_tips() {
 #[test]
 fn command_info_replies_match_redis_byte_for_byte_for_keyless_commands() {
     let mut p = Pair::new();
-    p.check(&["COMMAND", "INFO", "ping", "nosuch", "TIME", "ping", "config|nosuch"]);
+    p.check(&[
+        "COMMAND",
+        "INFO",
+        "ping",
+        "nosuch",
+        "TIME",
+        "ping",
+        "config|nosuch",
+    ]);
     p.check(&["COMMAND", "INFO", "CONFIG|GET", "dbsize", "lastsave"]);
     p.check(&["COMMAND", "INFO", "nosuch"]);
     hello(&mut p, "3");
@@ -121,7 +132,9 @@ fn command_info_replies_match_redis_byte_for_byte_for_keyless_commands() {
     // A key spec's shape in RESP3: GET's range is derived from first/last/step.
     let f = cmd(&mut p.ferrite, &["COMMAND", "INFO", "get"]);
     let spec = &items(&items(&items(&f)[0])[8])[0];
-    let Frame::Map(pairs) = spec else { panic!("key spec is not a map: {spec:?}") };
+    let Frame::Map(pairs) = spec else {
+        panic!("key spec is not a map: {spec:?}")
+    };
     let keys: Vec<String> = pairs.iter().map(|(k, _)| text(k)).collect();
     assert_eq!(keys, ["flags", "begin_search", "find_keys"]);
 }
@@ -178,7 +191,8 @@ fn command_getkeys_matches_redis() {
         let mut args = vec!["COMMAND", "GETKEYSANDFLAGS"];
         args.extend(line.split(' '));
         let (f, r) = (cmd(&mut p.ferrite, &args), cmd(&mut p.redis, &args));
-        let keys = |f: &Frame| -> Vec<String> { items(f).iter().map(|e| text(&items(e)[0])).collect() };
+        let keys =
+            |f: &Frame| -> Vec<String> { items(f).iter().map(|e| text(&items(e)[0])).collect() };
         assert_eq!(keys(&f), keys(&r), "{line}");
         for e in items(&f) {
             let flags = strings(&items(e)[1]);
@@ -186,7 +200,10 @@ fn command_getkeys_matches_redis() {
             assert!(matches!(first, Some("RO" | "RW")), "{line}: {flags:?}");
         }
     }
-    let f = cmd(&mut p.ferrite, &["COMMAND", "GETKEYSANDFLAGS", "mset", "a", "1"]);
+    let f = cmd(
+        &mut p.ferrite,
+        &["COMMAND", "GETKEYSANDFLAGS", "mset", "a", "1"],
+    );
     assert_eq!(strings(&items(&items(&f)[0])[1]), ["RW"]);
     let f = cmd(&mut p.ferrite, &["COMMAND", "GETKEYSANDFLAGS", "get", "a"]);
     assert_eq!(strings(&items(&items(&f)[0])[1]), ["RO"]);
@@ -196,8 +213,13 @@ fn command_getkeys_matches_redis() {
 fn command_list_filters_like_redis() {
     let mut p = Pair::new();
     let ours: BTreeSet<String> = ferrite_names(&mut p).into_iter().collect();
-    let theirs: BTreeSet<String> = strings(&cmd(&mut p.redis, &["COMMAND", "LIST"])).into_iter().collect();
-    let extra: Vec<&String> = ours.iter().filter(|n| !theirs.contains(*n) && *n != "client|setinfo").collect();
+    let theirs: BTreeSet<String> = strings(&cmd(&mut p.redis, &["COMMAND", "LIST"]))
+        .into_iter()
+        .collect();
+    let extra: Vec<&String> = ours
+        .iter()
+        .filter(|n| !theirs.contains(*n) && *n != "client|setinfo")
+        .collect();
     assert!(extra.is_empty(), "not Redis 7.0 commands: {extra:?}");
     for filter in [
         ["ACLCAT", "read"],
@@ -226,7 +248,10 @@ fn command_docs_give_redis_groups_and_versions() {
         let v = items(f);
         v.chunks(2)
             .map(|kv| {
-                let fields = items(&kv[1]).chunks(2).map(|p| (text(&p[0]), p[1].clone())).collect();
+                let fields = items(&kv[1])
+                    .chunks(2)
+                    .map(|p| (text(&p[0]), p[1].clone()))
+                    .collect();
                 (text(&kv[0]), fields)
             })
             .collect()
@@ -237,41 +262,81 @@ fn command_docs_give_redis_groups_and_versions() {
     for (name, fields) in &f {
         let Some(theirs) = r.get(name) else { continue };
         for key in ["since", "group"] {
-            assert_eq!(fields.get(key), theirs.get(key), "COMMAND DOCS {name}: {key}");
+            assert_eq!(
+                fields.get(key),
+                theirs.get(key),
+                "COMMAND DOCS {name}: {key}"
+            );
         }
     }
     // Named lookups: unknown names are left out, duplicates repeated, and
     // subcommands are reachable by their full names.
-    let named = cmd(&mut p.ferrite, &["COMMAND", "DOCS", "GET", "nosuch", "config|get", "get"]);
+    let named = cmd(
+        &mut p.ferrite,
+        &["COMMAND", "DOCS", "GET", "nosuch", "config|get", "get"],
+    );
     let names: Vec<String> = items(&named).chunks(2).map(|kv| text(&kv[0])).collect();
     assert_eq!(names, ["get", "config|get", "get"]);
     let config = docs(&cmd(&mut p.ferrite, &["COMMAND", "DOCS", "config"]));
     let fields = &config["config"];
-    assert_eq!(text(&fields["summary"]), "Container for the configuration commands.");
-    let subs: Vec<String> = items(&fields["subcommands"]).chunks(2).map(|kv| text(&kv[0])).collect();
+    assert_eq!(
+        text(&fields["summary"]),
+        "Container for the configuration commands."
+    );
+    let subs: Vec<String> = items(&fields["subcommands"])
+        .chunks(2)
+        .map(|kv| text(&kv[0]))
+        .collect();
     assert!(subs.contains(&"config|get".to_string()), "{subs:?}");
     hello(&mut p, "3");
     let reply = p.ferrite.cmd_str(&["COMMAND", "DOCS", "ping"]);
-    assert!(reply.starts_with(b"%1\r\n$4\r\nping\r\n%"), "{}", show(&reply));
+    assert!(
+        reply.starts_with(b"%1\r\n$4\r\nping\r\n%"),
+        "{}",
+        show(&reply)
+    );
 }
 
 #[test]
 fn help_subcommands_list_every_subcommand() {
     let mut p = Pair::with_args(&["--shards", "3"], &["--enable-debug-command", "yes"]);
     for (cmd_name, subs) in [
-        ("COMMAND", &["COUNT", "LIST", "INFO", "DOCS", "GETKEYS", "GETKEYSANDFLAGS", "HELP"][..]),
+        (
+            "COMMAND",
+            &[
+                "COUNT",
+                "LIST",
+                "INFO",
+                "DOCS",
+                "GETKEYS",
+                "GETKEYSANDFLAGS",
+                "HELP",
+            ][..],
+        ),
         ("CONFIG", &["GET", "SET", "RESETSTAT", "HELP"][..]),
-        ("DEBUG", &["SLEEP", "SET-ACTIVE-EXPIRE", "PROTOCOL", "HELP"][..]),
+        (
+            "DEBUG",
+            &["SLEEP", "SET-ACTIVE-EXPIRE", "PROTOCOL", "HELP"][..],
+        ),
     ] {
-        let (f, r) = (cmd(&mut p.ferrite, &[cmd_name, "HELP"]), cmd(&mut p.redis, &[cmd_name, "HELP"]));
+        let (f, r) = (
+            cmd(&mut p.ferrite, &[cmd_name, "HELP"]),
+            cmd(&mut p.redis, &[cmd_name, "HELP"]),
+        );
         let (fl, rl) = (items(&f), items(&r));
         assert_eq!(fl[0], rl[0], "{cmd_name} HELP's first line");
         assert!(fl.iter().all(|l| matches!(l, Frame::Simple(_))));
         let lines = strings(&f);
         for sub in subs {
-            assert!(lines.iter().any(|l| l.starts_with(sub)), "{cmd_name} HELP lacks {sub}");
+            assert!(
+                lines.iter().any(|l| l.starts_with(sub)),
+                "{cmd_name} HELP lacks {sub}"
+            );
         }
-        assert_eq!(lines.last().map(String::as_str), Some("    Print this list of subcommands."));
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("    Print this list of subcommands.")
+        );
     }
 }
 
@@ -283,7 +348,10 @@ fn info_sections(reply: &[u8]) -> Vec<(String, Vec<(String, String)>)> {
         if let Some(title) = line.strip_prefix("# ") {
             out.push((title.to_string(), Vec::new()));
         } else if let Some((k, v)) = line.split_once(':') {
-            out.last_mut().expect("field before any section").1.push((k.to_string(), v.to_string()));
+            out.last_mut()
+                .expect("field before any section")
+                .1
+                .push((k.to_string(), v.to_string()));
         }
     }
     out
@@ -301,12 +369,22 @@ fn info_sections_and_fields_are_a_subset_of_redis_in_order() {
         let args: Vec<&str> = std::iter::once("INFO").chain(arg).collect();
         let f = info_sections(&p.ferrite.cmd_str(&args));
         let r = info_sections(&p.redis.cmd_str(&args));
-        let titles = |s: &[(String, Vec<(String, String)>)]| -> Vec<String> { s.iter().map(|(t, _)| t.clone()).collect() };
-        assert!(is_subsequence(&titles(&f), &titles(&r)), "{arg:?}: {:?} vs {:?}", titles(&f), titles(&r));
+        let titles = |s: &[(String, Vec<(String, String)>)]| -> Vec<String> {
+            s.iter().map(|(t, _)| t.clone()).collect()
+        };
+        assert!(
+            is_subsequence(&titles(&f), &titles(&r)),
+            "{arg:?}: {:?} vs {:?}",
+            titles(&f),
+            titles(&r)
+        );
         for (title, fields) in &f {
             let theirs = &r.iter().find(|(t, _)| t == title).expect("section").1;
             let names = |v: &[(String, String)]| -> Vec<String> {
-                v.iter().map(|(k, _)| k.clone()).filter(|k| !k.starts_with("ferrite_")).collect()
+                v.iter()
+                    .map(|(k, _)| k.clone())
+                    .filter(|k| !k.starts_with("ferrite_"))
+                    .collect()
             };
             assert!(
                 is_subsequence(&names(fields), &names(theirs)),
@@ -318,7 +396,18 @@ fn info_sections_and_fields_are_a_subset_of_redis_in_order() {
     }
     let f = info_sections(&p.ferrite.cmd_str(&["INFO"]));
     let titles: Vec<&str> = f.iter().map(|(t, _)| t.as_str()).collect();
-    for t in ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules", "Cluster", "Keyspace"] {
+    for t in [
+        "Server",
+        "Clients",
+        "Memory",
+        "Persistence",
+        "Stats",
+        "Replication",
+        "CPU",
+        "Modules",
+        "Cluster",
+        "Keyspace",
+    ] {
         assert!(titles.contains(&t), "INFO lacks {t}");
     }
 }
@@ -335,15 +424,45 @@ fn info_deterministic_values_match_redis() {
         .flat_map(|(_, v)| v)
         .collect();
     for key in [
-        "redis_version", "redis_mode", "os", "arch_bits", "monotonic_clock", "multiplexing_api",
-        "process_supervised", "hz", "configured_hz", "maxclients", "cluster_connections",
-        "total_system_memory", "total_system_memory_human", "maxmemory", "maxmemory_human",
-        "maxmemory_policy", "loading", "async_loading", "rdb_bgsave_in_progress",
-        "rdb_last_bgsave_status", "rdb_last_bgsave_time_sec", "rdb_saves", "aof_enabled",
-        "aof_last_rewrite_time_sec", "aof_last_write_status", "role", "connected_slaves",
-        "master_failover_state", "master_replid2", "master_repl_offset", "second_repl_offset",
-        "repl_backlog_active", "cluster_enabled", "keyspace_hits", "keyspace_misses",
-        "expired_keys", "evicted_keys", "sync_full", "rdb_changes_since_last_save",
+        "redis_version",
+        "redis_mode",
+        "os",
+        "arch_bits",
+        "monotonic_clock",
+        "multiplexing_api",
+        "process_supervised",
+        "hz",
+        "configured_hz",
+        "maxclients",
+        "cluster_connections",
+        "total_system_memory",
+        "total_system_memory_human",
+        "maxmemory",
+        "maxmemory_human",
+        "maxmemory_policy",
+        "loading",
+        "async_loading",
+        "rdb_bgsave_in_progress",
+        "rdb_last_bgsave_status",
+        "rdb_last_bgsave_time_sec",
+        "rdb_saves",
+        "aof_enabled",
+        "aof_last_rewrite_time_sec",
+        "aof_last_write_status",
+        "role",
+        "connected_slaves",
+        "master_failover_state",
+        "master_replid2",
+        "master_repl_offset",
+        "second_repl_offset",
+        "repl_backlog_active",
+        "cluster_enabled",
+        "keyspace_hits",
+        "keyspace_misses",
+        "expired_keys",
+        "evicted_keys",
+        "sync_full",
+        "rdb_changes_since_last_save",
     ] {
         assert_eq!(f.get(key), r.get(key), "INFO field {key}");
     }
@@ -362,8 +481,20 @@ fn info_deterministic_values_match_redis() {
 fn info_counters_follow_the_same_commands_as_redis() {
     let mut p = Pair::new();
     p.check_all(&[
-        "SET a 1", "SET b 2", "SET c 3", "GET a", "GET b", "GET nosuch", "GET c", "MGET a x y",
-        "SET gone 1 PX 1", "SET gone2 1 PX 1", "SELECT 2", "SET x 1", "SET y 1 EX 100", "SELECT 0",
+        "SET a 1",
+        "SET b 2",
+        "SET c 3",
+        "GET a",
+        "GET b",
+        "GET nosuch",
+        "GET c",
+        "MGET a x y",
+        "SET gone 1 PX 1",
+        "SET gone2 1 PX 1",
+        "SELECT 2",
+        "SET x 1",
+        "SET y 1 EX 100",
+        "SELECT 0",
         "SWAPDB 2 3",
     ]);
     std::thread::sleep(Duration::from_millis(20));
@@ -378,7 +509,12 @@ fn info_counters_follow_the_same_commands_as_redis() {
             .unwrap_or_else(|| panic!("no {name}"))
     };
     let (f, r) = p.both_bytes(&[b"INFO", b"stats", b"persistence", b"keyspace"]);
-    for name in ["keyspace_hits", "keyspace_misses", "expired_keys", "rdb_changes_since_last_save"] {
+    for name in [
+        "keyspace_hits",
+        "keyspace_misses",
+        "expired_keys",
+        "rdb_changes_since_last_save",
+    ] {
         assert_eq!(field(&f, name), field(&r, name), "{name}");
     }
     // avg_ttl is an estimate in both servers: Ferrite's is checked alone.
@@ -390,7 +526,12 @@ fn info_counters_follow_the_same_commands_as_redis() {
     // CONFIG RESETSTAT zeroes the counters (but not the change count).
     p.check(&["CONFIG", "RESETSTAT"]);
     let (f, r) = p.both_bytes(&[b"INFO", b"stats", b"persistence"]);
-    for name in ["keyspace_hits", "keyspace_misses", "expired_keys", "rdb_changes_since_last_save"] {
+    for name in [
+        "keyspace_hits",
+        "keyspace_misses",
+        "expired_keys",
+        "rdb_changes_since_last_save",
+    ] {
         assert_eq!(field(&f, name), field(&r, name), "{name} after RESETSTAT");
     }
     assert_eq!(field(&f, "total_connections_received"), "0");
@@ -418,7 +559,11 @@ fn info_keyspace_counts_keys_on_every_shard() {
     };
     let (f, r) = p.both_bytes(&[b"INFO", b"keyspace"]);
     assert_eq!(strip(&f), strip(&r));
-    assert!(strip(&f).contains("db0:keys=50,expires=10"), "{}", strip(&f));
+    assert!(
+        strip(&f).contains("db0:keys=50,expires=10"),
+        "{}",
+        strip(&f)
+    );
     assert!(strip(&f).contains("db9:keys=3,expires=0"), "{}", strip(&f));
 }
 
@@ -440,17 +585,23 @@ fn info_replies_match_redis_where_fully_deterministic() {
     assert!(matches!(frame(&f), Frame::Verbatim(ref fmt, _) if fmt == b"txt"));
     hello(&mut p, "2");
     assert!(p.ferrite.cmd_str(&["INFO", "server"]).starts_with(b"$"));
-    let sections: Vec<String> = info_sections(&p.ferrite.cmd_str(&["INFO", "clients", "server", "default", "cpu"]))
-        .into_iter()
-        .map(|(t, _)| t)
-        .collect();
+    let sections: Vec<String> = info_sections(
+        &p.ferrite
+            .cmd_str(&["INFO", "clients", "server", "default", "cpu"]),
+    )
+    .into_iter()
+    .map(|(t, _)| t)
+    .collect();
     assert_eq!(sections[..2], ["Server".to_string(), "Clients".to_string()]);
     assert_eq!(sections.iter().filter(|t| *t == "Server").count(), 1);
 }
 
 #[test]
 fn info_reports_clients_uptime_and_persistence_honestly() {
-    let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let before = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let s = TestServer::start();
     let mut clients: Vec<RawClient> = (0..3).map(|_| s.client()).collect();
     for c in &mut clients {
@@ -465,7 +616,9 @@ fn info_reports_clients_uptime_and_persistence_honestly() {
     assert!(fields["uptime_in_seconds"].parse::<u64>().unwrap() < 60);
     let last_save: u64 = fields["rdb_last_save_time"].parse().unwrap();
     assert!(last_save + 1 >= before && last_save <= before + 60);
-    let Frame::Integer(lastsave) = cmd(&mut clients[0], &["LASTSAVE"]) else { panic!() };
+    let Frame::Integer(lastsave) = cmd(&mut clients[0], &["LASTSAVE"]) else {
+        panic!()
+    };
     assert!((lastsave as u64).abs_diff(last_save) <= 1);
     let usec: u128 = fields["server_time_usec"].parse().unwrap();
     assert!(usec / 1_000_000 >= u128::from(before));
@@ -573,7 +726,9 @@ fn time_and_lastsave() {
     assert!(micros < 1_000_000);
     let at = Duration::from_secs(secs) + Duration::from_micros(u64::from(micros));
     assert!(at + Duration::from_millis(1) >= before && at <= after + Duration::from_millis(1));
-    let Frame::Integer(last) = cmd(&mut p.ferrite, &["LASTSAVE"]) else { panic!() };
+    let Frame::Integer(last) = cmd(&mut p.ferrite, &["LASTSAVE"]) else {
+        panic!()
+    };
     assert!(last as u64 <= after.as_secs() && last as u64 + 120 >= before.as_secs());
 }
 
@@ -598,8 +753,8 @@ fn debug_matches_redis() {
         "DEBUG PROTOCOL nosuch",
     ]);
     let types = [
-        "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim",
-        "true", "FALSE",
+        "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push",
+        "verbatim", "true", "FALSE",
     ];
     for t in types {
         p.check(&["DEBUG", "PROTOCOL", t]);
@@ -608,7 +763,10 @@ fn debug_matches_redis() {
     for t in types {
         if t == "push" {
             // A push frame, then the reply.
-            p.check_raw(b"*3\r\n$5\r\nDEBUG\r\n$8\r\nPROTOCOL\r\n$4\r\npush\r\n", Duration::from_millis(300));
+            p.check_raw(
+                b"*3\r\n$5\r\nDEBUG\r\n$8\r\nPROTOCOL\r\n$4\r\npush\r\n",
+                Duration::from_millis(300),
+            );
         } else {
             p.check(&["DEBUG", "PROTOCOL", t]);
         }
@@ -629,7 +787,11 @@ fn debug_sleep_stops_the_whole_server() {
     for c in &mut others {
         assert_eq!(c.read_reply(), b"+PONG\r\n");
     }
-    assert!(started.elapsed() >= Duration::from_millis(250), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(sleeper.read_reply(), b"+OK\r\n");
 }
 
