@@ -33,7 +33,10 @@ fn mask_hello_id(reply: &[u8]) -> String {
         return text;
     };
     let start = at + marker.len();
-    let digits = text[start..].chars().take_while(char::is_ascii_digit).count();
+    let digits = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .count();
     format!("{}ID{}", &text[..start], &text[start + digits..])
 }
 
@@ -118,7 +121,9 @@ impl Sock {
             }
             let mut chunk = [0u8; 16 * 1024];
             match self.stream.read(&mut chunk) {
-                Ok(0) | Err(_) => panic!("connection closed before a reply; have {}", show(&self.buf)),
+                Ok(0) | Err(_) => {
+                    panic!("connection closed before a reply; have {}", show(&self.buf))
+                }
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
             }
         }
@@ -129,6 +134,29 @@ impl Sock {
         let mut out = std::mem::take(&mut self.buf);
         let _ = self.stream.read_to_end(&mut out);
         out
+    }
+}
+
+/// Ferrite (3 shards) and Redis, both with `requirepass secret`.
+///
+/// The direct way is `Pair::with_args(&["--shards", "3", "--requirepass",
+/// "secret"], &["--requirepass", "secret"])`, but the testkit's oracle
+/// start-up probe waits for `+PONG` and a password-protected Redis answers
+/// `-NOAUTH`; so the oracle gets its password through CONFIG SET, which has
+/// the same effect on connections made afterwards.
+fn password_pair() -> Pair {
+    let oracle = Oracle::start();
+    let mut admin = oracle.client();
+    assert_eq!(
+        admin.cmd_str(&["CONFIG", "SET", "requirepass", "secret"]),
+        b"+OK\r\n"
+    );
+    let server = TestServer::start_with(&["--shards", "3", "--requirepass", "secret"]);
+    Pair {
+        ferrite: server.client(),
+        redis: oracle.client(),
+        server,
+        oracle,
     }
 }
 
@@ -216,7 +244,10 @@ fn hello_replies_match_redis() {
     p.check(&["CLIENT", "GETNAME"]);
     // Without requirepass the default user takes any password.
     check_hello(&mut p, &["HELLO", "2", "AUTH", "default", "whatever"]);
-    check_hello(&mut p, &["HELLO", "3", "AUTH", "default", "x", "SETNAME", "named"]);
+    check_hello(
+        &mut p,
+        &["HELLO", "3", "AUTH", "default", "x", "SETNAME", "named"],
+    );
     p.check(&["CLIENT", "GETNAME"]);
 }
 
@@ -283,10 +314,7 @@ fn auth_without_a_password_matches_redis() {
 
 #[test]
 fn requirepass_gates_commands_until_auth() {
-    let mut p = Pair::with_args(
-        &["--shards", "3", "--requirepass", "secret"],
-        &["--requirepass", "secret"],
-    );
+    let mut p = password_pair();
     p.check_all(&[
         "PING",
         "GET k",
@@ -304,6 +332,7 @@ fn requirepass_gates_commands_until_auth() {
         "HELLO 3",
         "HELLO 3 SETNAME x",
         "HELLO 4",
+        "HELLO 2 SETNAME y AUTH default wrong",
         "HELLO 3 AUTH default wrong",
         "HELLO 3 AUTH nobody secret",
         "AUTH wrong",
@@ -313,6 +342,8 @@ fn requirepass_gates_commands_until_auth() {
         "PING",
         "AUTH secret",
         "PING",
+        // The refused HELLOs above still set the name (a Redis quirk).
+        "CLIENT GETNAME",
         "SET k v",
         "GET k",
         // A failed AUTH does not log an authenticated client out.
@@ -332,9 +363,14 @@ fn requirepass_gates_commands_until_auth() {
     p.check(&["GET", "k"]);
     p.check(&["RESET"]);
     // A failed AUTH before a good one stops the command there.
-    p.check(&["HELLO", "2", "AUTH", "default", "wrong", "AUTH", "default", "secret"]);
+    p.check(&[
+        "HELLO", "2", "AUTH", "default", "wrong", "AUTH", "default", "secret",
+    ]);
     p.check(&["GET", "k"]);
-    check_hello(&mut p, &["HELLO", "3", "AUTH", "default", "secret", "SETNAME", "me"]);
+    check_hello(
+        &mut p,
+        &["HELLO", "3", "AUTH", "default", "secret", "SETNAME", "me"],
+    );
     p.check(&["GET", "missing"]);
     p.check(&["CLIENT", "GETNAME"]);
     p.check(&["RESET"]);
@@ -343,20 +379,14 @@ fn requirepass_gates_commands_until_auth() {
 
 #[test]
 fn requirepass_limits_unauthenticated_requests() {
-    let mut p = Pair::with_args(
-        &["--shards", "3", "--requirepass", "secret"],
-        &["--requirepass", "secret"],
-    );
+    let mut p = password_pair();
     // Before AUTH, more than 10 arguments is a protocol error that closes
     // the connection.
     let big: Vec<&str> = std::iter::repeat_n("x", 11).collect();
     p.check_raw(&req(&big), QUIET);
     assert!(p.ferrite.is_closed(Duration::from_secs(5)));
 
-    let mut p = Pair::with_args(
-        &["--shards", "3", "--requirepass", "secret"],
-        &["--requirepass", "secret"],
-    );
+    let mut p = password_pair();
     p.check(&["AUTH", "secret"]);
     let mut args = vec!["MSET"];
     args.extend(std::iter::repeat_n("x", 12));
@@ -368,29 +398,71 @@ fn client_reply_on_off_skip_matches_redis() {
     let mut p = Pair::new();
     let cases: &[&[&[&str]]] = &[
         &[&["CLIENT", "REPLY", "SKIP"], &["PING", "a"], &["PING", "b"]],
-        &[&["CLIENT", "REPLY", "OFF"], &["PING", "a"], &["SET", "k", "v"], &["GET", "k"], &["CLIENT", "REPLY", "ON"], &["PING", "b"]],
+        &[
+            &["CLIENT", "REPLY", "OFF"],
+            &["PING", "a"],
+            &["SET", "k", "v"],
+            &["GET", "k"],
+            &["CLIENT", "REPLY", "ON"],
+            &["PING", "b"],
+        ],
         // SKIP then ON: ON's own +OK is sent.
-        &[&["CLIENT", "REPLY", "SKIP"], &["CLIENT", "REPLY", "ON"], &["PING"]],
+        &[
+            &["CLIENT", "REPLY", "SKIP"],
+            &["CLIENT", "REPLY", "ON"],
+            &["PING"],
+        ],
         // SKIP then SKIP: the second one is skipped and skips the next.
-        &[&["CLIENT", "REPLY", "SKIP"], &["CLIENT", "REPLY", "SKIP"], &["PING", "a"], &["PING", "b"]],
+        &[
+            &["CLIENT", "REPLY", "SKIP"],
+            &["CLIENT", "REPLY", "SKIP"],
+            &["PING", "a"],
+            &["PING", "b"],
+        ],
         // SKIP is ignored while OFF.
-        &[&["CLIENT", "REPLY", "OFF"], &["CLIENT", "REPLY", "SKIP"], &["PING", "a"], &["PING", "b"], &["CLIENT", "REPLY", "ON"], &["PING", "c"]],
+        &[
+            &["CLIENT", "REPLY", "OFF"],
+            &["CLIENT", "REPLY", "SKIP"],
+            &["PING", "a"],
+            &["PING", "b"],
+            &["CLIENT", "REPLY", "ON"],
+            &["PING", "c"],
+        ],
         // Errors are silenced too, including table errors.
         &[&["CLIENT", "REPLY", "SKIP"], &["nosuch"], &["PING", "a"]],
         &[&["CLIENT", "REPLY", "SKIP"], &["GET"], &["PING", "a"]],
-        &[&["CLIENT", "REPLY", "OFF"], &["CLIENT", "REPLY", "foo"], &["CLIENT", "REPLY"], &["INCR", "k"], &["CLIENT", "REPLY", "ON"]],
+        &[
+            &["CLIENT", "REPLY", "OFF"],
+            &["CLIENT", "REPLY", "foo"],
+            &["CLIENT", "REPLY"],
+            &["INCR", "k"],
+            &["CLIENT", "REPLY", "ON"],
+        ],
         // RESET turns OFF back on and replies, but a skipped RESET stays skipped.
         &[&["CLIENT", "REPLY", "OFF"], &["RESET"], &["PING", "a"]],
         &[&["CLIENT", "REPLY", "SKIP"], &["RESET"], &["PING", "a"]],
         // Skips across shards: keyed commands on other shards are dropped too.
-        &[&["CLIENT", "REPLY", "SKIP"], &["SET", "k1", "1"], &["SET", "k2", "2"], &["CLIENT", "REPLY", "OFF"], &["GET", "k3"], &["GET", "k4"], &["CLIENT", "REPLY", "ON"], &["MGET", "k1", "k2"]],
+        &[
+            &["CLIENT", "REPLY", "SKIP"],
+            &["SET", "k1", "1"],
+            &["SET", "k2", "2"],
+            &["CLIENT", "REPLY", "OFF"],
+            &["GET", "k3"],
+            &["GET", "k4"],
+            &["CLIENT", "REPLY", "ON"],
+            &["MGET", "k1", "k2"],
+        ],
         &[&["CLIENT", "REPLY", "foo"], &["CLIENT", "REPLY", "ON"]],
     ];
     for case in cases {
         p.check_raw(&pipeline(case), QUIET);
     }
     // One command per write (not pipelined) behaves the same.
-    for cmd in [&["CLIENT", "REPLY", "SKIP"][..], &["PING", "a"], &["PING", "b"]] {
+    for cmd in [
+        &["CLIENT", "REPLY", "SKIP"][..],
+        &["PING", "a"],
+        &["PING", "b"],
+    ] {
         p.check_raw(&req(cmd), QUIET);
     }
 }
@@ -445,7 +517,10 @@ fn client_simple_subcommands_match_redis() {
     // Ids are per connection and match what HELLO reports.
     let id = int_reply(&p.ferrite.cmd_str(&["CLIENT", "ID"]));
     let hello = show(&p.ferrite.cmd_str(&["HELLO"]));
-    assert!(hello.contains(&format!("$2\\r\\nid\\r\\n:{id}\\r\\n")), "{hello}");
+    assert!(
+        hello.contains(&format!("$2\\r\\nid\\r\\n:{id}\\r\\n")),
+        "{hello}"
+    );
 }
 
 #[test]
@@ -518,10 +593,31 @@ fn client_info_has_redis_fields_and_values() {
     // Fields that do not depend on the process match exactly; qbuf and
     // argv-mem are those of "CLIENT INFO" itself on both.
     for key in [
-        "name", "idle", "flags", "db", "sub", "psub", "ssub", "multi", "qbuf", "argv-mem",
-        "multi-mem", "obl", "oll", "omem", "events", "cmd", "user", "redir", "resp",
+        "name",
+        "idle",
+        "flags",
+        "db",
+        "sub",
+        "psub",
+        "ssub",
+        "multi",
+        "qbuf",
+        "argv-mem",
+        "multi-mem",
+        "obl",
+        "oll",
+        "omem",
+        "events",
+        "cmd",
+        "user",
+        "redir",
+        "resp",
     ] {
-        assert_eq!(field(&f, key), field(&r, key), "field {key}\n ferrite: {f}\n   redis: {r}");
+        assert_eq!(
+            field(&f, key),
+            field(&r, key),
+            "field {key}\n ferrite: {f}\n   redis: {r}"
+        );
     }
     assert_eq!(field(&f, "lib-name"), "");
     assert_eq!(field(&f, "lib-ver"), "");
@@ -537,10 +633,18 @@ fn client_info_has_redis_fields_and_values() {
     check_hello(&mut p, &["HELLO", "3"]);
     let raw_f = p.ferrite.cmd_str(&["CLIENT", "INFO"]);
     let raw_r = p.redis.cmd_str(&["CLIENT", "INFO"]);
-    assert!(raw_f.starts_with(b"=") && show(&raw_f).contains("\\r\\ntxt:id="), "{}", show(&raw_f));
+    assert!(
+        raw_f.starts_with(b"=") && show(&raw_f).contains("\\r\\ntxt:id="),
+        "{}",
+        show(&raw_f)
+    );
     let (f, r) = (bulk_text(&raw_f), bulk_text(&raw_r));
     for key in ["name", "db", "resp", "cmd", "qbuf", "argv-mem"] {
-        assert_eq!(field(&f, key), field(&r, key), "field {key}\n ferrite: {f}\n   redis: {r}");
+        assert_eq!(
+            field(&f, key),
+            field(&r, key),
+            "field {key}\n ferrite: {f}\n   redis: {r}"
+        );
     }
     assert_eq!(field(&f, "name"), "inspector");
     assert_eq!(field(&f, "resp"), "3");
@@ -564,42 +668,95 @@ fn client_list_shows_other_clients_as_redis_does() {
     assert_eq!(rl.len(), 2, "{r}");
     for (fline, rline) in fl.iter().zip(&rl) {
         for key in [
-            "name", "flags", "db", "sub", "psub", "ssub", "multi", "argv-mem", "multi-mem", "obl",
-            "oll", "omem", "events", "cmd", "user", "redir", "resp",
+            "name",
+            "flags",
+            "db",
+            "sub",
+            "psub",
+            "ssub",
+            "multi",
+            "argv-mem",
+            "multi-mem",
+            "obl",
+            "oll",
+            "omem",
+            "events",
+            "cmd",
+            "user",
+            "redir",
+            "resp",
         ] {
-            assert_eq!(field(fline, key), field(rline, key), "field {key}\n ferrite: {fline}\n   redis: {rline}");
+            assert_eq!(
+                field(fline, key),
+                field(rline, key),
+                "field {key}\n ferrite: {fline}\n   redis: {rline}"
+            );
         }
     }
-    // Ordered by id, the other (older) client first.
+    // Ordered by id: the pair's own (older) client first.
     let ids: Vec<u64> = fl.iter().map(|l| field(l, "id").parse().unwrap()).collect();
     assert!(ids[0] < ids[1]);
-    assert_eq!(field(fl[0], "cmd"), "set");
-    assert_eq!(field(fl[0], "qbuf"), "0");
+    assert_eq!(field(fl[0], "cmd"), "client|list");
+    assert_eq!(field(fl[1], "cmd"), "set");
+    assert_eq!(field(fl[1], "name"), "other");
+    assert_eq!(field(fl[1], "db"), "2");
+    assert_eq!(field(fl[1], "qbuf"), "0");
 
     // TYPE normal lists both, ID lists in the order asked, repeats included.
     let normal = bulk_text(&p.ferrite.cmd_str(&["CLIENT", "LIST", "TYPE", "normal"]));
     assert_eq!(normal.lines().count(), 2);
     let (a, b) = (ids[0].to_string(), ids[1].to_string());
-    let by_id = bulk_text(&p.ferrite.cmd_str(&["CLIENT", "LIST", "ID", &b, &a, &b, "424242"]));
+    let by_id = bulk_text(
+        &p.ferrite
+            .cmd_str(&["CLIENT", "LIST", "ID", &b, &a, &b, "424242"]),
+    );
     let got: Vec<String> = by_id.lines().map(|l| field(l, "id")).collect();
     assert_eq!(got, vec![b.clone(), a.clone(), b.clone()]);
-    assert_eq!(bulk_text(&p.ferrite.cmd_str(&["CLIENT", "LIST", "TYPE", "pubsub"])), "");
+    assert_eq!(
+        bulk_text(&p.ferrite.cmd_str(&["CLIENT", "LIST", "TYPE", "pubsub"])),
+        ""
+    );
 }
 
 #[test]
 fn client_setinfo_as_in_redis_7_2() {
     let server = TestServer::start();
     let mut c = server.client();
-    assert_eq!(c.cmd_str(&["CLIENT", "SETINFO", "LIB-NAME", "redis-py"]), b"+OK\r\n");
-    assert_eq!(c.cmd_str(&["CLIENT", "SETINFO", "lib-ver", "5.0.1"]), b"+OK\r\n");
+    assert_eq!(
+        c.cmd_str(&["CLIENT", "SETINFO", "LIB-NAME", "redis-py"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        c.cmd_str(&["CLIENT", "SETINFO", "lib-ver", "5.0.1"]),
+        b"+OK\r\n"
+    );
     let info = bulk_text(&c.cmd_str(&["CLIENT", "INFO"]));
-    assert!(info.trim_end().ends_with(" resp=2 lib-name=redis-py lib-ver=5.0.1"), "{info}");
+    assert!(
+        info.trim_end()
+            .ends_with(" resp=2 lib-name=redis-py lib-ver=5.0.1"),
+        "{info}"
+    );
     let errors: &[(&[&str], &str)] = &[
-        (&["CLIENT", "SETINFO", "lib-name"], "-ERR wrong number of arguments for 'client|setinfo' command\r\n"),
-        (&["CLIENT", "SETINFO", "lib-name", "a", "b"], "-ERR wrong number of arguments for 'client|setinfo' command\r\n"),
-        (&["CLIENT", "SETINFO", "lib-name", "redis py"], "-ERR lib-name cannot contain spaces, newlines or special characters.\r\n"),
-        (&["CLIENT", "SETINFO", "LIB-VER", "1\n2"], "-ERR LIB-VER cannot contain spaces, newlines or special characters.\r\n"),
-        (&["CLIENT", "SETINFO", "badger", "hamster"], "-ERR Unrecognized option 'badger'\r\n"),
+        (
+            &["CLIENT", "SETINFO", "lib-name"],
+            "-ERR wrong number of arguments for 'client|setinfo' command\r\n",
+        ),
+        (
+            &["CLIENT", "SETINFO", "lib-name", "a", "b"],
+            "-ERR wrong number of arguments for 'client|setinfo' command\r\n",
+        ),
+        (
+            &["CLIENT", "SETINFO", "lib-name", "redis py"],
+            "-ERR lib-name cannot contain spaces, newlines or special characters.\r\n",
+        ),
+        (
+            &["CLIENT", "SETINFO", "LIB-VER", "1\n2"],
+            "-ERR LIB-VER cannot contain spaces, newlines or special characters.\r\n",
+        ),
+        (
+            &["CLIENT", "SETINFO", "badger", "hamster"],
+            "-ERR Unrecognized option 'badger'\r\n",
+        ),
     ];
     for (cmd, want) in errors {
         assert_eq!(show(&c.cmd_str(cmd)), show(want.as_bytes()), "{cmd:?}");
@@ -611,7 +768,10 @@ fn client_setinfo_as_in_redis_7_2() {
     // An empty value clears the field.
     assert_eq!(c.cmd_str(&["CLIENT", "SETINFO", "lib-ver", ""]), b"+OK\r\n");
     let info = bulk_text(&c.cmd_str(&["CLIENT", "INFO"]));
-    assert!(info.trim_end().ends_with(" lib-name=redis-py lib-ver="), "{info}");
+    assert!(
+        info.trim_end().ends_with(" lib-name=redis-py lib-ver="),
+        "{info}"
+    );
 
     // The Rust redis crate sends SETINFO on connect and must get through.
     let client = redis::Client::open(server.url()).unwrap();
@@ -627,16 +787,36 @@ fn client_help_lists_the_subcommands() {
     let reply = c.cmd_str(&["CLIENT", "HELP"]);
     let lines = ferrite_testkit::flat_elements(&reply);
     assert!(lines.len() > 10);
-    assert!(lines.iter().all(|l| l.starts_with(b"+")), "{}", show(&reply));
-    assert_eq!(lines[0], b"+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n");
+    assert!(
+        lines.iter().all(|l| l.starts_with(b"+")),
+        "{}",
+        show(&reply)
+    );
+    assert_eq!(
+        lines[0],
+        b"+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
+    );
     assert_eq!(lines[lines.len() - 2], b"+HELP\r\n");
     let text = show(&reply);
-    for sub in ["+GETNAME", "+ID", "+INFO", "+KILL <ip:port>", "+LIST", "+REPLY (ON|OFF|SKIP)", "+SETINFO", "+SETNAME <name>"] {
+    for sub in [
+        "+GETNAME",
+        "+ID",
+        "+INFO",
+        "+KILL <ip:port>",
+        "+LIST",
+        "+REPLY (ON|OFF|SKIP)",
+        "+SETINFO",
+        "+SETNAME <name>",
+    ] {
         assert!(text.contains(sub), "{sub} missing from {text}");
     }
     // Redis's layout: a subcommand line, then its description lines indented by four spaces.
     for l in &lines[1..] {
-        assert!(l.starts_with(b"+    ") || l[1].is_ascii_uppercase(), "{}", show(l));
+        assert!(
+            l.starts_with(b"+    ") || l[1].is_ascii_uppercase(),
+            "{}",
+            show(l)
+        );
     }
     assert_eq!(c.cmd_str(&["client", "help"]), reply);
 }
@@ -649,9 +829,15 @@ fn client_kill_closes_other_connections() {
     // New form by ID: an integer count, and the victim sees EOF.
     let mut victim = Sock::local(server.port);
     let id = int_reply(&victim.cmd(&["CLIENT", "ID"]));
-    assert_eq!(killer.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]), b":1\r\n");
+    assert_eq!(
+        killer.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]),
+        b":1\r\n"
+    );
     assert_eq!(victim.read_to_eof(), b"");
-    assert_eq!(killer.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]), b":0\r\n");
+    assert_eq!(
+        killer.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]),
+        b":0\r\n"
+    );
 
     // Old form by address: +OK.
     let mut victim = Sock::local(server.port);
@@ -667,7 +853,10 @@ fn client_kill_closes_other_connections() {
     let mut victim = Sock::local(server.port);
     let addr = victim.addr();
     wait_for(|| bulk_text(&killer.cmd(&["CLIENT", "LIST"])).contains(&addr));
-    assert_eq!(killer.cmd(&["CLIENT", "KILL", "ADDR", &addr, "TYPE", "normal"]), b":1\r\n");
+    assert_eq!(
+        killer.cmd(&["CLIENT", "KILL", "ADDR", &addr, "TYPE", "normal"]),
+        b":1\r\n"
+    );
     assert_eq!(victim.read_to_eof(), b"");
 
     // LADDR matches every client of this listener but the caller (SKIPME yes).
@@ -686,7 +875,10 @@ fn client_kill_closes_other_connections() {
     // USER default and TYPE normal match everyone.
     let mut v = Sock::local(server.port);
     assert_eq!(v.cmd(&["PING"]), b"+PONG\r\n");
-    assert_eq!(killer.cmd(&["CLIENT", "KILL", "USER", "default"]), b":1\r\n");
+    assert_eq!(
+        killer.cmd(&["CLIENT", "KILL", "USER", "default"]),
+        b":1\r\n"
+    );
     assert_eq!(v.read_to_eof(), b"");
 }
 
@@ -732,8 +924,13 @@ fn many_clients_leave_client_list_consistent() {
             open.push((c, id));
         }
         let list = bulk_text(&observer.cmd_str(&["CLIENT", "LIST"]));
-        let ids: Vec<i64> = list.lines().map(|l| field(l, "id").parse().unwrap()).collect();
-        let mut want: Vec<i64> = std::iter::once(me).chain(open.iter().map(|(_, id)| *id)).collect();
+        let ids: Vec<i64> = list
+            .lines()
+            .map(|l| field(l, "id").parse().unwrap())
+            .collect();
+        let mut want: Vec<i64> = std::iter::once(me)
+            .chain(open.iter().map(|(_, id)| *id))
+            .collect();
         want.sort_unstable();
         assert_eq!(ids, want, "{list}");
         for (i, line) in list.lines().skip(1).enumerate() {
@@ -750,14 +947,18 @@ fn many_clients_leave_client_list_consistent() {
             }
         }
         for (_, id) in &survivors {
-            assert_eq!(observer.cmd_str(&["CLIENT", "KILL", "ID", &id.to_string()]), b":1\r\n");
+            assert_eq!(
+                observer.cmd_str(&["CLIENT", "KILL", "ID", &id.to_string()]),
+                b":1\r\n"
+            );
         }
         for (mut c, _) in survivors {
             assert!(c.is_closed(Duration::from_secs(5)));
         }
         wait_for(|| {
             let list = bulk_text(&observer.cmd_str(&["CLIENT", "LIST"]));
-            list.lines().count() == 1 && field(list.lines().next().unwrap_or(""), "id") == me.to_string()
+            list.lines().count() == 1
+                && field(list.lines().next().unwrap_or(""), "id") == me.to_string()
         });
     }
 }
@@ -777,7 +978,11 @@ fn protected_mode_refuses_remote_clients_without_a_password() {
         c.read_to_eof()
     };
     let (f, r) = (denied(server.port), denied(oracle.port));
-    assert!(r.starts_with(b"-DENIED Redis is running in protected mode"), "{}", show(&r));
+    assert!(
+        r.starts_with(b"-DENIED Redis is running in protected mode"),
+        "{}",
+        show(&r)
+    );
     assert_eq!(show(&f), show(&r));
     // Loopback clients still get in.
     assert_eq!(server.client().cmd_str(&["PING"]), b"+PONG\r\n");
@@ -806,7 +1011,10 @@ fn non_loopback_ip() -> Option<IpAddr> {
 fn wait_for(mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !cond() {
-        assert!(Instant::now() < deadline, "condition not reached within 10s");
+        assert!(
+            Instant::now() < deadline,
+            "condition not reached within 10s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -699,7 +699,7 @@ pub fn op_keys(db: &mut Db, pattern: &[u8], now_ms: u64, out: &mut Vec<Bytes>) {
     let all = pattern == b"*";
     db.for_each_live(now_ms, |k, _| {
         if all || string_match(pattern, k, false) {
-            out.push(k.clone());
+            out.push(Bytes::copy_from_slice(k));
         }
     });
 }
@@ -779,7 +779,7 @@ pub fn parse_scan_args(args: &[Bytes]) -> Result<ScanArgs, CmdError> {
 pub fn op_scan(db: &mut Db, cursor: u64, a: &ScanArgs, now_ms: u64, out: &mut Vec<Bytes>) -> u64 {
     db.scan(cursor, a.count, now_ms, |k, e| {
         if a.accepts(k, e) {
-            out.push(k.clone());
+            out.push(Bytes::copy_from_slice(k));
         }
     })
 }

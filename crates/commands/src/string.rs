@@ -408,7 +408,7 @@ pub fn cmd_incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     fmt_long_double_human(&sum, &mut text);
     ctx.w().bulk(&text);
     // Stored as the text, never `int`: Redis builds a plain string object here.
-    store(ctx, key, StrValue::Plain(text), Ttl::Keep);
+    store(ctx, key, StrValue::Plain(text.into()), Ttl::Keep);
     ctx.dirty += 1;
     Ok(())
 }
@@ -953,7 +953,9 @@ pub fn op_range(s: &[u8], start: i64, end: i64) -> &[u8] {
 pub fn op_incr(s: &StrValue, delta: i64) -> Result<i64, CmdError> {
     let current = match s {
         StrValue::Int(n) => *n,
-        StrValue::Plain(b) | StrValue::Raw(b) => canonical_int(b).ok_or(CmdError::NOT_INTEGER)?,
+        StrValue::Plain(_) | StrValue::Raw(_) => s
+            .with_bytes(canonical_int)
+            .ok_or(CmdError::NOT_INTEGER)?,
     };
     current.checked_add(delta).ok_or(CmdError::OVERFLOW)
 }
@@ -962,7 +964,7 @@ pub fn op_incr(s: &StrValue, delta: i64) -> Result<i64, CmdError> {
 pub fn op_long_double(s: &StrValue) -> Option<LongDouble> {
     match s {
         StrValue::Int(n) => Some(LongDouble::from_i64(*n)),
-        StrValue::Plain(b) | StrValue::Raw(b) => parse_long_double(b),
+        StrValue::Plain(_) | StrValue::Raw(_) => s.with_bytes(parse_long_double),
     }
 }
 

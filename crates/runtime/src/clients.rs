@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -380,13 +382,42 @@ mod tests {
         let c = info(7);
         c.set_name(b"worker");
         let l = line(&c, None);
-        let keys: Vec<&str> = l.split(' ').map(|kv| kv.split('=').next().unwrap()).collect();
+        let keys: Vec<&str> = l
+            .split(' ')
+            .map(|kv| kv.split('=').next().unwrap())
+            .collect();
         assert_eq!(
             keys,
             [
-                "id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub",
-                "ssub", "multi", "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl",
-                "oll", "omem", "tot-mem", "events", "cmd", "user", "redir", "resp", "lib-name",
+                "id",
+                "addr",
+                "laddr",
+                "fd",
+                "name",
+                "age",
+                "idle",
+                "flags",
+                "db",
+                "sub",
+                "psub",
+                "ssub",
+                "multi",
+                "qbuf",
+                "qbuf-free",
+                "argv-mem",
+                "multi-mem",
+                "rbs",
+                "rbp",
+                "obl",
+                "oll",
+                "omem",
+                "tot-mem",
+                "events",
+                "cmd",
+                "user",
+                "redir",
+                "resp",
+                "lib-name",
                 "lib-ver"
             ]
         );

@@ -176,10 +176,19 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
                 session.dispatch(&mut conn, &args[r.clone()]).await;
             }
             session.flush().await;
+            // Drop the argument slices now: while they live, the read buffer
+            // is shared and the next `reserve` would copy it elsewhere.
+            args.clear();
             if let Some(e) = proto_err {
                 let mut w = Writer::new(&mut session.wbuf, false);
                 w.error(&e.reply_text());
                 conn.close = true;
+            }
+            // Published before the replies go out, so that a client that has
+            // its reply already shows up to date in CLIENT LIST.
+            info.note_query_buffer(rbuf.len(), rbuf.capacity());
+            if let Ok(mut last) = info.last_cmd.lock() {
+                *last = conn.last_cmd;
             }
             if !session.wbuf.is_empty() {
                 info.note_reply_buffer(session.wbuf.len(), session.wbuf.capacity());
@@ -205,10 +214,6 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         if rbuf.len() as u64 > qbuf_limit {
             tracing::warn!(client = id, "closing client that reached max query buffer length");
             break;
-        }
-        info.note_query_buffer(rbuf.len(), rbuf.capacity());
-        if let Ok(mut last) = info.last_cmd.lock() {
-            *last = conn.last_cmd;
         }
         info.db.store(conn.db, Ordering::Relaxed);
     }

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
 use rand::Rng;
 
+use crate::compact::CompactBytes;
 use crate::value::Value;
 
 type Hasher = ahash::RandomState;
@@ -49,9 +50,9 @@ impl Entry {
 /// One database of one shard.
 #[derive(Debug, Default)]
 pub struct Db {
-    map: IndexMap<Bytes, Entry, Hasher>,
+    map: IndexMap<CompactBytes, Entry, Hasher>,
     /// Keys that have an expiry time, for active-expiry sampling.
-    expires: IndexSet<Bytes, Hasher>,
+    expires: IndexSet<CompactBytes, Hasher>,
     /// Keys removed because their time had come (lazy or active).
     pub expired_count: u64,
 }
@@ -108,7 +109,7 @@ impl Db {
         Some(idx)
     }
 
-    fn remove_index(&mut self, idx: usize) -> Option<(Bytes, Entry)> {
+    fn remove_index(&mut self, idx: usize) -> Option<(CompactBytes, Entry)> {
         let (k, e) = self.map.swap_remove_index(idx)?;
         if e.expire_at != 0 {
             self.expires.swap_remove(&k);
@@ -160,7 +161,7 @@ impl Db {
                 }
             }
             None => {
-                let k = Bytes::copy_from_slice(key);
+                let k = CompactBytes::new(key);
                 if expire_at != 0 {
                     self.expires.insert(k.clone());
                 }
@@ -212,7 +213,7 @@ impl Db {
             StoreTtl::At(at) => at.max(1),
             _ => 0,
         };
-        let k = Bytes::copy_from_slice(key);
+        let k = CompactBytes::new(key);
         if expire_at != 0 {
             self.expires.insert(k.clone());
         }
@@ -328,14 +329,14 @@ impl Db {
                 self.expired_count += 1;
                 continue;
             }
-            return self.map.get_index(idx).map(|(k, _)| k.clone());
+            return self.map.get_index(idx).map(|(k, _)| Bytes::copy_from_slice(k));
         }
         // Mostly expired keys: a bounded linear search for a live one.
         self.map
             .iter()
             .take(1000)
             .find(|(_, e)| !e.is_expired(now_ms))
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| Bytes::copy_from_slice(k))
     }
 
     /// One step of SCAN. `cursor` 0 starts a scan; the returned cursor is 0 when
@@ -346,7 +347,7 @@ impl Db {
         cursor: u64,
         count: usize,
         now_ms: u64,
-        mut f: impl FnMut(&Bytes, &Entry),
+        mut f: impl FnMut(&[u8], &Entry),
     ) -> u64 {
         // Position p is encoded as cursor p + 1; positions are walked downwards.
         let len = self.map.len() as u64;
@@ -382,7 +383,7 @@ impl Db {
     }
 
     /// Calls `f` for every live key (KEYS).
-    pub fn for_each_live(&self, now_ms: u64, mut f: impl FnMut(&Bytes, &Entry)) {
+    pub fn for_each_live(&self, now_ms: u64, mut f: impl FnMut(&[u8], &Entry)) {
         for (k, e) in &self.map {
             if !e.is_expired(now_ms) {
                 f(k, e);
@@ -420,7 +421,7 @@ impl Db {
     }
 
     /// Iterates over all entries, expired or not (for snapshots and checks).
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&CompactBytes, &Entry)> {
         self.map.iter()
     }
 }
@@ -509,7 +510,7 @@ mod tests {
         let mut round = 0;
         loop {
             let mut batch = Vec::new();
-            cursor = db.scan(cursor, 10, 0, |k, _| batch.push(k.clone()));
+            cursor = db.scan(cursor, 10, 0, |k, _| batch.push(k.to_vec()));
             // Delete what was returned plus some never-returned "doomed" keys.
             for k in &batch {
                 seen.insert(k.clone());

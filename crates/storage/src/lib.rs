@@ -6,10 +6,12 @@
 //! numbered database of one shard; the runtime owns `databases` of them per
 //! shard thread.
 
+pub mod compact;
 pub mod db;
 pub mod glob;
 pub mod num;
 pub mod value;
 
+pub use compact::CompactBytes;
 pub use db::{Db, Entry, StoreTtl};
 pub use value::{StrValue, Value, ValueType};

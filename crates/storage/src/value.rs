@@ -1,5 +1,7 @@
 //! The value types a key can hold and their encodings.
 
+use crate::compact::CompactBytes;
+
 /// Strings up to this length are reported as `embstr` by `OBJECT ENCODING`, as Redis does.
 pub const EMBSTR_MAX_LEN: usize = 44;
 
@@ -8,8 +10,9 @@ pub const EMBSTR_MAX_LEN: usize = 44;
 pub enum StrValue {
     /// A canonical 64-bit integer (`OBJECT ENCODING` → `int`).
     Int(i64),
-    /// Bytes stored as given: `embstr` up to 44 bytes, `raw` beyond.
-    Plain(Vec<u8>),
+    /// Bytes stored as given (inline up to 22 bytes): `embstr` up to 44
+    /// bytes, `raw` beyond.
+    Plain(CompactBytes),
     /// Bytes modified in place (APPEND, SETRANGE, SETBIT, ...): always `raw`.
     Raw(Vec<u8>),
 }
@@ -19,7 +22,8 @@ impl StrValue {
     pub fn len(&self) -> usize {
         match self {
             StrValue::Int(n) => int_len(*n),
-            StrValue::Plain(v) | StrValue::Raw(v) => v.len(),
+            StrValue::Plain(v) => v.len(),
+            StrValue::Raw(v) => v.len(),
         }
     }
 
@@ -44,7 +48,8 @@ impl StrValue {
                 let mut buf = itoa_buf();
                 f(fmt_int(*n, &mut buf))
             }
-            StrValue::Plain(v) | StrValue::Raw(v) => f(v),
+            StrValue::Plain(v) => f(v),
+            StrValue::Raw(v) => f(v),
         }
     }
 
@@ -60,7 +65,8 @@ impl StrValue {
                 let mut buf = itoa_buf();
                 fmt_int(n, &mut buf).to_vec()
             }
-            StrValue::Plain(v) | StrValue::Raw(v) => v,
+            StrValue::Plain(v) => v.into_vec(),
+            StrValue::Raw(v) => v,
         };
         *self = StrValue::Raw(bytes);
         match self {
@@ -179,7 +185,7 @@ impl StrValue {
     pub fn from_bytes(bytes: &[u8]) -> StrValue {
         match canonical_int(bytes) {
             Some(n) => StrValue::Int(n),
-            None => StrValue::Plain(bytes.to_vec()),
+            None => StrValue::Plain(CompactBytes::new(bytes)),
         }
     }
 }

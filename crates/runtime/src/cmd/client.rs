@@ -83,7 +83,10 @@ fn live(s: &Session, spec: &'static CommandSpec, argv: &[Bytes]) -> Live {
     let argv_mem: usize = argv.iter().map(|a| a.len()).sum();
     let qbuf = 3
         + digits(argv.len())
-        + argv.iter().map(|a| 5 + digits(a.len()) + a.len()).sum::<usize>();
+        + argv
+            .iter()
+            .map(|a| 5 + digits(a.len()) + a.len())
+            .sum::<usize>();
     Live {
         qbuf,
         argv_mem,
@@ -133,7 +136,9 @@ enum ListFilter {
 fn list(s: &mut Session, conn: &mut Conn, spec: &'static CommandSpec, argv: &[Bytes]) -> CmdResult {
     let filter = match argv.get(2) {
         None => ListFilter::All,
-        Some(opt) if is(opt, "type") && argv.len() == 4 => ListFilter::Type(parse_type(arg(argv, 3))?),
+        Some(opt) if is(opt, "type") && argv.len() == 4 => {
+            ListFilter::Type(parse_type(arg(argv, 3))?)
+        }
         Some(opt) if is(opt, "id") && argv.len() >= 4 => {
             let ids = argv
                 .iter()

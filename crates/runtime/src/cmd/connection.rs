@@ -141,10 +141,9 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         }
         proto = n;
     }
-    // Options act in order, as in Redis: AUTH authenticates at once (and
-    // stays done even if a later option fails), SETNAME is checked at once
-    // but applied only when the whole command succeeds.
-    let mut name: Option<&[u8]> = None;
+    // Options take effect one by one, as in Redis: an AUTH or SETNAME
+    // stays done even when a later option fails, and even a client that
+    // ends up refused with NOAUTH keeps the name it set.
     let mut i = 2;
     while let Some(opt) = argv.get(i) {
         let more = argv.len() - i - 1;
@@ -155,7 +154,7 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
             let n = arg(argv, i + 1);
             super::client::validate_name(n)?;
-            name = Some(n);
+            conn.info.set_name(n);
             i += 2;
         } else {
             return Err(CmdError::other(format!(
@@ -168,9 +167,6 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         return Err(CmdError::other(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         ));
-    }
-    if let Some(n) = name {
-        conn.info.set_name(n);
     }
     conn.resp3 = proto == 3;
     conn.info.resp.store(proto as u8, Ordering::Relaxed);

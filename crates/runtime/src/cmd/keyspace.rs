@@ -77,7 +77,10 @@ pub async fn swapdb(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResu
     let b = db_index(&argv[2], "second", dbs)?;
     coord::fan_out(&s.worker, move |sh| {
         sh.dbs.swap(a, b);
-        sh.dirty += 1;
+        // One change for the whole swap, as Redis counts it, not one per shard.
+        if sh.id == 0 {
+            sh.dirty += 1;
+        }
     })
     .await?;
     s.writer(conn.resp3).simple(b"OK");

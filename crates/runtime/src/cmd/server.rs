@@ -174,16 +174,19 @@ fn write_command_info(w: &mut Writer<'_>, spec: &CommandSpec) {
 
 /// One COMMAND DOCS entry: Ferrite's own summary, the version that
 /// introduced the command, its group and its subcommands' docs.
+///
+/// A row without a summary never had its `.doc(summary, since)` set, so its
+/// `since` is the table's placeholder rather than a fact: both are left out.
 fn write_command_docs(w: &mut Writer<'_>, spec: &CommandSpec) {
-    let has_summary = !spec.summary.is_empty();
+    let documented = !spec.summary.is_empty();
     let has_subs = !spec.subcommands.is_empty();
-    w.map(2 + usize::from(has_summary) + usize::from(has_subs));
-    if has_summary {
+    w.map(1 + 2 * usize::from(documented) + usize::from(has_subs));
+    if documented {
         w.bulk(b"summary");
         w.bulk(spec.summary.as_bytes());
+        w.bulk(b"since");
+        w.bulk(spec.since.as_bytes());
     }
-    w.bulk(b"since");
-    w.bulk(spec.since.as_bytes());
     w.bulk(b"group");
     w.bulk(spec.group.name().as_bytes());
     if has_subs {
