@@ -40,7 +40,10 @@ fn cross_shard_mset_is_never_seen_half_applied() {
     while Instant::now() < deadline {
         let vals: Vec<Option<String>> = redis::cmd("MGET").arg(&KEYS[..]).query(&mut con).unwrap();
         let first = &vals[0];
-        assert!(vals.iter().all(|v| v == first), "half-applied MSET observed: {vals:?}");
+        assert!(
+            vals.iter().all(|v| v == first),
+            "half-applied MSET observed: {vals:?}"
+        );
         reads += 1;
     }
     stop.store(true, Ordering::Relaxed);
@@ -56,7 +59,11 @@ fn cross_shard_rename_is_atomic() {
     let port = server.port;
     let client = redis::Client::open(server.url()).unwrap();
     let mut con = client.get_connection().unwrap();
-    let _: () = redis::cmd("SET").arg("{a}token").arg("v").query(&mut con).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("{a}token")
+        .arg("v")
+        .query(&mut con)
+        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     // A mover renames the token back and forth between two keys on different shards.
     let mover = {
@@ -66,8 +73,16 @@ fn cross_shard_rename_is_atomic() {
             let mut con = client.get_connection().unwrap();
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
-                let _: () = redis::cmd("RENAME").arg("{a}token").arg("{b}token").query(&mut con).unwrap();
-                let _: () = redis::cmd("RENAME").arg("{b}token").arg("{a}token").query(&mut con).unwrap();
+                let _: () = redis::cmd("RENAME")
+                    .arg("{a}token")
+                    .arg("{b}token")
+                    .query(&mut con)
+                    .unwrap();
+                let _: () = redis::cmd("RENAME")
+                    .arg("{b}token")
+                    .arg("{a}token")
+                    .query(&mut con)
+                    .unwrap();
                 n += 2;
             }
             n
@@ -75,7 +90,11 @@ fn cross_shard_rename_is_atomic() {
     };
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
-        let n: i64 = redis::cmd("EXISTS").arg("{a}token").arg("{b}token").query(&mut con).unwrap();
+        let n: i64 = redis::cmd("EXISTS")
+            .arg("{a}token")
+            .arg("{b}token")
+            .query(&mut con)
+            .unwrap();
         assert_eq!(n, 1, "the token must exist under exactly one name");
     }
     stop.store(true, Ordering::Relaxed);

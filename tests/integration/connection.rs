@@ -378,6 +378,46 @@ fn requirepass_gates_commands_until_auth() {
 }
 
 #[test]
+fn changing_the_password_applies_to_waiting_clients() {
+    let mut p = password_pair();
+    let mut admins = [p.server.client(), p.oracle.client()];
+    for a in &mut admins {
+        assert_eq!(a.cmd_str(&["AUTH", "secret"]), b"+OK\r\n");
+    }
+    p.check(&["PING"]);
+    // Without a password the default user needs none: waiting clients get in.
+    for a in &mut admins {
+        assert_eq!(a.cmd_str(&["CONFIG", "SET", "requirepass", ""]), b"+OK\r\n");
+    }
+    p.check(&["PING"]);
+    p.check(&["AUTH", "x"]);
+    // HELLO still wants the client itself authenticated, password or not.
+    p.check(&["HELLO", "2"]);
+    check_hello(&mut p, &["HELLO", "2", "AUTH", "default", "any"]);
+    p.check(&["PING"]);
+    // A new password shuts them out again: they never authenticated.
+    for a in &mut admins {
+        assert_eq!(
+            a.cmd_str(&["CONFIG", "SET", "requirepass", "other"]),
+            b"+OK\r\n"
+        );
+    }
+    // The client authenticated through HELLO stays in; a fresh one is out.
+    p.check(&["PING"]);
+    p.ferrite = p.server.client();
+    p.redis = p.oracle.client();
+    p.check(&["PING"]);
+    p.check(&["HELLO", "2"]);
+    p.check(&["AUTH", "secret"]);
+    p.check(&["AUTH", "other"]);
+    p.check(&["PING"]);
+    // Clients authenticated earlier stay in.
+    for a in &mut admins {
+        assert_eq!(a.cmd_str(&["PING"]), b"+PONG\r\n");
+    }
+}
+
+#[test]
 fn requirepass_limits_unauthenticated_requests() {
     let mut p = password_pair();
     // Before AUTH, more than 10 arguments is a protocol error that closes

@@ -23,8 +23,15 @@ fn protocol_errors_match_redis_and_close_the_connection() {
     for raw in cases {
         let mut p = Pair::new();
         let reply = p.check_raw(raw, QUIET);
-        assert!(reply.starts_with(b"-ERR Protocol error"), "{:?}", String::from_utf8_lossy(&reply));
-        assert!(p.ferrite.is_closed(QUIET), "connection must close after {raw:?}");
+        assert!(
+            reply.starts_with(b"-ERR Protocol error"),
+            "{:?}",
+            String::from_utf8_lossy(&reply)
+        );
+        assert!(
+            p.ferrite.is_closed(QUIET),
+            "connection must close after {raw:?}"
+        );
         assert!(p.redis.is_closed(QUIET));
     }
 }
@@ -73,7 +80,10 @@ fn a_huge_declared_bulk_reserves_nothing_and_others_keep_being_served() {
     // Garbage from yet another client closes only that client.
     let mut garbage = server.client();
     garbage.send_raw(b"*x\r\n");
-    assert_eq!(garbage.read_reply(), b"-ERR Protocol error: invalid multibulk length\r\n");
+    assert_eq!(
+        garbage.read_reply(),
+        b"-ERR Protocol error: invalid multibulk length\r\n"
+    );
     assert!(garbage.is_closed(QUIET));
     assert_eq!(good.cmd_str(&["SET", "a", "1"]), b"+OK\r\n");
     let rss_kb: u64 = std::fs::read_to_string("/proc/self/status")
@@ -83,7 +93,10 @@ fn a_huge_declared_bulk_reserves_nothing_and_others_keep_being_served() {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|n| n.parse().ok())
         .unwrap();
-    assert!(rss_kb < 400 * 1024, "RSS {rss_kb} kB: a declared length was reserved");
+    assert!(
+        rss_kb < 400 * 1024,
+        "RSS {rss_kb} kB: a declared length was reserved"
+    );
 }
 
 #[test]

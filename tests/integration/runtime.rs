@@ -8,7 +8,11 @@ fn redis_crate_client_round_trip() {
     let server = TestServer::start();
     let client = redis::Client::open(server.url()).unwrap();
     let mut con = client.get_connection().unwrap();
-    let _: () = redis::cmd("SET").arg("greeting").arg("hello").query(&mut con).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("greeting")
+        .arg("hello")
+        .query(&mut con)
+        .unwrap();
     let v: String = redis::cmd("GET").arg("greeting").query(&mut con).unwrap();
     assert_eq!(v, "hello");
     let missing: Option<String> = redis::cmd("GET").arg("nope").query(&mut con).unwrap();
@@ -22,7 +26,14 @@ fn pipeline_replies_come_back_in_order_across_shards() {
     // 200 commands over keys spread on all shards, sent in one write.
     let mut raw = Vec::new();
     for i in 0..100 {
-        raw.extend_from_slice(format!("*3\r\n$3\r\nSET\r\n$4\r\nk{:03}\r\n$3\r\n{:03}\r\n", i % 10, i).as_bytes());
+        raw.extend_from_slice(
+            format!(
+                "*3\r\n$3\r\nSET\r\n$4\r\nk{:03}\r\n$3\r\n{:03}\r\n",
+                i % 10,
+                i
+            )
+            .as_bytes(),
+        );
         raw.extend_from_slice(format!("*2\r\n$3\r\nGET\r\n$4\r\nk{:03}\r\n", i % 10).as_bytes());
     }
     c.send_raw(&raw);
@@ -55,11 +66,20 @@ fn pipeline_mixing_local_remote_and_multi_shard_commands() {
     }
     c.send_raw(&raw);
     let expect: &[&[u8]] = &[
-        b"+OK\r\n", b"+OK\r\n", b"+PONG\r\n", b":2\r\n", b"+OK\r\n", b":1\r\n", b"$1\r\n3\r\n",
+        b"+OK\r\n",
+        b"+OK\r\n",
+        b"+PONG\r\n",
+        b":2\r\n",
+        b"+OK\r\n",
+        b":1\r\n",
+        b"$1\r\n3\r\n",
         b"$1\r\nx\r\n",
     ];
     for e in expect {
-        assert_eq!(ferrite_testkit::show(&c.read_reply()), ferrite_testkit::show(e));
+        assert_eq!(
+            ferrite_testkit::show(&c.read_reply()),
+            ferrite_testkit::show(e)
+        );
     }
 }
 
@@ -87,7 +107,10 @@ fn active_expiry_removes_keys_nobody_reads() {
     let server = TestServer::start_with(&["--shards", "2", "--hz", "100"]);
     let mut c = server.client();
     for i in 0..500 {
-        assert_eq!(c.cmd_str(&["SET", &format!("vol{i}"), "x", "PX", "30"]), b"+OK\r\n");
+        assert_eq!(
+            c.cmd_str(&["SET", &format!("vol{i}"), "x", "PX", "30"]),
+            b"+OK\r\n"
+        );
     }
     c.cmd_str(&["SET", "keeper", "x"]);
     // DBSIZE counts expired-but-present keys, so it only drops through active expiry.
@@ -97,7 +120,11 @@ fn active_expiry_removes_keys_nobody_reads() {
         if n == b":1\r\n" {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "active expiry left {}", ferrite_testkit::show(&n));
+        assert!(
+            std::time::Instant::now() < deadline,
+            "active expiry left {}",
+            ferrite_testkit::show(&n)
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert_eq!(c.cmd_str(&["GET", "keeper"]), b"$1\r\nx\r\n");

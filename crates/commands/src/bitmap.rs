@@ -227,10 +227,16 @@ fn bitfield(ctx: &mut Ctx<'_>, args: &[Bytes], read_only_cmd: bool) -> CmdResult
         None => {
             if let Some(s) = ctx.read_str(key)? {
                 s.with_bytes(|b| {
-                    results.extend(ops.iter().map(|op| Some(op_bitfield_get(b, op.offset, op.ty))))
+                    results.extend(
+                        ops.iter()
+                            .map(|op| Some(op_bitfield_get(b, op.offset, op.ty))),
+                    )
                 });
             } else {
-                results.extend(ops.iter().map(|op| Some(op_bitfield_get(&[], op.offset, op.ty))));
+                results.extend(
+                    ops.iter()
+                        .map(|op| Some(op_bitfield_get(&[], op.offset, op.ty))),
+                );
             }
         }
         Some(_) if read_only_cmd => return Err(CmdError::other(ERR_BITFIELD_RO)),
@@ -829,7 +835,8 @@ fn unsigned_overflow(value: u64, incr: i64, bits: u8, mode: Overflow) -> Option<
     };
     let max_incr = max.wrapping_sub(value) as i64;
     let min_incr = 0u64.wrapping_sub(value) as i64;
-    let wrapped = || value.wrapping_add(incr as u64) & !(u64::MAX.checked_shl(u32::from(bits)).unwrap_or(0));
+    let wrapped =
+        || value.wrapping_add(incr as u64) & !(u64::MAX.checked_shl(u32::from(bits)).unwrap_or(0));
     if value > max || (incr > 0 && incr > max_incr) {
         Some(match mode {
             Overflow::Wrap => wrapped(),
@@ -915,7 +922,14 @@ pub fn op_bitfield_apply(b: &mut [u8], op: &FieldOp) -> Option<i64> {
             Some(limit) => limit,
             None => target.wrapping_add(incr),
         };
-        (if kind == FieldOpKind::IncrBy { new } else { old }, new as u64)
+        (
+            if kind == FieldOpKind::IncrBy {
+                new
+            } else {
+                old
+            },
+            new as u64,
+        )
     } else {
         let old = get_unsigned(b, offset, ty.bits);
         let (target, incr) = match kind {
@@ -927,7 +941,11 @@ pub fn op_bitfield_apply(b: &mut [u8], op: &FieldOp) -> Option<i64> {
             Some(limit) => limit,
             None => target.wrapping_add(incr as u64),
         };
-        let reply = if kind == FieldOpKind::IncrBy { new } else { old };
+        let reply = if kind == FieldOpKind::IncrBy {
+            new
+        } else {
+            old
+        };
         (reply as i64, new)
     };
     set_unsigned(b, offset, ty.bits, new);
@@ -993,7 +1011,10 @@ mod tests {
             let r = h(&mut ctx, args);
             self.dirty += ctx.dirty;
             match r {
-                Ok(()) => String::from_utf8_lossy(&self.out).replace("\r\n", " ").trim_end().to_string(),
+                Ok(()) => String::from_utf8_lossy(&self.out)
+                    .replace("\r\n", " ")
+                    .trim_end()
+                    .to_string(),
                 Err(e) => format!("-{e}"),
             }
         }
@@ -1024,14 +1045,26 @@ mod tests {
         assert_eq!(e.run("GETBIT nokey 0"), ":0");
         assert_eq!(e.run("SETBIT k 20 1"), ":0");
         assert_eq!(e.get("k"), Some(StrValue::Raw(vec![1, 0, 8])));
-        assert_eq!(e.run("SETBIT k 1 2"), "-ERR bit is not an integer or out of range");
-        assert_eq!(e.run("SETBIT k 1 -1"), "-ERR bit is not an integer or out of range");
-        assert_eq!(e.run("SETBIT k -1 1"), "-ERR bit offset is not an integer or out of range");
+        assert_eq!(
+            e.run("SETBIT k 1 2"),
+            "-ERR bit is not an integer or out of range"
+        );
+        assert_eq!(
+            e.run("SETBIT k 1 -1"),
+            "-ERR bit is not an integer or out of range"
+        );
+        assert_eq!(
+            e.run("SETBIT k -1 1"),
+            "-ERR bit offset is not an integer or out of range"
+        );
         assert_eq!(
             e.run("SETBIT k 4294967296 1"),
             "-ERR bit offset is not an integer or out of range"
         );
-        assert_eq!(e.run("GETBIT k x"), "-ERR bit offset is not an integer or out of range");
+        assert_eq!(
+            e.run("GETBIT k x"),
+            "-ERR bit offset is not an integer or out of range"
+        );
         assert_eq!(e.dirty, 3);
     }
 
@@ -1051,7 +1084,10 @@ mod tests {
         let mut e = Env::new();
         e.settings.proto_max_bulk_len = 4;
         assert_eq!(e.run("SETBIT k 31 1"), ":0");
-        assert_eq!(e.run("SETBIT k 32 1"), "-ERR bit offset is not an integer or out of range");
+        assert_eq!(
+            e.run("SETBIT k 32 1"),
+            "-ERR bit offset is not an integer or out of range"
+        );
         assert_eq!(
             e.run("BITFIELD k SET u8 #4 1"),
             "-ERR bit offset is not an integer or out of range"
@@ -1076,13 +1112,18 @@ mod tests {
         assert_eq!(e.run("BITCOUNT s -100 100"), ":26");
         assert_eq!(e.run("BITCOUNT s 0"), "-ERR syntax error");
         assert_eq!(e.run("BITCOUNT s 0 1 foo"), "-ERR syntax error");
-        assert_eq!(e.run("BITCOUNT s a 1"), "-ERR value is not an integer or out of range");
+        assert_eq!(
+            e.run("BITCOUNT s a 1"),
+            "-ERR value is not an integer or out of range"
+        );
         assert_eq!(e.run("BITCOUNT nokey a b"), ":0");
     }
 
     #[test]
     fn popcount_matches_naive() {
-        let data: Vec<u8> = (0..1000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        let data: Vec<u8> = (0..1000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
         for a in 0..70 {
             for b in [a, a + 1, a + 7, a + 33, a + 500, 1000] {
                 let b = b.min(1000);
@@ -1111,7 +1152,10 @@ mod tests {
         assert_eq!(e.run("BITPOS m 1 7 15 BIT"), ":8");
         assert_eq!(e.run("BITPOS nokey 1 x"), ":-1");
         assert_eq!(e.run("BITPOS nokey 0 x"), ":0");
-        assert_eq!(e.run("BITPOS nokey 2"), "-ERR The bit argument must be 1 or 0.");
+        assert_eq!(
+            e.run("BITPOS nokey 2"),
+            "-ERR The bit argument must be 1 or 0."
+        );
         assert_eq!(e.run("BITPOS m 1 0 x foo"), "-ERR syntax error");
         e.set("empty", b"");
         assert_eq!(e.run("BITPOS empty 0"), ":-1");
@@ -1150,7 +1194,10 @@ mod tests {
         assert_eq!(e.get("d"), Some(StrValue::Raw(vec![0xf0, 0x0f, 1])));
         assert_eq!(e.run("BITOP NOT d b"), ":1");
         assert_eq!(e.get("d"), Some(StrValue::Raw(vec![0xf0])));
-        assert_eq!(e.run("BITOP NOT d a b"), "-ERR BITOP NOT must be called with a single source key.");
+        assert_eq!(
+            e.run("BITOP NOT d a b"),
+            "-ERR BITOP NOT must be called with a single source key."
+        );
         assert_eq!(e.run("BITOP DIFF d a b"), "-ERR syntax error");
         assert_eq!(e.run("BITOP AND d nokey1 nokey2"), ":0");
         assert_eq!(e.get("d"), None);
@@ -1170,7 +1217,12 @@ mod tests {
                 acc.fold(x);
                 acc.fold(y);
                 let want: Vec<u8> = (0..77)
-                    .map(|i| f(x.get(i).copied().unwrap_or(0), y.get(i).copied().unwrap_or(0)))
+                    .map(|i| {
+                        f(
+                            x.get(i).copied().unwrap_or(0),
+                            y.get(i).copied().unwrap_or(0),
+                        )
+                    })
                     .collect();
                 assert_eq!(acc.finish(), want);
             }
@@ -1180,22 +1232,49 @@ mod tests {
     #[test]
     fn bitfield_basics() {
         let mut e = Env::new();
-        assert_eq!(e.run("BITFIELD k SET u8 #1 1 GET u16 0 INCRBY u8 8 -3"), "*3 :0 :1 :254");
+        assert_eq!(
+            e.run("BITFIELD k SET u8 #1 1 GET u16 0 INCRBY u8 8 -3"),
+            "*3 :0 :1 :254"
+        );
         assert_eq!(e.run("BITFIELD_RO k GET u8 0 GET i9 #1"), "*2 :0 :-8");
         assert_eq!(e.run("BITFIELD k"), "*0");
         assert_eq!(e.run("BITFIELD nokey GET u8 0"), "*1 :0");
         assert_eq!(e.get("nokey"), None);
-        assert_eq!(e.run("BITFIELD_RO k SET u8 0 1"), "-ERR BITFIELD_RO only supports the GET subcommand");
-        assert_eq!(e.run("BITFIELD_RO k SET u8 0 x"), "-ERR value is not an integer or out of range");
-        assert_eq!(e.run("BITFIELD k GET I8 0"), format!("-{ERR_BITFIELD_TYPE}"));
-        assert_eq!(e.run("BITFIELD k GET u64 0"), format!("-{ERR_BITFIELD_TYPE}"));
-        assert_eq!(e.run("BITFIELD k GET i65 0"), format!("-{ERR_BITFIELD_TYPE}"));
-        assert_eq!(e.run("BITFIELD k GET i0 0"), format!("-{ERR_BITFIELD_TYPE}"));
-        assert_eq!(e.run("BITFIELD k OVERFLOW foo"), "-ERR Invalid OVERFLOW type specified");
+        assert_eq!(
+            e.run("BITFIELD_RO k SET u8 0 1"),
+            "-ERR BITFIELD_RO only supports the GET subcommand"
+        );
+        assert_eq!(
+            e.run("BITFIELD_RO k SET u8 0 x"),
+            "-ERR value is not an integer or out of range"
+        );
+        assert_eq!(
+            e.run("BITFIELD k GET I8 0"),
+            format!("-{ERR_BITFIELD_TYPE}")
+        );
+        assert_eq!(
+            e.run("BITFIELD k GET u64 0"),
+            format!("-{ERR_BITFIELD_TYPE}")
+        );
+        assert_eq!(
+            e.run("BITFIELD k GET i65 0"),
+            format!("-{ERR_BITFIELD_TYPE}")
+        );
+        assert_eq!(
+            e.run("BITFIELD k GET i0 0"),
+            format!("-{ERR_BITFIELD_TYPE}")
+        );
+        assert_eq!(
+            e.run("BITFIELD k OVERFLOW foo"),
+            "-ERR Invalid OVERFLOW type specified"
+        );
         assert_eq!(e.run("BITFIELD k OVERFLOW"), "-ERR syntax error");
         assert_eq!(e.run("BITFIELD k GET u8"), "-ERR syntax error");
         assert_eq!(e.run("BITFIELD k GET u8 ##1"), format!("-{ERR_BIT_OFFSET}"));
-        assert_eq!(e.run("BITFIELD k GET u8 #536870912"), format!("-{ERR_BIT_OFFSET}"));
+        assert_eq!(
+            e.run("BITFIELD k GET u8 #536870912"),
+            format!("-{ERR_BIT_OFFSET}")
+        );
         assert_eq!(e.run("BITFIELD k GET u8 #536870911"), "*1 :0");
     }
 
@@ -1209,8 +1288,14 @@ mod tests {
         assert_eq!(e.run("BITFIELD k OVERFLOW FAIL INCRBY u2 0 1"), "*1 $-1");
         assert_eq!(e.run("BITFIELD k INCRBY u2 0 1"), "*1 :0");
         assert_eq!(e.run("BITFIELD k OVERFLOW SAT INCRBY u2 0 -5"), "*1 :0");
-        assert_eq!(e.run("BITFIELD k SET i8 0 127 INCRBY i8 0 1"), "*2 :0 :-128");
-        assert_eq!(e.run("BITFIELD k OVERFLOW SAT INCRBY i8 0 -1000"), "*1 :-128");
+        assert_eq!(
+            e.run("BITFIELD k SET i8 0 127 INCRBY i8 0 1"),
+            "*2 :0 :-128"
+        );
+        assert_eq!(
+            e.run("BITFIELD k OVERFLOW SAT INCRBY i8 0 -1000"),
+            "*1 :-128"
+        );
         assert_eq!(e.run("BITFIELD k OVERFLOW SAT INCRBY i8 0 1000"), "*1 :127");
         assert_eq!(
             e.run("BITFIELD k SET i64 0 9223372036854775807 INCRBY i64 0 1"),
@@ -1220,10 +1305,7 @@ mod tests {
             e.run("BITFIELD k OVERFLOW SAT INCRBY i64 0 -1"),
             "*1 :-9223372036854775808"
         );
-        assert_eq!(
-            e.run("BITFIELD k OVERFLOW FAIL INCRBY i64 0 -1"),
-            "*1 $-1"
-        );
+        assert_eq!(e.run("BITFIELD k OVERFLOW FAIL INCRBY i64 0 -1"), "*1 $-1");
         assert_eq!(
             e.run("BITFIELD k SET u63 0 -1 GET u63 0"),
             "*2 :4611686018427387904 :9223372036854775807"
@@ -1267,7 +1349,10 @@ mod tmp_diff {
                 }
                 let d = &buf[*pos..*pos + n as usize];
                 *pos += n as usize + 2;
-                format!("${}", d.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                format!(
+                    "${}",
+                    d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                )
             }
             b'*' => {
                 let n: usize = std::str::from_utf8(&line[1..]).unwrap().parse().unwrap();
@@ -1279,7 +1364,10 @@ mod tmp_diff {
     }
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     #[test]
@@ -1306,7 +1394,13 @@ mod tmp_diff {
             if name == "get" {
                 let r = match dbs[0].get(&args[1], 0) {
                     Some(e) => match &e.value {
-                        Value::Str(s) => format!("${}", s.to_vec().iter().map(|b| format!("{b:02x}")).collect::<String>()),
+                        Value::Str(s) => format!(
+                            "${}",
+                            s.to_vec()
+                                .iter()
+                                .map(|b| format!("{b:02x}"))
+                                .collect::<String>()
+                        ),
                     },
                     None => "$-1".into(),
                 };
@@ -1338,7 +1432,14 @@ mod tmp_diff {
             if (name == "setbit" || name == "bitfield" || name == "bitop") && !s.starts_with('-') {
                 let k = if name == "bitop" { &args[2] } else { &args[1] };
                 let enc = match dbs[0].get(k, 0) {
-                    Some(e) => format!("${}", e.value.encoding().bytes().map(|b| format!("{b:02x}")).collect::<String>()),
+                    Some(e) => format!(
+                        "${}",
+                        e.value
+                            .encoding()
+                            .bytes()
+                            .map(|b| format!("{b:02x}"))
+                            .collect::<String>()
+                    ),
                     None => "$-1".into(),
                 };
                 s += &format!(" | enc={enc}");

@@ -14,6 +14,7 @@
 pub mod bitmap;
 pub mod connection;
 pub mod ctx;
+pub mod docs;
 pub mod error;
 pub mod generic;
 pub mod server;

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use ferrite_protocol::Writer;
 use ferrite_storage::num::{fmt_long_double_human, parse_long_double, LongDouble};
 use ferrite_storage::value::canonical_int;
-use ferrite_storage::{StoreTtl, Db, Entry, StrValue, Value};
+use ferrite_storage::{Db, Entry, StoreTtl, StrValue, Value};
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
@@ -953,9 +953,9 @@ pub fn op_range(s: &[u8], start: i64, end: i64) -> &[u8] {
 pub fn op_incr(s: &StrValue, delta: i64) -> Result<i64, CmdError> {
     let current = match s {
         StrValue::Int(n) => *n,
-        StrValue::Plain(_) | StrValue::Raw(_) => s
-            .with_bytes(canonical_int)
-            .ok_or(CmdError::NOT_INTEGER)?,
+        StrValue::Plain(_) | StrValue::Raw(_) => {
+            s.with_bytes(canonical_int).ok_or(CmdError::NOT_INTEGER)?
+        }
     };
     current.checked_add(delta).ok_or(CmdError::OVERFLOW)
 }

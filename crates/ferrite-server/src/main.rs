@@ -53,10 +53,7 @@ fn main() -> anyhow::Result<()> {
         }
     };
     init_logging(&config)?;
-    let config_file = args
-        .first()
-        .filter(|a| !a.starts_with("--"))
-        .cloned();
+    let config_file = args.first().filter(|a| !a.starts_with("--")).cloned();
     if !config.dir.as_os_str().is_empty() {
         std::env::set_current_dir(&config.dir)
             .with_context(|| format!("can't chdir to '{}'", config.dir.display()))?;

@@ -150,7 +150,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         loop {
             let limits = Limits {
                 max_bulk_len: session.settings_bulk_len(),
-                authenticated: conn.authed,
+                authenticated: !crate::cmd::connection::auth_required(&session, &conn),
                 ..Limits::default()
             };
             args.clear();
@@ -212,7 +212,10 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             }
         }
         if rbuf.len() as u64 > qbuf_limit {
-            tracing::warn!(client = id, "closing client that reached max query buffer length");
+            tracing::warn!(
+                client = id,
+                "closing client that reached max query buffer length"
+            );
             break;
         }
         info.db.store(conn.db, Ordering::Relaxed);
@@ -225,7 +228,11 @@ enum Slot {
     /// Bytes in the side buffer.
     Local(Range<usize>),
     /// The `idx`-th reply of the batch sent to `shard`; `skip` drops it.
-    Remote { shard: usize, idx: usize, skip: bool },
+    Remote {
+        shard: usize,
+        idx: usize,
+        skip: bool,
+    },
 }
 
 /// Requests for one other shard, collected during a batch.
@@ -335,7 +342,10 @@ impl Session {
                 return;
             }
         };
-        if !conn.authed && !spec.flags.contains(ferrite_commands::Flags::NO_AUTH) {
+        if !conn.authed
+            && !spec.flags.contains(ferrite_commands::Flags::NO_AUTH)
+            && crate::cmd::connection::auth_required(self, conn)
+        {
             let start = self.out_len();
             self.error(conn, &CmdError::other("NOAUTH Authentication required."));
             self.end_local(start, skip);
@@ -399,7 +409,11 @@ impl Session {
             }
         };
         match target {
-            Some(s) if s == me && self.batches[me].is_none() && !self.worker.shard.borrow().is_locked() => {
+            Some(s)
+                if s == me
+                    && self.batches[me].is_none()
+                    && !self.worker.shard.borrow().is_locked() =>
+            {
                 let start = self.out_len();
                 let resp3 = conn.resp3;
                 let db = conn.db;
@@ -431,9 +445,16 @@ impl Session {
                 self.flush().await;
                 let start = self.out_len();
                 let keys: Vec<usize> = self.keypos.clone();
-                let res =
-                    crate::coord::run_multi(&self.worker, spec, h, argv, &keys, conn.db, conn.resp3)
-                        .await;
+                let res = crate::coord::run_multi(
+                    &self.worker,
+                    spec,
+                    h,
+                    argv,
+                    &keys,
+                    conn.db,
+                    conn.resp3,
+                )
+                .await;
                 match res {
                     Ok(bytes) => self.out().extend_from_slice(&bytes),
                     Err(e) => self.error(conn, &e),
@@ -473,7 +494,8 @@ impl Session {
                 waits.push((s, rx));
             }
         }
-        let mut replies: Vec<Option<RemoteReplies>> = (0..self.batches.len()).map(|_| None).collect();
+        let mut replies: Vec<Option<RemoteReplies>> =
+            (0..self.batches.len()).map(|_| None).collect();
         for (s, rx) in waits {
             replies[s] = rx.await.ok();
         }
@@ -483,8 +505,9 @@ impl Session {
                 Slot::Remote { shard, idx, skip } => {
                     let Some(rep) = replies[shard].as_ref() else {
                         if !skip {
-                            self.wbuf
-                                .extend_from_slice(b"-ERR shard unavailable (server shutting down)\r\n");
+                            self.wbuf.extend_from_slice(
+                                b"-ERR shard unavailable (server shutting down)\r\n",
+                            );
                         }
                         continue;
                     };

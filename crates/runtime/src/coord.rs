@@ -252,7 +252,10 @@ fn extra_db(spec: &CommandSpec, argv: &[Bytes], databases: usize) -> Option<usiz
     let mut i = 3;
     while i + 1 < argv.len() {
         if argv[i].eq_ignore_ascii_case(b"db") {
-            let n = std::str::from_utf8(&argv[i + 1]).ok()?.parse::<usize>().ok()?;
+            let n = std::str::from_utf8(&argv[i + 1])
+                .ok()?
+                .parse::<usize>()
+                .ok()?;
             return (n < databases).then_some(n);
         }
         i += 1;

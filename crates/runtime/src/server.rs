@@ -66,7 +66,10 @@ pub struct Shared {
 impl Shared {
     /// The inbox of shard `i`.
     pub fn inbox(&self, i: usize) -> &mpsc::UnboundedSender<ShardMsg> {
-        &self.inboxes.get().expect("inboxes are set before threads start")[i]
+        &self
+            .inboxes
+            .get()
+            .expect("inboxes are set before threads start")[i]
     }
 
     /// The settings a command context needs, from the live config.

@@ -181,7 +181,14 @@ impl Db {
     /// key: a stale key counts as expired and is replaced, the access time is
     /// set to `now_secs`, and the expiry follows `ttl`. Returns true if a live
     /// key was replaced.
-    pub fn store(&mut self, key: &[u8], value: Value, ttl: StoreTtl, now_ms: u64, now_secs: u32) -> bool {
+    pub fn store(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        ttl: StoreTtl,
+        now_ms: u64,
+        now_secs: u32,
+    ) -> bool {
         if let Some(idx) = self.live_index(key, now_ms) {
             let new_expire = match ttl {
                 StoreTtl::Clear => 0,
@@ -329,7 +336,10 @@ impl Db {
                 self.expired_count += 1;
                 continue;
             }
-            return self.map.get_index(idx).map(|(k, _)| Bytes::copy_from_slice(k));
+            return self
+                .map
+                .get_index(idx)
+                .map(|(k, _)| Bytes::copy_from_slice(k));
         }
         // Mostly expired keys: a bounded linear search for a live one.
         self.map

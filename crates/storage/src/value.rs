@@ -234,8 +234,14 @@ mod tests {
     #[test]
     fn encodings_follow_redis_rules() {
         assert_eq!(StrValue::from_bytes(b"123").encoding(), "int");
-        assert_eq!(StrValue::from_bytes(b"-9223372036854775808").encoding(), "int");
-        assert_eq!(StrValue::from_bytes(b"9223372036854775808").encoding(), "embstr");
+        assert_eq!(
+            StrValue::from_bytes(b"-9223372036854775808").encoding(),
+            "int"
+        );
+        assert_eq!(
+            StrValue::from_bytes(b"9223372036854775808").encoding(),
+            "embstr"
+        );
         assert_eq!(StrValue::from_bytes(b"007").encoding(), "embstr");
         assert_eq!(StrValue::from_bytes(b"-0").encoding(), "embstr");
         assert_eq!(StrValue::from_bytes(&[b'a'; 44]).encoding(), "embstr");

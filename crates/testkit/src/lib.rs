@@ -211,8 +211,12 @@ impl RawClient {
 
     /// Reads exactly one reply frame and returns its bytes. Panics on timeout.
     pub fn read_reply(&mut self) -> Vec<u8> {
-        self.try_read_reply(REPLY_TIMEOUT)
-            .unwrap_or_else(|| panic!("no complete reply within {REPLY_TIMEOUT:?}; have {:?}", String::from_utf8_lossy(&self.buf)))
+        self.try_read_reply(REPLY_TIMEOUT).unwrap_or_else(|| {
+            panic!(
+                "no complete reply within {REPLY_TIMEOUT:?}; have {:?}",
+                String::from_utf8_lossy(&self.buf)
+            )
+        })
     }
 
     /// Reads one reply frame, or None if none arrives within `timeout` or the connection closed.
@@ -222,7 +226,10 @@ impl RawClient {
             match ferrite_protocol::reply_len(&self.buf) {
                 Ok(Some(n)) => return Some(self.buf.drain(..n).collect()),
                 Ok(None) => {}
-                Err(e) => panic!("malformed reply {:?}: {e}", String::from_utf8_lossy(&self.buf)),
+                Err(e) => panic!(
+                    "malformed reply {:?}: {e}",
+                    String::from_utf8_lossy(&self.buf)
+                ),
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -327,7 +334,9 @@ impl Pair {
             show(&f),
             show(&r),
             "reply differs for {:?}\n ferrite: {}\n   redis: {}",
-            args.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>(),
+            args.iter()
+                .map(|a| String::from_utf8_lossy(a))
+                .collect::<Vec<_>>(),
             show(&f),
             show(&r)
         );
@@ -356,7 +365,13 @@ impl Pair {
         let (mut fe, mut re) = (flat_elements(&f), flat_elements(&r));
         fe.sort();
         re.sort();
-        assert_eq!(fe, re, "elements differ for {args:?}\n ferrite: {}\n   redis: {}", show(&f), show(&r));
+        assert_eq!(
+            fe,
+            re,
+            "elements differ for {args:?}\n ferrite: {}\n   redis: {}",
+            show(&f),
+            show(&r)
+        );
         fe
     }
 

@@ -85,6 +85,20 @@ pub fn reset(s: &mut Session, conn: &mut Conn) -> CmdResult {
     Ok(())
 }
 
+/// True when the client must authenticate before running a command that is
+/// not `no_auth`. Only called for clients not yet authenticated: a password
+/// removed since they connected lets them in, as in Redis.
+pub fn auth_required(s: &Session, conn: &Conn) -> bool {
+    !conn.authed
+        && s.worker
+            .shared
+            .config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .requirepass
+            .is_some()
+}
+
 fn requirepass(s: &Session) -> Option<Vec<u8>> {
     s.worker
         .shared
@@ -163,6 +177,9 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
             )));
         }
     }
+    // Unlike the general gate, HELLO looks at the client's own state only: a
+    // client that never authenticated is refused even once the password is
+    // gone (as Redis does).
     if !conn.authed {
         return Err(CmdError::other(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
