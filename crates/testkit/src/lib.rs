@@ -150,7 +150,7 @@ impl Oracle {
                     if s.write_all(b"PING\r\n").is_ok() {
                         let mut b = [0u8; 64];
                         if let Ok(n) = s.read(&mut b) {
-                            if n > 0 && b[0] == b'+' {
+                            if n > 0 && (b[0] == b'+' || b[..n].starts_with(b"-NOAUTH")) {
                                 return oracle;
                             }
                         }
@@ -392,7 +392,7 @@ fn drain(c: &mut RawClient, quiet: Duration) -> Vec<u8> {
     while let Some(r) = c.try_read_reply(quiet) {
         out.extend(r);
     }
-    out.extend(c.buf.drain(..));
+    out.append(&mut c.buf);
     out
 }
 
