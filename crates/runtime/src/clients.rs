@@ -14,7 +14,6 @@ use std::sync::atomic::{
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::sync::Notify;
 
 /// Bits of [`ClientInfo::flags`] that other command families set; CLIENT
 /// LIST renders them as Redis's one-letter flags.
@@ -109,10 +108,12 @@ pub struct ClientInfo {
     pub rbuf_cap: AtomicUsize,
     /// Largest batch of replies written at once.
     pub rbuf_peak: AtomicUsize,
-    /// Set by CLIENT KILL; the connection closes at its next wake-up.
+    /// Set by CLIENT KILL.
     pub killed: AtomicBool,
-    /// Wakes the connection so that it notices `killed`.
-    pub kill_notify: Notify,
+    /// True while the connection's socket is open; CLIENT KILL shuts the
+    /// socket down under this lock, so the fd cannot have been closed (and
+    /// its number reused by another connection) in between.
+    pub open: Mutex<bool>,
 }
 
 /// Figures only the connection running CLIENT LIST / INFO knows exactly:
@@ -163,16 +164,30 @@ impl ClientInfo {
             rbuf_cap: AtomicUsize::new(0),
             rbuf_peak: AtomicUsize::new(0),
             killed: AtomicBool::new(false),
-            kill_notify: Notify::new(),
+            open: Mutex::new(true),
         }
     }
 
-    /// Marks the client killed and wakes it.
+    /// Marks the client killed and shuts its socket down: its pending read
+    /// returns at once and the connection closes. Waking it this way costs
+    /// the connection nothing per read, unlike a notification it would have
+    /// to poll beside every read.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
-        // notify_one keeps a permit if the connection is busy, so a kill
-        // arriving mid-batch is seen at its next read.
-        self.kill_notify.notify_one();
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if *open {
+            // SAFETY: `fd` is the connection's socket, still open while `open`
+            // is true (the connection clears it under this lock before closing
+            // the socket). shutdown(2) only changes the socket's state.
+            unsafe {
+                libc::shutdown(self.fd, libc::SHUT_RDWR);
+            }
+        }
+    }
+
+    /// Called by the connection just before it closes its socket.
+    pub fn mark_closed(&self) {
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = false;
     }
 
     /// True once CLIENT KILL has marked it.

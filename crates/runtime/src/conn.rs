@@ -129,12 +129,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         if rbuf.capacity() - rbuf.len() < 4096 {
             rbuf.reserve(16 * 1024);
         }
-        let read = tokio::select! {
-            biased;
-            _ = info.kill_notify.notified() => break 'conn,
-            r = stream.read_buf(&mut rbuf) => r,
-        };
-        match read {
+        match stream.read_buf(&mut rbuf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 shared
@@ -221,6 +216,8 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         info.db.store(conn.db, Ordering::Relaxed);
     }
     shared.clients.remove(id);
+    info.mark_closed();
+    drop(stream);
 }
 
 /// Where a reply in the current batch comes from.
