@@ -13,12 +13,12 @@
 //! module does the same, so the same error wins.
 
 use bytes::Bytes;
-use ferrite_storage::{Db, Entry, StrValue, Value};
+use ferrite_storage::{Db, StoreTtl, StrValue, Value};
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
-use crate::util::{arg, is, parse_i64};
+use crate::util::{arg, parse_i64};
 
 /// The bitmap group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -190,9 +190,11 @@ pub fn cmd_bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let dest = arg(args, 2);
     let len = result.len();
     let now = ctx.now_ms;
+    let secs = ctx.now_secs();
     if len > 0 {
         // Like SET: the old value and its expiry are replaced.
-        ctx.db().set(dest, Value::Str(StrValue::Raw(result)));
+        let value = Value::Str(StrValue::Raw(result));
+        ctx.db().store(dest, value, StoreTtl::Clear, now, secs);
         ctx.dirty += 1;
     } else if ctx.db().remove(dest, now).is_some() {
         ctx.dirty += 1;
@@ -282,6 +284,18 @@ pub enum Unit {
     Bit,
 }
 
+/// Compares an argument with a keyword as Redis's `strcasecmp` does:
+/// ignoring case, and only up to a NUL byte in the argument.
+fn is(arg: &[u8], keyword: &str) -> bool {
+    c_str(arg).eq_ignore_ascii_case(keyword.as_bytes())
+}
+
+/// The argument as C code sees it: up to its first NUL byte.
+fn c_str(arg: &[u8]) -> &[u8] {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    arg.get(..end).unwrap_or(arg)
+}
+
 fn parse_unit(a: &[u8]) -> Result<Unit, CmdError> {
     if is(a, "bit") {
         Ok(Unit::Bit)
@@ -353,7 +367,8 @@ impl FieldType {
     /// Parses `i<bits>` or `u<bits>` (lower case only, as Redis).
     pub fn parse(a: &[u8]) -> Result<FieldType, CmdError> {
         let err = || CmdError::other(ERR_BITFIELD_TYPE);
-        let (signed, rest) = match a.split_first() {
+        // Redis reads the width with strlen(): it stops at a NUL byte.
+        let (signed, rest) = match c_str(a).split_first() {
             Some((b'i', rest)) => (true, rest),
             Some((b'u', rest)) => (false, rest),
             _ => return Err(err()),
@@ -470,34 +485,36 @@ fn string_for_write<'c>(
     let secs = ctx.now_secs();
     let min_len = usize::try_from(min_len).map_err(|_| CmdError::other(ERR_OOM))?;
     let db: &'c mut Db = ctx.db();
-    let grew = if db.touch(key, secs, now) {
+    // Redis's lookupKeyWrite refreshes the access time of an existing key.
+    if db.touch(key, secs, now) {
         let Some(value) = db.get_mut(key, now) else {
             return Err(CmdError::NO_SUCH_KEY);
         };
-        let s = str_mut(value)?;
-        let buf = s.make_raw();
+        let buf = str_mut(value)?.make_raw();
         let grow = min_len.saturating_sub(buf.len());
         if grow > 0 {
             buf.try_reserve_exact(grow)
                 .map_err(|_| CmdError::other(ERR_OOM))?;
             buf.resize(min_len, 0);
         }
-        grow > 0
+        Ok((buf, grow > 0))
     } else {
         let mut buf = Vec::new();
         buf.try_reserve_exact(min_len)
             .map_err(|_| CmdError::other(ERR_OOM))?;
         buf.resize(min_len, 0);
-        let mut entry = Entry::new(Value::Str(StrValue::Raw(buf)));
-        entry.access_secs = secs;
-        db.put(key, entry);
-        true
-    };
-    let Some(value) = db.get_mut(key, now) else {
-        return Err(CmdError::NO_SUCH_KEY);
-    };
-    let buf = str_mut(value)?.make_raw();
-    Ok((buf, grew))
+        db.store(
+            key,
+            Value::Str(StrValue::Raw(buf)),
+            StoreTtl::Clear,
+            now,
+            secs,
+        );
+        let Some(value) = db.get_mut(key, now) else {
+            return Err(CmdError::NO_SUCH_KEY);
+        };
+        Ok((str_mut(value)?.make_raw(), true))
+    }
 }
 
 fn str_mut(v: &mut Value) -> Result<&mut StrValue, CmdError> {
@@ -957,7 +974,7 @@ mod tests {
     use super::*;
     use crate::ctx::{Settings, Stats};
     use bytes::BytesMut;
-    use ferrite_storage::Db;
+    use ferrite_storage::Entry;
 
     struct Env {
         dbs: Vec<Db>,
@@ -1024,13 +1041,13 @@ mod tests {
         }
 
         fn get(&mut self, key: &str) -> Option<StrValue> {
-            match self.dbs[0].get(key.as_bytes(), 0) {
-                Some(Entry {
-                    value: Value::Str(s),
-                    ..
-                }) => Some(s.clone()),
-                None => None,
-            }
+            self.dbs[0]
+                .get(key.as_bytes(), 0)
+                .map(|e: &Entry| match &e.value {
+                    Value::Str(s) => s.clone(),
+                    #[allow(unreachable_patterns)]
+                    _ => panic!("not a string"),
+                })
         }
     }
 

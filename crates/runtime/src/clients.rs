@@ -14,7 +14,6 @@ use std::sync::atomic::{
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-
 /// Bits of [`ClientInfo::flags`] that other command families set; CLIENT
 /// LIST renders them as Redis's one-letter flags.
 pub mod flag {

@@ -357,6 +357,8 @@ impl Session {
                 }
                 let start = self.out_len();
                 let res = crate::cmd::run(self, conn, spec, c, argv).await;
+                // Counted after it ran, as Redis does: INFO does not count itself.
+                self.worker.shard.borrow_mut().commands_processed += 1;
                 if let Err(e) = res {
                     self.error(conn, &e);
                 }

@@ -172,7 +172,7 @@ impl ShardFigures {
                     // found in insertion order, at bounded cost.
                     for (_, e) in db.iter().take(AVG_TTL_SCAN) {
                         if let Some(at) = e.expire_at() {
-                            f.ttl_sum_ms += at.saturating_sub(now);
+                            f.ttl_sum_ms = f.ttl_sum_ms.saturating_add(at.saturating_sub(now));
                             f.ttl_samples += 1;
                             if f.ttl_samples as usize >= AVG_TTL_SAMPLE {
                                 break;
@@ -625,7 +625,7 @@ fn keyspace(shards: &[ShardFigures], b: &mut Body) {
         for f in shards.iter().filter_map(|s| s.dbs.get(i)) {
             t.keys += f.keys;
             t.expires += f.expires;
-            t.ttl_sum_ms += f.ttl_sum_ms;
+            t.ttl_sum_ms = t.ttl_sum_ms.saturating_add(f.ttl_sum_ms);
             t.ttl_samples += f.ttl_samples;
         }
         if t.keys == 0 {

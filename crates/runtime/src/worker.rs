@@ -117,7 +117,8 @@ async fn expire_loop(worker: Rc<Worker>) {
         let started = Instant::now();
         let sample = SAMPLE + SAMPLE * (effort as usize - 1) / 4;
         let mut shard = worker.shard.borrow_mut();
-        if shard.is_locked() {
+        crate::info::sample_ops(shard.commands_processed);
+        if shard.is_locked() || !crate::cmd::server::active_expire_enabled() {
             continue;
         }
         let now = Shared::now_ms();

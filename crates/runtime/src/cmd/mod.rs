@@ -18,7 +18,17 @@ pub fn is_barrier(c: RuntimeCmd) -> bool {
     use RuntimeCmd::*;
     matches!(
         c,
-        DbSize | FlushDb | FlushAll | SwapDb | Keys | Scan | RandomKey | Info | Debug | Shutdown
+        DbSize
+            | FlushDb
+            | FlushAll
+            | SwapDb
+            | Keys
+            | Scan
+            | RandomKey
+            | Info
+            | Debug
+            | Shutdown
+            | Config
     )
 }
 
