@@ -4,6 +4,8 @@
 //! (`ferrite_testkit::TestServer`), and the differential tests also start a
 //! real `redis-server` (`ferrite_testkit::Pair`) and compare raw replies.
 
+mod binary;
+mod bitmap;
 mod concurrency;
 mod connection;
 mod generic;

@@ -53,7 +53,12 @@ fn main() -> anyhow::Result<()> {
         }
     };
     init_logging(&config)?;
-    let config_file = args.first().filter(|a| !a.starts_with("--")).cloned();
+    // Absolute before the chdir below, so that INFO's config_file stays true.
+    let config_file = args.first().filter(|a| !a.starts_with("--")).map(|f| {
+        std::fs::canonicalize(f)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| f.clone())
+    });
     if !config.dir.as_os_str().is_empty() {
         std::env::set_current_dir(&config.dir)
             .with_context(|| format!("can't chdir to '{}'", config.dir.display()))?;
