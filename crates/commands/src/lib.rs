@@ -17,6 +17,7 @@ pub mod ctx;
 pub mod docs;
 pub mod error;
 pub mod generic;
+mod robustness;
 pub mod server;
 pub mod string;
 pub mod table;
