@@ -817,7 +817,8 @@ fn touch(ctx: &mut Ctx<'_>, key: &[u8]) {
 /// missing), keeping the TTL, and replies the result.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
     let now = ctx.now_ms;
-    let result = match ctx.db().get_mut(key, now) {
+    let secs = ctx.now_secs();
+    let result = match ctx.db().get_mut_touch(key, secs, now) {
         Some(Value::Str(s)) => {
             let n = op_incr(s, delta)?;
             *s = StrValue::Int(n);
@@ -826,11 +827,16 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
         #[allow(unreachable_patterns)]
         Some(_) => return Err(CmdError::WRONG_TYPE),
         None => {
-            ctx.db().set(key, Value::Str(StrValue::Int(delta)));
+            ctx.db().store(
+                key,
+                Value::Str(StrValue::Int(delta)),
+                StoreTtl::Clear,
+                now,
+                secs,
+            );
             delta
         }
     };
-    touch(ctx, key);
     ctx.dirty += 1;
     ctx.w().int(result);
     Ok(())

@@ -130,6 +130,15 @@ impl Db {
         Some(&mut self.map[idx].value)
     }
 
+    /// The live value under `key`, mutably, recording the access for OBJECT
+    /// IDLETIME (one hash lookup: the read-modify-write path of INCR and friends).
+    pub fn get_mut_touch(&mut self, key: &[u8], now_secs: u32, now_ms: u64) -> Option<&mut Value> {
+        let idx = self.live_index(key, now_ms)?;
+        let e = &mut self.map[idx];
+        e.access_secs = now_secs;
+        Some(&mut e.value)
+    }
+
     /// True if `key` holds a live value.
     pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
         self.live_index(key, now_ms).is_some()
