@@ -311,8 +311,8 @@ fn parse_unit(a: &[u8]) -> Result<Unit, CmdError> {
 /// bit must be below `proto-max-bulk-len`.
 fn parse_bit_offset(ctx: &Ctx<'_>, a: &[u8], hash_bits: Option<u8>) -> Result<u64, CmdError> {
     let err = || CmdError::other(ERR_BIT_OFFSET);
-    let (digits, mul) = match (a.first(), hash_bits) {
-        (Some(b'#'), Some(bits)) => (&a[1..], Some(bits)),
+    let (digits, mul) = match (a.split_first(), hash_bits) {
+        (Some((b'#', rest)), Some(bits)) => (rest, Some(bits)),
         _ => (a, None),
     };
     let mut n = ferrite_storage::value::canonical_int(digits).ok_or_else(err)?;
