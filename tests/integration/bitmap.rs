@@ -822,31 +822,10 @@ fn large_bitmaps_are_fast() {
     c.cmd_str(&["DEL", "big", "inv"]);
 }
 
-/// Creates `key` holding a non-string value on both servers, with the first
-/// of these commands that Ferrite implements.
-fn other_type(p: &mut Pair, key: &str) -> bool {
-    let makers: [&[&str]; 4] = [
-        &["RPUSH", key, "a"],
-        &["SADD", key, "a"],
-        &["HSET", key, "f", "v"],
-        &["ZADD", key, "1", "a"],
-    ];
-    for maker in makers {
-        let args: Vec<&[u8]> = maker.iter().map(|a| a.as_bytes()).collect();
-        let (f, r) = p.both_bytes(&args);
-        if f == r {
-            return true;
-        }
-        // Undo the oracle's key so that the next maker starts clean.
-        p.redis.cmd(&[b"DEL", key.as_bytes()]);
-    }
-    false
-}
-
 #[test]
 fn wrong_type_errors() {
     let mut p = Pair::new();
-    if !other_type(&mut p, "l") {
+    if !p.make_other_type("l") {
         eprintln!("bitmap wrong_type_errors: Ferrite has no non-string type yet; not run");
         return;
     }

@@ -698,45 +698,10 @@ fn object_encodings() {
     );
 }
 
-/// Commands that create a key of another type, tried in order: the first
-/// one Ferrite knows is used (the type families land independently).
-const OTHER_TYPE_MAKERS: &[&[&str]] = &[
-    &["LPUSH", "KEY", "a"],
-    &["SADD", "KEY", "a"],
-    &["HSET", "KEY", "f", "v"],
-    &["ZADD", "KEY", "1", "a"],
-    &["XADD", "KEY", "1-1", "f", "v"],
-];
-
-/// Creates `key` holding a non-string value on both servers, with the first
-/// command of [`OTHER_TYPE_MAKERS`] that Ferrite implements.
-fn make_other_type(p: &mut Pair, key: &str) -> bool {
-    for maker in OTHER_TYPE_MAKERS {
-        let args: Vec<&str> = maker
-            .iter()
-            .map(|a| if *a == "KEY" { key } else { a })
-            .collect();
-        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-        let (f, r) = p.both_bytes(&a);
-        if f == r {
-            return true;
-        }
-        assert!(
-            f.starts_with(b"-ERR unknown command"),
-            "{args:?}: ferrite {:?} vs redis {:?}",
-            String::from_utf8_lossy(&f),
-            String::from_utf8_lossy(&r)
-        );
-        // Undo the oracle's key so that the next maker starts clean.
-        p.redis.cmd(&[b"DEL", key.as_bytes()]);
-    }
-    false
-}
-
 #[test]
 fn wrong_type_errors() {
     let mut p = Pair::new();
-    if !make_other_type(&mut p, "l") {
+    if !p.make_other_type("l") {
         // Strings are still the only type: there is nothing to be wrong about.
         eprintln!("wrong_type_errors: Ferrite has no non-string type yet; WRONGTYPE cases not run");
         return;
@@ -782,8 +747,8 @@ fn wrong_type_errors() {
             "GET l",
         ],
     );
-    assert!(make_other_type(&mut p, "l2"));
+    assert!(p.make_other_type("l2"));
     lines(&mut p, &["MSET l2 v", "GET l2"]);
-    assert!(make_other_type(&mut p, "l3"));
+    assert!(p.make_other_type("l3"));
     lines(&mut p, &["SET l3 v", "GET l3"]);
 }

@@ -57,6 +57,25 @@ pub struct Db {
     pub expired_count: u64,
 }
 
+/// Keeps the index of keys with a TTL in step with an entry whose expiry
+/// went from `had` to `has`.
+fn sync_expire_index(
+    expires: &mut IndexSet<CompactBytes, Hasher>,
+    key: &CompactBytes,
+    had: bool,
+    has: bool,
+) {
+    match (had, has) {
+        (true, false) => {
+            expires.swap_remove(key);
+        }
+        (false, true) => {
+            expires.insert(key.clone());
+        }
+        _ => {}
+    }
+}
+
 /// What [`Db::store`] does with the key's expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreTtl {
@@ -157,17 +176,7 @@ impl Db {
                 let had = e.expire_at != 0;
                 e.value = value;
                 e.expire_at = expire_at;
-                match (had, expire_at != 0) {
-                    (true, false) => {
-                        let k = k.clone();
-                        self.expires.swap_remove(&k);
-                    }
-                    (false, true) => {
-                        let k = k.clone();
-                        self.expires.insert(k);
-                    }
-                    _ => {}
-                }
+                sync_expire_index(&mut self.expires, k, had, expire_at != 0);
             }
             None => {
                 let k = CompactBytes::new(key);
@@ -212,17 +221,7 @@ impl Db {
             e.value = value;
             e.expire_at = new_expire;
             e.access_secs = now_secs;
-            match (had, new_expire != 0) {
-                (true, false) => {
-                    let k = k.clone();
-                    self.expires.swap_remove(&k);
-                }
-                (false, true) => {
-                    let k = k.clone();
-                    self.expires.insert(k);
-                }
-                _ => {}
-            }
+            sync_expire_index(&mut self.expires, k, had, new_expire != 0);
             return true;
         }
         let expire_at = match ttl {
@@ -291,17 +290,7 @@ impl Db {
         };
         let had = e.expire_at != 0;
         e.expire_at = new;
-        match (had, new != 0) {
-            (true, false) => {
-                let k = k.clone();
-                self.expires.swap_remove(&k);
-            }
-            (false, true) => {
-                let k = k.clone();
-                self.expires.insert(k);
-            }
-            _ => {}
-        }
+        sync_expire_index(&mut self.expires, k, had, new != 0);
         true
     }
 

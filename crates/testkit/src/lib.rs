@@ -375,6 +375,38 @@ impl Pair {
         fe
     }
 
+    /// Creates `key` holding a non-string value on both servers with the first
+    /// of RPUSH, SADD, HSET, ZADD, XADD that Ferrite implements, for WRONGTYPE
+    /// tests. Returns false while Ferrite has no such type: the caller's
+    /// WRONGTYPE cases then have nothing to be wrong about. Panics if Ferrite
+    /// answers such a command with anything but "unknown command" or the
+    /// oracle's reply.
+    pub fn make_other_type(&mut self, key: &str) -> bool {
+        let makers: [&[&str]; 5] = [
+            &["RPUSH", key, "a"],
+            &["SADD", key, "a"],
+            &["HSET", key, "f", "v"],
+            &["ZADD", key, "1", "a"],
+            &["XADD", key, "1-1", "f", "v"],
+        ];
+        for args in makers {
+            let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+            let (f, r) = self.both_bytes(&a);
+            if f == r {
+                return true;
+            }
+            assert!(
+                f.starts_with(b"-ERR unknown command"),
+                "{args:?}: ferrite {} vs redis {}",
+                show(&f),
+                show(&r)
+            );
+            // Undo the oracle's key so that the next maker starts clean.
+            self.redis.cmd(&[b"DEL", key.as_bytes()]);
+        }
+        false
+    }
+
     /// Sends raw bytes to both and compares everything each replies before
     /// closing or going quiet for `quiet`.
     pub fn check_raw(&mut self, raw: &[u8], quiet: Duration) -> Vec<u8> {
