@@ -141,3 +141,50 @@ fn expired_keys_are_never_visible() {
     assert_eq!(c.cmd_str(&["TTL", "short"]), b":-2\r\n");
     assert_eq!(c.cmd_str(&["KEYS", "*"]), b"*0\r\n");
 }
+
+#[test]
+fn idle_clients_are_closed_after_timeout() {
+    let server = TestServer::start_with(&["--shards", "2", "--timeout", "1"]);
+    let mut idle = server.client();
+    assert_eq!(idle.cmd_str(&["PING"]), b"+PONG\r\n");
+    let mut busy = server.client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
+    while std::time::Instant::now() < deadline {
+        assert_eq!(busy.cmd_str(&["PING"]), b"+PONG\r\n");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        idle.is_closed(std::time::Duration::from_secs(1)),
+        "the idle client must be closed"
+    );
+    assert_eq!(busy.cmd_str(&["PING"]), b"+PONG\r\n");
+}
+
+#[test]
+fn tcp_keepalive_is_set_on_client_sockets() {
+    let server = TestServer::start_with(&["--tcp-keepalive", "60"]);
+    let mut c = server.client();
+    assert_eq!(c.cmd_str(&["PING"]), b"+PONG\r\n");
+    // The server's socket for this client is in this process: find it by its peer.
+    let listing = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    // /proc/net/tcp shows the keepalive timer (timer_active 2) on the server side.
+    let port_hex = format!("{:04X}", server.port);
+    let server_side: Vec<&str> = listing
+        .lines()
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 5 && f[1].ends_with(&port_hex) && f[3] == "01"
+        })
+        .collect();
+    assert!(
+        !server_side.is_empty(),
+        "no established server socket found"
+    );
+    assert!(
+        server_side.iter().any(|l| l
+            .split_whitespace()
+            .nth(5)
+            .is_some_and(|t| t.starts_with("02:"))),
+        "keepalive timer not armed: {server_side:?}"
+    );
+}

@@ -194,6 +194,12 @@ impl ClientInfo {
         self.killed.load(Ordering::Relaxed)
     }
 
+    /// Milliseconds since the client last sent something.
+    pub fn idle_ms(&self) -> u64 {
+        (self.created.elapsed().as_millis() as u64)
+            .saturating_sub(self.last_interaction_ms.load(Ordering::Relaxed))
+    }
+
     /// Records activity now (idle time counts from here).
     pub fn touch(&self) {
         self.last_interaction_ms

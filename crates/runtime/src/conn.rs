@@ -73,13 +73,14 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         .stats
         .total_connections_received
         .fetch_add(1, Ordering::Relaxed);
-    let (maxclients, requirepass, qbuf_limit, protected) = {
+    let (maxclients, requirepass, qbuf_limit, protected, keepalive) = {
         let cfg = shared.config.read().unwrap_or_else(|e| e.into_inner());
         (
             cfg.maxclients,
             cfg.requirepass.is_some(),
             cfg.client_query_buffer_limit,
             cfg.protected_mode,
+            cfg.tcp_keepalive,
         )
     };
     if shared.clients.len() as u64 >= maxclients {
@@ -102,6 +103,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         return;
     }
     let _ = stream.set_nodelay(true);
+    set_keepalive(&stream, keepalive);
     let laddr = stream.local_addr().unwrap_or(addr);
     let fd = {
         use std::os::fd::AsRawFd;
@@ -218,6 +220,36 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
     shared.clients.remove(id);
     info.mark_closed();
     drop(stream);
+}
+
+/// `tcp-keepalive`: probes after `secs` idle seconds, then every third of
+/// that, as Redis configures its sockets (0: off).
+fn set_keepalive(stream: &TcpStream, secs: u64) {
+    use std::os::fd::AsRawFd;
+    if secs == 0 {
+        return;
+    }
+    let fd = stream.as_raw_fd();
+    let idle = secs.min(i32::MAX as u64) as libc::c_int;
+    let opts = [
+        (libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, idle),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (idle / 3).max(1)),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3),
+    ];
+    for (level, name, value) in opts {
+        // SAFETY: `fd` is the open socket owned by `stream`; the option value
+        // is a c_int that lives across the call, and its size is passed.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                name,
+                (&value as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
 }
 
 /// Where a reply in the current batch comes from.

@@ -53,6 +53,7 @@ pub fn run(
     local.block_on(&rt, async move {
         tokio::task::spawn_local(inbox_loop(worker.clone(), inbox));
         tokio::task::spawn_local(expire_loop(worker.clone()));
+        tokio::task::spawn_local(idle_client_loop(worker.clone()));
         let mut accepts = Vec::new();
         for l in listeners {
             match TcpListener::from_std(l) {
@@ -92,6 +93,29 @@ async fn accept_loop(worker: Rc<Worker>, listener: TcpListener) {
                 // EMFILE and friends: back off briefly instead of spinning.
                 tracing::warn!(shard = worker.id, error = %e, "accept failed");
                 tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Closes this thread's clients that stayed idle longer than `timeout`
+/// seconds (0: never), checked once a second as Redis's clientsCron does.
+async fn idle_client_loop(worker: Rc<Worker>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let timeout = worker
+            .shared
+            .config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .timeout;
+        if timeout == 0 {
+            continue;
+        }
+        for c in worker.shared.clients.snapshot() {
+            if c.thread == worker.id && c.idle_ms() > timeout.saturating_mul(1000) {
+                tracing::debug!(client = c.id, "closing idle client");
+                c.kill();
             }
         }
     }
