@@ -20,7 +20,10 @@ fn init_logging(config: &Config) -> anyhow::Result<()> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if config.logfile.is_empty() {
-        builder.init();
+        // Colours only on a terminal: logs piped to files or collectors stay plain.
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init();
     } else {
         let file = std::fs::OpenOptions::new()
             .create(true)
