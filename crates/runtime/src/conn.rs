@@ -166,6 +166,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
                 }
             }
             let full = reqs.len() == MAX_BATCH;
+            session.now_ms = Shared::now_ms();
             for r in &reqs {
                 if conn.close {
                     break;
@@ -282,6 +283,9 @@ struct RemoteReplies {
 pub struct Session {
     /// The thread.
     pub worker: Rc<Worker>,
+    /// The time commands of the current batch see (Unix ms), read once per
+    /// batch: one clock read instead of one per command.
+    pub now_ms: u64,
     /// Output buffer, written to the socket after each batch.
     pub wbuf: BytesMut,
     side: BytesMut,
@@ -296,6 +300,7 @@ impl Session {
         let n = worker.shared.nshards;
         Session {
             worker,
+            now_ms: Shared::now_ms(),
             wbuf: BytesMut::with_capacity(16 * 1024),
             side: BytesMut::new(),
             slots: Vec::new(),
@@ -389,6 +394,8 @@ impl Session {
                 }
                 let start = self.out_len();
                 let res = crate::cmd::run(self, conn, spec, c, argv).await;
+                // It may have waited on other shards: later commands see the time anew.
+                self.now_ms = Shared::now_ms();
                 // Counted after it ran, as Redis does: INFO does not count itself.
                 self.worker.shard.borrow_mut().commands_processed += 1;
                 if let Err(e) = res {
@@ -450,8 +457,9 @@ impl Session {
                 let db = conn.db;
                 let worker = self.worker.clone();
                 let mut shard = worker.shard.borrow_mut();
+                let now = self.now_ms;
                 let out = self.out();
-                run_handler(&mut shard, h, argv, db, resp3, out);
+                run_handler(&mut shard, h, argv, db, resp3, out, now);
                 drop(shard);
                 self.end_local(start, skip);
             }
@@ -507,11 +515,20 @@ impl Session {
             if let Some(batch) = slot.take() {
                 let (tx, rx) = oneshot::channel();
                 let f = Box::new(move |shard: &mut Shard| {
+                    let now = Shared::now_ms();
                     let mut buf = BytesMut::new();
                     let mut ends = Vec::with_capacity(batch.items.len());
                     let before = shard.dirty;
                     for (range, h, db, resp3) in &batch.items {
-                        run_handler(shard, *h, &batch.args[range.clone()], *db, *resp3, &mut buf);
+                        run_handler(
+                            shard,
+                            *h,
+                            &batch.args[range.clone()],
+                            *db,
+                            *resp3,
+                            &mut buf,
+                            now,
+                        );
                         ends.push(buf.len());
                     }
                     let dirty = shard.dirty - before;
@@ -552,6 +569,8 @@ impl Session {
         }
         self.side.clear();
         self.outstanding = 0;
+        // The batch waited on other shards: later commands see the time anew.
+        self.now_ms = Shared::now_ms();
     }
 }
 
@@ -622,8 +641,8 @@ pub fn run_handler(
     db: usize,
     resp3: bool,
     out: &mut BytesMut,
+    now: u64,
 ) {
-    let now = Shared::now_ms();
     let Shard {
         dbs,
         stats,
