@@ -659,7 +659,7 @@ pub fn run_handler(
         stats,
         dirty: 0,
     };
-    let res = h(&mut ctx, argv);
+    let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     if let Err(e) = res {
         Writer::new(out, resp3).error(e.to_string().as_bytes());

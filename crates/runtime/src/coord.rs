@@ -206,7 +206,7 @@ pub async fn run_multi(
         stats: &mut stats,
         dirty: 0,
     };
-    let res = h(&mut ctx, argv);
+    let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
 
     // Check in, and release each shard's lock right after its check-in.

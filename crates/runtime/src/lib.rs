@@ -27,6 +27,7 @@ pub mod clients;
 pub mod cmd;
 pub mod conn;
 pub mod coord;
+pub mod guard;
 pub mod info;
 pub mod server;
 pub mod shard;
