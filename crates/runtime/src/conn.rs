@@ -167,6 +167,9 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             }
             let full = reqs.len() == MAX_BATCH;
             session.now_ms = Shared::now_ms();
+            if reqs.len() > 1 {
+                session.prefetch_keys(&conn, &args, &reqs);
+            }
             for r in &reqs {
                 if conn.close {
                     break;
@@ -312,6 +315,25 @@ impl Session {
 
     fn settings_bulk_len(&self) -> u64 {
         self.worker.shard.borrow().settings.proto_max_bulk_len
+    }
+
+    /// Warms the cache for a pipelined batch: touches the table entry of each
+    /// request's first argument after the name (the key, for most commands)
+    /// on this thread's shard, so that the memory stalls of the lookups
+    /// overlap. A wrong guess only costs a hash probe.
+    fn prefetch_keys(&self, conn: &Conn, args: &[Bytes], reqs: &[Range<usize>]) {
+        let nshards = self.worker.shared.nshards;
+        let shard = self.worker.shard.borrow();
+        let Some(db) = shard.dbs.get(conn.db) else {
+            return;
+        };
+        for r in reqs {
+            if let Some(key) = args.get(r.start + 1) {
+                if r.len() >= 2 && shard_of(key, nshards) == self.worker.id {
+                    db.prefetch(key);
+                }
+            }
+        }
     }
 
     /// Where the next local reply goes.
