@@ -211,6 +211,9 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             if !full {
                 break;
             }
+            // A long pipeline: let the thread's other connections and its
+            // inbox run between batches of MAX_BATCH requests.
+            tokio::task::yield_now().await;
         }
         if rbuf.len() as u64 > qbuf_limit {
             tracing::warn!(
@@ -416,8 +419,10 @@ impl Session {
                 }
                 let start = self.out_len();
                 let res = crate::cmd::run(self, conn, spec, c, argv).await;
-                // It may have waited on other shards: later commands see the time anew.
-                self.now_ms = Shared::now_ms();
+                if crate::cmd::is_barrier(c) {
+                    // It waited on other shards: later commands see the time anew.
+                    self.now_ms = Shared::now_ms();
+                }
                 // Counted after it ran, as Redis does: INFO does not count itself.
                 self.worker.shard.borrow_mut().commands_processed += 1;
                 if let Err(e) = res {
