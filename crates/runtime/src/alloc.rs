@@ -3,7 +3,7 @@
 //!
 //! Install it in a binary (or in a library that every test binary links) with
 //!
-//! ```ignore
+//! ```text
 //! #[global_allocator]
 //! static GLOBAL: ferrite_runtime::alloc::CountingAlloc = ferrite_runtime::alloc::CountingAlloc;
 //! ```
