@@ -11,6 +11,7 @@ mod connection;
 mod generic;
 mod keyspace;
 mod protocol;
+mod protocol_oracle;
 mod runtime;
 mod server;
 mod string;

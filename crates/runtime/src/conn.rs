@@ -289,6 +289,8 @@ struct RemoteReplies {
 pub struct Session {
     /// The thread.
     pub worker: Rc<Worker>,
+    /// Key hashes of the batch being prefetched (kept to reuse its allocation).
+    hashes: Vec<u64>,
     /// The time commands of the current batch see (Unix ms), read once per
     /// batch: one clock read instead of one per command.
     pub now_ms: u64,
@@ -307,6 +309,7 @@ impl Session {
         Session {
             worker,
             now_ms: Shared::now_ms(),
+            hashes: Vec::new(),
             wbuf: BytesMut::with_capacity(16 * 1024),
             side: BytesMut::new(),
             slots: Vec::new(),
@@ -320,22 +323,27 @@ impl Session {
         self.worker.shard.borrow().settings.proto_max_bulk_len
     }
 
-    /// Warms the cache for a pipelined batch: touches the table entry of each
-    /// request's first argument after the name (the key, for most commands)
-    /// on this thread's shard, so that the memory stalls of the lookups
-    /// overlap. A wrong guess only costs a hash probe.
-    fn prefetch_keys(&self, conn: &Conn, args: &[Bytes], reqs: &[Range<usize>]) {
+    /// Warms the cache for a pipelined batch: for each request's first
+    /// argument after the name (the key, for most commands) on this thread's
+    /// shard, first starts loading its index slot, then, once all slots are
+    /// on their way, its entry. The lookups' cache misses then overlap
+    /// instead of following one another. A wrong guess only costs a hash.
+    fn prefetch_keys(&mut self, conn: &Conn, args: &[Bytes], reqs: &[Range<usize>]) {
         let nshards = self.worker.shared.nshards;
         let shard = self.worker.shard.borrow();
         let Some(db) = shard.dbs.get(conn.db) else {
             return;
         };
+        self.hashes.clear();
         for r in reqs {
             if let Some(key) = args.get(r.start + 1) {
                 if r.len() >= 2 && shard_of(key, nshards) == self.worker.id {
-                    db.prefetch(key);
+                    self.hashes.push(db.prefetch_slot(key));
                 }
             }
+        }
+        for &h in &self.hashes {
+            db.prefetch_entry(h);
         }
     }
 

@@ -8,10 +8,11 @@
 //! for the whole scan is always returned (perhaps twice, which Redis allows).
 
 use bytes::Bytes;
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexSet;
 use rand::Rng;
 
 use crate::compact::CompactBytes;
+use crate::keymap::KeyMap;
 use crate::value::Value;
 
 type Hasher = ahash::RandomState;
@@ -50,23 +51,11 @@ impl Entry {
 /// One database of one shard.
 #[derive(Debug, Default)]
 pub struct Db {
-    map: IndexMap<CompactBytes, Entry, Hasher>,
+    map: KeyMap<Entry>,
     /// Keys that have an expiry time, for active-expiry sampling.
     expires: IndexSet<CompactBytes, Hasher>,
     /// Keys removed because their time had come (lazy or active).
     pub expired_count: u64,
-}
-
-#[inline]
-fn prefetch_read(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint: it never faults, whatever the address,
-    // and `p` points into a live entry anyway. SSE is part of x86_64.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 /// Keeps the index of keys with a TTL in step with an entry whose expiry
@@ -170,19 +159,22 @@ impl Db {
         Some(&mut e.value)
     }
 
-    /// Starts loading `key`'s table entry into the CPU cache, so that a
-    /// lookup made soon after does not stall on memory. The connection calls
-    /// this for every key of a pipelined batch before running the batch: the
-    /// probes' cache misses then overlap instead of following one another.
+    /// First step of warming the cache for a lookup of `key` soon after:
+    /// starts loading the key's index slot and returns the key's hash for
+    /// [`Db::prefetch_entry`]. A pipelined batch calls this for every key,
+    /// then `prefetch_entry` for every key, then runs: the cache misses of
+    /// all the lookups overlap instead of following one another.
     #[inline]
-    pub fn prefetch(&self, key: &[u8]) {
-        if let Some((k, _)) = self
-            .map
-            .get_index_of(key)
-            .and_then(|i| self.map.get_index(i))
-        {
-            prefetch_read(k as *const CompactBytes as *const u8);
-        }
+    pub fn prefetch_slot(&self, key: &[u8]) -> u64 {
+        let h = self.map.hash(key);
+        self.map.prefetch_slot(h);
+        h
+    }
+
+    /// Second step: starts loading the entry the (now cached) slot points to.
+    #[inline]
+    pub fn prefetch_entry(&self, hash: u64) {
+        self.map.prefetch_entry(hash);
     }
 
     /// True if `key` holds a live value.
@@ -210,7 +202,7 @@ impl Db {
                 if expire_at != 0 {
                     self.expires.insert(k.clone());
                 }
-                self.map.insert(
+                self.map.insert_new(
                     k,
                     Entry {
                         value,
@@ -259,7 +251,7 @@ impl Db {
         if expire_at != 0 {
             self.expires.insert(k.clone());
         }
-        self.map.insert(
+        self.map.insert_new(
             k,
             Entry {
                 value,
@@ -343,7 +335,7 @@ impl Db {
 
     /// Removes every key.
     pub fn clear(&mut self) {
-        self.map = IndexMap::default();
+        self.map = KeyMap::default();
         self.expires = IndexSet::default();
     }
 
@@ -419,7 +411,7 @@ impl Db {
 
     /// Calls `f` for every live key (KEYS).
     pub fn for_each_live(&self, now_ms: u64, mut f: impl FnMut(&[u8], &Entry)) {
-        for (k, e) in &self.map {
+        for (k, e) in self.map.iter() {
             if !e.is_expired(now_ms) {
                 f(k, e);
             }

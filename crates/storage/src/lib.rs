@@ -9,6 +9,7 @@
 pub mod compact;
 pub mod db;
 pub mod glob;
+pub mod keymap;
 pub mod num;
 pub mod value;
 

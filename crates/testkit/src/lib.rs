@@ -116,8 +116,12 @@ impl Oracle {
 
     /// Starts the oracle with extra arguments (`--requirepass x`, ...).
     pub fn start_with(extra: &[&str]) -> Oracle {
-        for _attempt in 0..5 {
+        for attempt in 0..10 {
             let port = free_port();
+            // A name only this instance carries: another test may have picked
+            // the same free port a moment earlier, and its server must not be
+            // mistaken for ours.
+            let marker = format!("oracle-{}-{attempt}-{port}.rdb", std::process::id());
             let mut cmd = Command::new("redis-server");
             cmd.args([
                 "--port",
@@ -130,6 +134,8 @@ impl Oracle {
                 "no",
                 "--daemonize",
                 "no",
+                "--dbfilename",
+                &marker,
             ])
             .args(extra)
             .stdout(Stdio::null())
@@ -147,11 +153,20 @@ impl Oracle {
             while Instant::now() < deadline {
                 if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
                     let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
-                    if s.write_all(b"PING\r\n").is_ok() {
-                        let mut b = [0u8; 64];
+                    if s.write_all(b"CONFIG GET dbfilename\r\n").is_ok() {
+                        let mut b = [0u8; 256];
                         if let Ok(n) = s.read(&mut b) {
-                            if n > 0 && (b[0] == b'+' || b[..n].starts_with(b"-NOAUTH")) {
+                            let reply = &b[..n];
+                            let ours = reply.windows(marker.len()).any(|w| w == marker.as_bytes());
+                            // With requirepass the marker cannot be read: being
+                            // alive after answering must do.
+                            let locked = reply.starts_with(b"-NOAUTH");
+                            if ours || (locked && oracle.child.try_wait().ok().flatten().is_none())
+                            {
                                 return oracle;
+                            }
+                            if n > 0 && !ours && !locked {
+                                break; // someone else's server: try another port
                             }
                         }
                     }
@@ -162,6 +177,7 @@ impl Oracle {
                 std::thread::sleep(Duration::from_millis(10));
             }
             let _ = oracle.child.kill();
+            let _ = oracle.child.wait();
         }
         panic!("redis-server did not start");
     }

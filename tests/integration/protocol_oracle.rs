@@ -1,57 +1,22 @@
 //! Differential tests against a real `redis-server` (7.0): inline splitting,
 //! protocol errors and double formatting must match it byte for byte.
 //!
-//! Needs `redis-server` on the PATH; without it each test fails with a message
-//! saying how to install it (a missing oracle is never a silent pass). CI
-//! installs it.
+//! Needs `redis-server` on the PATH (see `ferrite_testkit::Oracle`).
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use ferrite_protocol::{encode_request, parse_reply, Frame, Limits, RequestDecoder, Writer};
 
-/// A redis-server on a free port, killed on drop.
+/// The testkit's redis-server, with raw exchange helpers.
 struct Oracle {
-    child: Child,
+    _server: ferrite_testkit::Oracle,
     port: u16,
 }
 
 impl Oracle {
-    fn start() -> Option<Oracle> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let oracle = Oracle { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(oracle);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-
     /// Sends `input` and reads `replies` replies, then (when `closes`) the
     /// end of the connection. Returns the replies and whether it closed.
     fn exchange(&self, input: &[u8], replies: usize, closes: bool) -> (Vec<Frame>, bool) {
@@ -89,21 +54,14 @@ impl Oracle {
     }
 }
 
-impl Drop for Oracle {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn oracle() -> Option<Oracle> {
-    let o = Oracle::start();
-    assert!(
-        o.is_some(),
-        "these differential tests need the real redis-server as oracle: \
-         apt-get install -y redis-server (.ci/run does this)"
-    );
-    o
+    // Panics with installation advice when redis-server is missing.
+    let server = ferrite_testkit::Oracle::start();
+    let port = server.port;
+    Some(Oracle {
+        _server: server,
+        port,
+    })
 }
 
 /// xorshift64, so failures reproduce.
