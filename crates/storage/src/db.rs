@@ -1,6 +1,6 @@
 //! One numbered database of one shard: keys, values and expiry times.
 //!
-//! Keys live in an insertion-ordered hash map ([`IndexMap`]) so that a random
+//! Keys live in an insertion-ordered hash map ([`KeyMap`]) so that a random
 //! key costs O(1) (RANDOMKEY, expiry and eviction sampling) and so that SCAN can
 //! keep Redis's guarantee with a plain position cursor: SCAN walks positions
 //! from the highest down, and a removal moves the *last* entry into the hole,
