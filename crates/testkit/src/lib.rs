@@ -365,10 +365,14 @@ impl Pair {
         self.check_bytes(&a)
     }
 
-    /// Runs each whitespace-separated command line through [`Pair::check`].
+    /// Runs each whitespace-separated command line through [`Pair::check`];
+    /// `''` stands for an empty argument.
     pub fn check_all(&mut self, lines: &[&str]) {
         for line in lines {
-            let args: Vec<&str> = line.split_whitespace().collect();
+            let args: Vec<&str> = line
+                .split_whitespace()
+                .map(|a| if a == "''" { "" } else { a })
+                .collect();
             self.check(&args);
         }
     }
