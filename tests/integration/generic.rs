@@ -340,3 +340,25 @@ fn object_help_lists_every_subcommand() {
         );
     }
 }
+
+/// Redis compares option keywords as C strings: an argument is read only up
+/// to a NUL byte, in every family (and in the coordinator, which must find
+/// COPY's DB option exactly as the handler does when keys span shards).
+#[test]
+fn options_are_compared_as_c_strings() {
+    let mut p = Pair::new();
+    p.check(&["SET", "k1", "v"]);
+    p.check_bytes(&[b"EXPIRE", b"k1", b"100", b"NX\0zz"]);
+    p.check_bytes(&[b"EXPIRE", b"k1", b"100", b"NX\0zz"]);
+    p.check(&["TTL", "k1"]);
+    p.check_bytes(&[b"SCAN", b"0", b"COUNT\0x", b"5"]);
+    p.check_bytes(&[b"COPY", b"k1", b"k5", b"DB\0x", b"3"]);
+    p.check(&["SELECT", "3"]);
+    p.check(&["GET", "k5"]);
+    p.check(&["SELECT", "0"]);
+    // HELLO's reply carries the client id, which differs: compare what it set.
+    p.both_bytes(&[b"HELLO", b"2", b"SETNAME\0x", b"named"]);
+    p.check(&["CLIENT", "GETNAME"]);
+    p.check_bytes(&[b"FLUSHALL", b"ASYNC\0z"]);
+    p.check(&["DBSIZE"]);
+}

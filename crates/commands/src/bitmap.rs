@@ -18,7 +18,7 @@ use ferrite_storage::{Db, StoreTtl, StrValue, Value};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
-use crate::util::{arg, parse_i64};
+use crate::util::{arg, c_str, is, parse_i64};
 
 /// The bitmap group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -284,18 +284,6 @@ pub enum Unit {
     Bit,
 }
 
-/// Compares an argument with a keyword as Redis's `strcasecmp` does:
-/// ignoring case, and only up to a NUL byte in the argument.
-fn is(arg: &[u8], keyword: &str) -> bool {
-    c_str(arg).eq_ignore_ascii_case(keyword.as_bytes())
-}
-
-/// The argument as C code sees it: up to its first NUL byte.
-fn c_str(arg: &[u8]) -> &[u8] {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    arg.get(..end).unwrap_or(arg)
-}
-
 fn parse_unit(a: &[u8]) -> Result<Unit, CmdError> {
     if is(a, "bit") {
         Ok(Unit::Bit)
@@ -315,7 +303,7 @@ fn parse_bit_offset(ctx: &Ctx<'_>, a: &[u8], hash_bits: Option<u8>) -> Result<u6
         (Some((b'#', rest)), Some(bits)) => (rest, Some(bits)),
         _ => (a, None),
     };
-    let mut n = ferrite_storage::value::canonical_int(digits).ok_or_else(err)?;
+    let mut n = ferrite_storage::num::parse_i64(digits).ok_or_else(err)?;
     if let Some(bits) = mul {
         // Redis multiplies without an overflow check; wrapping keeps its result.
         n = n.wrapping_mul(i64::from(bits));
@@ -373,7 +361,7 @@ impl FieldType {
             Some((b'u', rest)) => (false, rest),
             _ => return Err(err()),
         };
-        let bits = ferrite_storage::value::canonical_int(rest).ok_or_else(err)?;
+        let bits = ferrite_storage::num::parse_i64(rest).ok_or_else(err)?;
         let max = if signed { 64 } else { 63 };
         if !(1..=max).contains(&bits) {
             return Err(err());

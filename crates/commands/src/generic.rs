@@ -674,7 +674,8 @@ fn current_db(ctx: &Ctx<'_>) -> usize {
 }
 
 /// Parses a database index as COPY and MOVE do: an `int`, then a valid index.
-fn parse_db_index(arg: &[u8], databases: usize) -> Result<usize, CmdError> {
+/// Parses a DB index argument (COPY ... DB n, MOVE) with Redis's errors.
+pub fn parse_db_index(arg: &[u8], databases: usize) -> Result<usize, CmdError> {
     let n = parse_i64(arg)?;
     let n = i32::try_from(n).map_err(|_| {
         CmdError::other("ERR value is out of range, value must between -2147483648 and 2147483647")

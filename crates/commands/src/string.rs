@@ -15,13 +15,12 @@
 use bytes::Bytes;
 use ferrite_protocol::Writer;
 use ferrite_storage::num::{fmt_long_double_human, parse_long_double, LongDouble};
-use ferrite_storage::value::canonical_int;
 use ferrite_storage::{Db, Entry, StoreTtl, StrValue, Value};
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
-use crate::util::{arg, parse_i64};
+use crate::util::{arg, is, parse_i64};
 
 /// The string group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -545,13 +544,13 @@ pub fn cmd_lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     while j < args.len() {
         let opt = arg(args, j);
         let more = j + 1 < args.len();
-        if opt_is(opt, "IDX") {
+        if is(opt, "IDX") {
             get_idx = true;
-        } else if opt_is(opt, "LEN") {
+        } else if is(opt, "LEN") {
             get_len = true;
-        } else if opt_is(opt, "WITHMATCHLEN") {
+        } else if is(opt, "WITHMATCHLEN") {
             with_match_len = true;
-        } else if opt_is(opt, "MINMATCHLEN") && more {
+        } else if is(opt, "MINMATCHLEN") && more {
             min_match_len = parse_i64(arg(args, j + 1))?.max(0);
             j += 1;
         } else {
@@ -649,15 +648,15 @@ fn parse_ext_options(
         let ttl_fixed = o.keepttl || o.persist;
         // An expiry option may repeat itself but not follow another kind.
         let expire_ok = |u: Unit| !ttl_fixed && expire_unit.is_none_or(|e| e == u);
-        if set && opt_is(opt, "NX") && !o.xx {
+        if set && is(opt, "NX") && !o.xx {
             o.nx = true;
-        } else if set && opt_is(opt, "XX") && !o.nx {
+        } else if set && is(opt, "XX") && !o.nx {
             o.xx = true;
-        } else if set && opt_is(opt, "GET") {
+        } else if set && is(opt, "GET") {
             o.get = true;
-        } else if set && opt_is(opt, "KEEPTTL") && !o.persist && expire_unit.is_none() {
+        } else if set && is(opt, "KEEPTTL") && !o.persist && expire_unit.is_none() {
             o.keepttl = true;
-        } else if !set && opt_is(opt, "PERSIST") && !o.keepttl && expire_unit.is_none() {
+        } else if !set && is(opt, "PERSIST") && !o.keepttl && expire_unit.is_none() {
             o.persist = true;
         } else if let Some((unit, value)) = [
             ("EX", Unit::Ex),
@@ -666,7 +665,7 @@ fn parse_ext_options(
             ("PXAT", Unit::PxAt),
         ]
         .into_iter()
-        .find(|&(name, unit)| opt_is(opt, name) && expire_ok(unit))
+        .find(|&(name, unit)| is(opt, name) && expire_ok(unit))
         .and_then(|(_, unit)| next.map(|v| (unit, v)))
         {
             o.expire = Some((unit, value));
@@ -677,14 +676,6 @@ fn parse_ext_options(
         j += 1;
     }
     Ok(o)
-}
-
-/// Compares an option with a keyword as Redis's C-string comparisons do:
-/// case-insensitively, and only up to a NUL byte in the argument.
-fn opt_is(opt: &[u8], keyword: &str) -> bool {
-    let end = opt.iter().position(|&b| b == 0).unwrap_or(opt.len());
-    opt.get(..end)
-        .is_some_and(|o| o.eq_ignore_ascii_case(keyword.as_bytes()))
 }
 
 /// Turns an expiry argument into an absolute time in Unix milliseconds, with
@@ -959,9 +950,9 @@ pub fn op_range(s: &[u8], start: i64, end: i64) -> &[u8] {
 pub fn op_incr(s: &StrValue, delta: i64) -> Result<i64, CmdError> {
     let current = match s {
         StrValue::Int(n) => *n,
-        StrValue::Plain(_) | StrValue::Raw(_) => {
-            s.with_bytes(canonical_int).ok_or(CmdError::NOT_INTEGER)?
-        }
+        StrValue::Plain(_) | StrValue::Raw(_) => s
+            .with_bytes(ferrite_storage::num::parse_i64)
+            .ok_or(CmdError::NOT_INTEGER)?,
     };
     current.checked_add(delta).ok_or(CmdError::OVERFLOW)
 }

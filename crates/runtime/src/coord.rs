@@ -251,12 +251,9 @@ fn extra_db(spec: &CommandSpec, argv: &[Bytes], databases: usize) -> Option<usiz
     }
     let mut i = 3;
     while i + 1 < argv.len() {
-        if argv[i].eq_ignore_ascii_case(b"db") {
-            let n = std::str::from_utf8(&argv[i + 1])
-                .ok()?
-                .parse::<usize>()
-                .ok()?;
-            return (n < databases).then_some(n);
+        // Read exactly as COPY's handler reads it, so that both agree on the db.
+        if ferrite_commands::util::is(&argv[i], "db") {
+            return ferrite_commands::generic::parse_db_index(&argv[i + 1], databases).ok();
         }
         i += 1;
     }

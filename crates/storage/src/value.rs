@@ -1,6 +1,7 @@
 //! The value types a key can hold and their encodings.
 
 use crate::compact::CompactBytes;
+use crate::num::{fmt_i64, parse_i64, MAX_I64_CHARS};
 
 /// Strings up to this length are reported as `embstr` by `OBJECT ENCODING`, as Redis does.
 pub const EMBSTR_MAX_LEN: usize = 44;
@@ -45,8 +46,8 @@ impl StrValue {
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
             StrValue::Int(n) => {
-                let mut buf = itoa_buf();
-                f(fmt_int(*n, &mut buf))
+                let mut buf = [0u8; MAX_I64_CHARS];
+                f(fmt_i64(*n, &mut buf))
             }
             StrValue::Plain(v) => f(v),
             StrValue::Raw(v) => f(v),
@@ -62,8 +63,8 @@ impl StrValue {
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
         let bytes = match std::mem::replace(self, StrValue::Raw(Vec::new())) {
             StrValue::Int(n) => {
-                let mut buf = itoa_buf();
-                fmt_int(n, &mut buf).to_vec()
+                let mut buf = [0u8; MAX_I64_CHARS];
+                fmt_i64(n, &mut buf).to_vec()
             }
             StrValue::Plain(v) => v.into_vec(),
             StrValue::Raw(v) => v,
@@ -77,33 +78,9 @@ impl StrValue {
     }
 }
 
-fn itoa_buf() -> [u8; 20] {
-    [0u8; 20]
-}
-
-/// Formats `n` into the end of `buf` and returns the digits (no allocation).
-pub fn fmt_int(n: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut pos = buf.len();
-    let neg = n < 0;
-    let mut v = n.unsigned_abs();
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    if neg {
-        pos -= 1;
-        buf[pos] = b'-';
-    }
-    &buf[pos..]
-}
-
 fn int_len(n: i64) -> usize {
-    let mut buf = itoa_buf();
-    fmt_int(n, &mut buf).len()
+    let mut buf = [0u8; MAX_I64_CHARS];
+    fmt_i64(n, &mut buf).len()
 }
 
 /// A value stored under a key.
@@ -183,47 +160,10 @@ impl StrValue {
     /// The encoding Redis picks for a freshly set string: `int` for canonical
     /// integers of at most 20 characters, otherwise the bytes.
     pub fn from_bytes(bytes: &[u8]) -> StrValue {
-        match canonical_int(bytes) {
+        match parse_i64(bytes) {
             Some(n) => StrValue::Int(n),
             None => StrValue::Plain(CompactBytes::new(bytes)),
         }
-    }
-}
-
-/// Parses `bytes` as Redis's string2ll does for the `int` encoding: optional
-/// `-`, no leading zeros, no `+`, no spaces, within `i64`.
-pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
-    if bytes.is_empty() || bytes.len() > 20 {
-        return None;
-    }
-    let (neg, digits) = match bytes[0] {
-        b'-' => (true, &bytes[1..]),
-        _ => (false, bytes),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    if digits.len() == 1 && digits[0] == b'0' {
-        return if neg { None } else { Some(0) };
-    }
-    if digits[0] == b'0' {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    if neg {
-        if v <= i64::MAX as u64 + 1 {
-            Some((v as i128).wrapping_neg() as i64)
-        } else {
-            None
-        }
-    } else {
-        i64::try_from(v).ok()
     }
 }
 
@@ -256,7 +196,7 @@ mod tests {
     fn int_formatting_and_length() {
         for n in [0i64, 7, -7, 10, i64::MAX, i64::MIN] {
             let mut b = [0u8; 20];
-            assert_eq!(fmt_int(n, &mut b), n.to_string().as_bytes());
+            assert_eq!(fmt_i64(n, &mut b), n.to_string().as_bytes());
             assert_eq!(StrValue::Int(n).len(), n.to_string().len());
         }
     }

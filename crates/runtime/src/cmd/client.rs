@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use ferrite_commands::util::{arg, is};
 use ferrite_commands::{CmdError, CmdResult, CommandSpec};
-use ferrite_storage::value::canonical_int;
+use ferrite_storage::num::parse_i64;
 
 use crate::clients::{ClientInfo, ClientType, Live};
 use crate::conn::{Conn, ReplyMode, Session};
@@ -143,7 +143,7 @@ fn list(s: &mut Session, conn: &mut Conn, spec: &'static CommandSpec, argv: &[By
             let ids = argv
                 .iter()
                 .skip(3)
-                .map(|a| canonical_int(a).ok_or_else(|| CmdError::other("ERR Invalid client ID")))
+                .map(|a| parse_i64(a).ok_or_else(|| CmdError::other("ERR Invalid client ID")))
                 .collect::<Result<Vec<i64>, CmdError>>()?;
             ListFilter::Ids(ids)
         }
@@ -232,7 +232,7 @@ fn kill(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
             return Err(CmdError::SYNTAX);
         };
         if is(opt, "id") {
-            let id = canonical_int(value)
+            let id = parse_i64(value)
                 .filter(|&id| id > 0)
                 .ok_or_else(|| CmdError::other("ERR client-id should be greater than 0"))?;
             f.id = Some(id as u64);

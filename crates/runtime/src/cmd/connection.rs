@@ -147,7 +147,7 @@ pub fn auth(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
 pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     let mut proto = if conn.resp3 { 3 } else { 2 };
     if let Some(v) = argv.get(1) {
-        let n = ferrite_storage::value::canonical_int(v).ok_or_else(|| {
+        let n = ferrite_storage::num::parse_i64(v).ok_or_else(|| {
             CmdError::other("ERR Protocol version is not an integer or out of range")
         })?;
         if !(2..=3).contains(&n) {
@@ -161,11 +161,11 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     let mut i = 2;
     while let Some(opt) = argv.get(i) {
         let more = argv.len() - i - 1;
-        if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
+        if ferrite_commands::util::is(opt, "AUTH") && more >= 2 {
             check_user(s, arg(argv, i + 1), arg(argv, i + 2))?;
             conn.authed = true;
             i += 3;
-        } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
+        } else if ferrite_commands::util::is(opt, "SETNAME") && more >= 1 {
             let n = arg(argv, i + 1);
             super::client::validate_name(n)?;
             conn.info.set_name(n);

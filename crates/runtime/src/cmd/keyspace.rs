@@ -62,7 +62,7 @@ pub async fn flush(s: &mut Session, conn: &mut Conn, argv: &[Bytes], all: bool) 
 }
 
 fn db_index(arg: &[u8], which: &str, databases: usize) -> Result<usize, CmdError> {
-    let n = ferrite_storage::value::canonical_int(arg)
+    let n = ferrite_storage::num::parse_i64(arg)
         .ok_or_else(|| CmdError::other(format!("ERR invalid {which} DB index")))?;
     if n < 0 || n as u64 >= databases as u64 {
         return Err(CmdError::DB_INDEX);
