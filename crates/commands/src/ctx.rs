@@ -56,9 +56,15 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// Index of the selected database in `dbs` (clamped, so that a wrong
+    /// index can never panic).
+    pub fn db_index(&self) -> usize {
+        self.db.min(self.dbs.len().saturating_sub(1))
+    }
+
     /// The selected database.
     pub fn db(&mut self) -> &mut Db {
-        let i = self.db.min(self.dbs.len().saturating_sub(1));
+        let i = self.db_index();
         &mut self.dbs[i]
     }
 
@@ -75,16 +81,27 @@ impl<'a> Ctx<'a> {
     /// Looks up `key` for reading, counting a keyspace hit or miss and
     /// refreshing its access time, as Redis's lookupKeyRead does.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.lookup_read_with_writer(key).0
+    }
+
+    /// [`Ctx::lookup_read`], also handing out the reply writer so that the
+    /// value can be written without copying it first (GET's path: one hash
+    /// lookup, no copy).
+    pub fn lookup_read_with_writer(&mut self, key: &[u8]) -> (Option<&Entry>, Writer<'_>) {
         let now = self.now_ms;
         let secs = self.now_secs();
-        let db_index = self.db.min(self.dbs.len().saturating_sub(1));
-        let found = self.dbs[db_index].get_touch(key, secs, now);
+        let i = self.db_index();
+        let w = Writer::new(&mut *self.out, self.resp3);
+        let found = match self.dbs.get_mut(i) {
+            Some(db) => db.get_touch(key, secs, now),
+            None => None,
+        };
         if found.is_some() {
             self.stats.keyspace_hits += 1;
         } else {
             self.stats.keyspace_misses += 1;
         }
-        found
+        (found, w)
     }
 
     /// Reads a string key: `Ok(None)` if missing, WRONGTYPE for other types.
@@ -99,51 +116,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Reads a string key and writes it as a bulk reply (null if missing)
-    /// without copying the value: the read path of GET.
-    pub fn reply_str_of(&mut self, key: &[u8]) -> Result<(), CmdError> {
-        let now = self.now_ms;
-        let secs = self.now_secs();
-        let db_index = self.db.min(self.dbs.len().saturating_sub(1));
-        let found = self.dbs[db_index].get_touch(key, secs, now);
-        let mut w = Writer::new(self.out, self.resp3);
-        match found {
-            None => {
-                self.stats.keyspace_misses += 1;
-                w.null();
-            }
-            Some(e) => match &e.value {
-                Value::Str(s) => {
-                    self.stats.keyspace_hits += 1;
-                    s.with_bytes(|b| w.bulk(b));
-                }
-                #[allow(unreachable_patterns)]
-                _ => return Err(CmdError::WRONG_TYPE),
-            },
-        }
-        Ok(())
-    }
-
-    /// Writes a string key's value as a bulk reply, or null if it is missing.
-    pub fn reply_str(&mut self, value: Option<&StrValue>) {
-        let mut w = Writer::new(self.out, self.resp3);
-        match value {
-            Some(s) => s.with_bytes(|b| w.bulk(b)),
-            None => w.null(),
-        }
-    }
-
     /// Writes `+OK`.
     pub fn ok(&mut self) {
         self.w().simple(b"OK");
-    }
-
-    /// Checks a resulting string length against `proto-max-bulk-len`.
-    pub fn check_string_len(&self, len: u64) -> Result<(), CmdError> {
-        if len > self.settings.proto_max_bulk_len {
-            Err(CmdError::STRING_TOO_LONG)
-        } else {
-            Ok(())
-        }
     }
 }

@@ -486,7 +486,7 @@ fn reply_renamed(ctx: &mut Ctx<'_>, nx: bool, moved: bool) {
 /// COPY source destination [DB destination-db] [REPLACE]
 pub fn cmd_copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (src, dst) = (arg(args, 1), arg(args, 2));
-    let src_db = current_db(ctx);
+    let src_db = ctx.db_index();
     let mut dst_db = src_db;
     let mut replace = false;
     let mut i = 3;
@@ -527,7 +527,7 @@ pub fn cmd_copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_move(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     let dst_db = parse_db_index(arg(args, 2), ctx.dbs.len())?;
-    let src_db = current_db(ctx);
+    let src_db = ctx.db_index();
     if dst_db == src_db {
         return Err(same_object());
     }
@@ -652,7 +652,7 @@ pub fn cmd_object_help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
 /// OBJECT): counts a keyspace hit or miss, leaves the access time alone.
 fn peek<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c Entry> {
     let now = ctx.now_ms;
-    let i = current_db(ctx);
+    let i = ctx.db_index();
     let found = ctx.dbs[i].get(key, now);
     match found {
         Some(_) => ctx.stats.keyspace_hits += 1,
@@ -668,13 +668,8 @@ fn lookup_write(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
     ctx.db().touch(key, secs, now)
 }
 
-/// The index of the selected database, as [`Ctx::db`] resolves it.
-fn current_db(ctx: &Ctx<'_>) -> usize {
-    ctx.db.min(ctx.dbs.len().saturating_sub(1))
-}
-
-/// Parses a database index as COPY and MOVE do: an `int`, then a valid index.
-/// Parses a DB index argument (COPY ... DB n, MOVE) with Redis's errors.
+/// Parses a database index as COPY and MOVE do: an `int` in the 32-bit
+/// range, then a valid index, with Redis's errors.
 pub fn parse_db_index(arg: &[u8], databases: usize) -> Result<usize, CmdError> {
     let n = parse_i64(arg)?;
     let n = i32::try_from(n).map_err(|_| {

@@ -341,7 +341,7 @@ pub fn cmd_getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_getrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let start = parse_i64(arg(args, 2))?;
     let end = parse_i64(arg(args, 3))?;
-    let (entry, mut w) = lookup_read_with_writer(ctx, arg(args, 1));
+    let (entry, mut w) = ctx.lookup_read_with_writer(arg(args, 1));
     match as_str(entry)? {
         None => w.bulk(b""),
         Some((s, _)) => s.with_bytes(|b| w.bulk(op_range(b, start, end))),
@@ -487,7 +487,7 @@ pub fn cmd_mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let keys = args.get(1..).unwrap_or_default();
     ctx.w().array(keys.len());
     for key in keys {
-        let (entry, mut w) = lookup_read_with_writer(ctx, key);
+        let (entry, mut w) = ctx.lookup_read_with_writer(key);
         // MGET answers nil for a key of another type rather than failing.
         match entry.map(|e| &e.value) {
             Some(Value::Str(s)) => s.with_bytes(|b| w.bulk(b)),
@@ -836,7 +836,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
 /// Writes the bulk value of string `key` (or nil if missing), counting the
 /// lookup as Redis's GET does. Returns whether the key existed.
 fn reply_get(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
-    let (entry, mut w) = lookup_read_with_writer(ctx, key);
+    let (entry, mut w) = ctx.lookup_read_with_writer(key);
     match as_str(entry)? {
         Some((s, _)) => {
             s.with_bytes(|b| w.bulk(b));
@@ -861,38 +861,10 @@ fn as_str(entry: Option<&Entry>) -> Result<Option<(&StrValue, &Entry)>, CmdError
     }
 }
 
-/// The selected database's index, as [`Ctx::db`] picks it.
-fn db_index(ctx: &Ctx<'_>) -> usize {
-    ctx.db.min(ctx.dbs.len().saturating_sub(1))
-}
-
-/// Looks `key` up as [`Ctx::lookup_read`] does (hit/miss counters, access
-/// time) and also hands out the reply writer, so the value can be written
-/// without copying it first.
-fn lookup_read_with_writer<'c>(
-    ctx: &'c mut Ctx<'_>,
-    key: &[u8],
-) -> (Option<&'c Entry>, Writer<'c>) {
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
-    let i = db_index(ctx);
-    let w = Writer::new(&mut *ctx.out, ctx.resp3);
-    let Some(db) = ctx.dbs.get_mut(i) else {
-        return (None, w);
-    };
-    if db.touch(key, secs, now) {
-        ctx.stats.keyspace_hits += 1;
-        (db.get(key, now), w)
-    } else {
-        ctx.stats.keyspace_misses += 1;
-        (None, w)
-    }
-}
-
 /// Looks `key` up without counting it or touching it, with the reply writer.
 fn peek_with_writer<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> (Option<&'c Entry>, Writer<'c>) {
     let now = ctx.now_ms;
-    let i = db_index(ctx);
+    let i = ctx.db_index();
     let w = Writer::new(&mut *ctx.out, ctx.resp3);
     let entry = ctx.dbs.get_mut(i).and_then(|db: &mut Db| db.get(key, now));
     (entry, w)
