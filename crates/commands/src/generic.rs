@@ -14,7 +14,7 @@ use ferrite_storage::{Db, Entry, StrValue, Value, ValueType};
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::table::{CommandSpec, Exec, Flags, Group};
+use crate::table::{CommandSpec, Exec, Flags, Group, RuntimeCmd};
 use crate::util::{arg, is, parse_i64};
 
 /// The generic group's rows.
@@ -149,6 +149,30 @@ pub static COMMANDS: &[CommandSpec] = &[
             "2.2.3",
         )
         .subs(OBJECT_SUBCOMMANDS),
+    // The generic group's keyspace-wide commands: the runtime fans them out.
+    CommandSpec::new("keys", 2, Group::Generic, Exec::Runtime(RuntimeCmd::Keys))
+        .flags(Flags::READONLY)
+        .acl(&["@keyspace", "@read", "@slow", "@dangerous"])
+        .tips(&["request_policy:all_shards", "nondeterministic_output_order"])
+        .doc("Lists the keys whose names match a glob pattern.", "1.0.0"),
+    CommandSpec::new("scan", -2, Group::Generic, Exec::Runtime(RuntimeCmd::Scan))
+        .flags(Flags::READONLY)
+        .acl(&["@keyspace", "@read", "@slow"])
+        .tips(&["nondeterministic_output", "request_policy:special"])
+        .doc(
+            "Walks the keyspace a few keys at a time with a cursor.",
+            "2.8.0",
+        ),
+    CommandSpec::new(
+        "randomkey",
+        1,
+        Group::Generic,
+        Exec::Runtime(RuntimeCmd::RandomKey),
+    )
+    .flags(Flags::READONLY)
+    .acl(&["@keyspace", "@read", "@slow"])
+    .tips(&["request_policy:all_shards", "nondeterministic_output"])
+    .doc("Returns the name of a key picked at random.", "1.0.0"),
 ];
 
 /// OBJECT's subcommands, in the order Redis 7.0 lists them.

@@ -123,30 +123,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         )
         .acl(&["@admin", "@slow", "@dangerous"])
         .doc("Helpers for testing and debugging the server.", "1.0.0"),
-    // The generic group's keyspace-wide commands: the runtime fans them out.
-    CommandSpec::new("keys", 2, Group::Generic, Exec::Runtime(RuntimeCmd::Keys))
-        .flags(Flags::READONLY)
-        .acl(&["@keyspace", "@read", "@slow", "@dangerous"])
-        .tips(&["request_policy:all_shards", "nondeterministic_output_order"])
-        .doc("Lists the keys whose names match a glob pattern.", "1.0.0"),
-    CommandSpec::new("scan", -2, Group::Generic, Exec::Runtime(RuntimeCmd::Scan))
-        .flags(Flags::READONLY)
-        .acl(&["@keyspace", "@read", "@slow"])
-        .tips(&["nondeterministic_output", "request_policy:special"])
-        .doc(
-            "Walks the keyspace a few keys at a time with a cursor.",
-            "2.8.0",
-        ),
-    CommandSpec::new(
-        "randomkey",
-        1,
-        Group::Generic,
-        Exec::Runtime(RuntimeCmd::RandomKey),
-    )
-    .flags(Flags::READONLY)
-    .acl(&["@keyspace", "@read", "@slow"])
-    .tips(&["request_policy:all_shards", "nondeterministic_output"])
-    .doc("Returns the name of a key picked at random.", "1.0.0"),
 ];
 
 /// COMMAND's subcommands.
