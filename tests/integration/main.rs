@@ -6,10 +6,13 @@
 
 mod binary;
 mod bitmap;
+mod blocking;
 mod concurrency;
 mod connection;
 mod generic;
+mod hash;
 mod keyspace;
+mod list;
 mod protocol;
 mod protocol_oracle;
 mod runtime;

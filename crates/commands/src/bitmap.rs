@@ -1008,16 +1008,15 @@ mod tests {
                 panic!("keyed")
             };
             self.out.clear();
-            let mut ctx = Ctx {
-                dbs: &mut self.dbs,
-                db: 0,
-                now_ms: 1_000_000,
-                out: &mut self.out,
-                resp3: false,
-                settings: &self.settings,
-                stats: &mut self.stats,
-                dirty: 0,
-            };
+            let mut ctx = Ctx::new(
+                &mut self.dbs,
+                0,
+                1_000_000,
+                &mut self.out,
+                false,
+                &self.settings,
+                &mut self.stats,
+            );
             let r = h(&mut ctx, args);
             self.dirty += ctx.dirty;
             match r {

@@ -14,6 +14,12 @@ pub struct Settings {
     pub proto_max_bulk_len: u64,
     /// True when `maxmemory-policy` is an LFU policy (OBJECT FREQ).
     pub lfu_policy: bool,
+    /// `list-max-listpack-size`: the size limit of one packed list node.
+    pub list_max_listpack_size: i32,
+    /// `hash-max-listpack-entries`: most fields a packed hash holds.
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value`: longest field or value a packed hash holds.
+    pub hash_max_listpack_value: usize,
 }
 
 impl Default for Settings {
@@ -21,6 +27,9 @@ impl Default for Settings {
         Settings {
             proto_max_bulk_len: 512 * 1024 * 1024,
             lfu_policy: false,
+            list_max_listpack_size: -2,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
         }
     }
 }
@@ -53,9 +62,57 @@ pub struct Ctx<'a> {
     /// Number of changes made to the dataset (Redis's `dirty`); the dispatcher
     /// journals a write command only when it changed something.
     pub dirty: u64,
+    /// Set by a blocking command that found nothing to serve; it then
+    /// writes no reply, and the runtime either blocks the client or (inside
+    /// MULTI or a script) writes [`Block::null_reply`].
+    pub block: Option<Block>,
+}
+
+/// What a blocking command asks for when it cannot be served at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block {
+    /// How long to wait in milliseconds; 0 waits forever.
+    pub timeout_ms: u64,
+    /// The reply on timeout is a null array (BLPOP, BRPOP, BLMPOP) rather
+    /// than a null bulk string (BLMOVE, BRPOPLPUSH).
+    pub null_array: bool,
+}
+
+impl Block {
+    /// Writes the reply a timed-out (or non-blocking) wait gets.
+    pub fn null_reply(&self, w: &mut Writer<'_>) {
+        if self.null_array {
+            w.null_array();
+        } else {
+            w.null();
+        }
+    }
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for one command, with no change counted yet.
+    pub fn new(
+        dbs: &'a mut [Db],
+        db: usize,
+        now_ms: u64,
+        out: &'a mut BytesMut,
+        resp3: bool,
+        settings: &'a Settings,
+        stats: &'a mut Stats,
+    ) -> Ctx<'a> {
+        Ctx {
+            dbs,
+            db,
+            now_ms,
+            out,
+            resp3,
+            settings,
+            stats,
+            dirty: 0,
+            block: None,
+        }
+    }
+
     /// Index of the selected database in `dbs` (clamped, so that a wrong
     /// index can never panic).
     pub fn db_index(&self) -> usize {

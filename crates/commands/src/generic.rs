@@ -851,16 +851,15 @@ mod tests {
                 panic!("{cmd:?} is not keyed")
             };
             let mut out = BytesMut::new();
-            let mut ctx = Ctx {
-                dbs: &mut self.dbs,
-                db: self.db,
-                now_ms: self.now_ms,
-                out: &mut out,
-                resp3: false,
-                settings: &self.settings,
-                stats: &mut self.stats,
-                dirty: 0,
-            };
+            let mut ctx = Ctx::new(
+                &mut self.dbs,
+                self.db,
+                self.now_ms,
+                &mut out,
+                false,
+                &self.settings,
+                &mut self.stats,
+            );
             let result = handler(&mut ctx, &args);
             self.dirty += ctx.dirty;
             match result {
@@ -1257,16 +1256,15 @@ mod tests {
     fn object_null_is_resp3_null() {
         let mut h = Harness::new();
         let mut out = BytesMut::new();
-        let mut ctx = Ctx {
-            dbs: &mut h.dbs,
-            db: 0,
-            now_ms: NOW,
-            out: &mut out,
-            resp3: true,
-            settings: &h.settings,
-            stats: &mut h.stats,
-            dirty: 0,
-        };
+        let mut ctx = Ctx::new(
+            &mut h.dbs,
+            0,
+            NOW,
+            &mut out,
+            true,
+            &h.settings,
+            &mut h.stats,
+        );
         let args = [
             Bytes::from_static(b"object"),
             Bytes::from_static(b"encoding"),

@@ -17,13 +17,15 @@ pub mod ctx;
 pub mod docs;
 pub mod error;
 pub mod generic;
+pub mod hash;
+pub mod list;
 mod robustness;
 pub mod server;
 pub mod string;
 pub mod table;
 pub mod util;
 
-pub use ctx::{Ctx, Settings, Stats};
+pub use ctx::{Block, Ctx, Settings, Stats};
 pub use error::{CmdError, CmdResult, ErrorKind};
 pub use table::{CommandSpec, CommandTable, Exec, Flags, Group, Handler, RuntimeCmd};
 
@@ -33,6 +35,8 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         string::COMMANDS,
         bitmap::COMMANDS,
         generic::COMMANDS,
+        list::COMMANDS,
+        hash::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
     ]

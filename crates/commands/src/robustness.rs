@@ -121,16 +121,15 @@ fn run(dbs: &mut [Db], spec: &CommandSpec, args: &[Bytes]) {
     };
     let mut stats = Stats::default();
     let mut out = BytesMut::new();
-    let mut ctx = Ctx {
+    let mut ctx = Ctx::new(
         dbs,
-        db: 0,
-        now_ms: 1_700_000_000_000,
-        out: &mut out,
-        resp3: false,
-        settings: &settings,
-        stats: &mut stats,
-        dirty: 0,
-    };
+        0,
+        1_700_000_000_000,
+        &mut out,
+        false,
+        &settings,
+        &mut stats,
+    );
     let _ = h(&mut ctx, args);
 }
 

@@ -1115,16 +1115,15 @@ mod tests {
             let Exec::Keyed(handler) = spec.exec else {
                 panic!("not keyed")
             };
-            let mut ctx = Ctx {
-                dbs: &mut self.dbs,
-                db: 0,
-                now_ms: self.now_ms,
-                out: &mut out,
-                resp3: self.resp3,
-                settings: &self.settings,
-                stats: &mut self.stats,
-                dirty: 0,
-            };
+            let mut ctx = Ctx::new(
+                &mut self.dbs,
+                0,
+                self.now_ms,
+                &mut out,
+                self.resp3,
+                &self.settings,
+                &mut self.stats,
+            );
             let res = handler(&mut ctx, &args);
             self.dirty = ctx.dirty;
             match res {

@@ -27,3 +27,44 @@ pub fn c_str(arg: &[u8]) -> &[u8] {
 pub fn arg(args: &[Bytes], i: usize) -> &[u8] {
     args.get(i).map(|b| &b[..]).unwrap_or(&[])
 }
+
+/// Parses a blocking command's timeout (seconds, fractions allowed) into
+/// milliseconds, rounded up; 0 means wait forever. Errors are Redis's:
+/// `timeout is not a float or out of range` for text that is not a number,
+/// `timeout is negative` below zero or past what a 64-bit millisecond count
+/// holds (`inf`, `1e400`).
+pub fn parse_timeout(arg: &[u8]) -> Result<u64, CmdError> {
+    let v = ferrite_storage::num::parse_long_double(arg)
+        .ok_or_else(|| CmdError::other("ERR timeout is not a float or out of range"))?;
+    v.timeout_ms()
+        .ok_or_else(|| CmdError::other("ERR timeout is negative"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_round_up_to_milliseconds() {
+        let ms = |s: &str| parse_timeout(s.as_bytes()).map_err(|e| e.to_string());
+        assert_eq!(ms("0"), Ok(0));
+        assert_eq!(ms("1"), Ok(1000));
+        assert_eq!(ms("1."), Ok(1000));
+        assert_eq!(ms(".5"), Ok(500));
+        assert_eq!(ms("0.0001"), Ok(1));
+        assert_eq!(ms("0.0015"), Ok(2));
+        assert_eq!(ms("1e-3"), Ok(1));
+        assert_eq!(ms("0x10"), Ok(16_000));
+        // Rounds to -0, which is zero: forever, as in Redis.
+        assert_eq!(ms("-0.0001"), Ok(0));
+        assert_eq!(ms("-0"), Ok(0));
+        let negative = Err("ERR timeout is negative".to_owned());
+        for s in ["-1", "inf", "1e400", "9223372036854775807"] {
+            assert_eq!(ms(s), negative, "{s}");
+        }
+        let nan = Err("ERR timeout is not a float or out of range".to_owned());
+        for s in ["abc", "nan", " 1", "", "1 "] {
+            assert_eq!(ms(s), nan, "{s}");
+        }
+    }
+}

@@ -110,6 +110,17 @@ pub struct Config {
     pub hz: u32,
     /// `active-expire-effort`: 1..=10, how hard active expiry works.
     pub active_expire_effort: u32,
+    /// `list-max-listpack-size`: the size of one packed list node; positive:
+    /// at most that many elements, -1..=-5: at most 4, 8, 16, 32 or 64 KiB.
+    pub list_max_listpack_size: i32,
+    /// `list-compress-depth`: accepted and reported; Ferrite does not
+    /// compress list nodes (see docs/configuration.md).
+    pub list_compress_depth: i32,
+    /// `hash-max-listpack-entries`: a hash with more fields is stored as a table.
+    pub hash_max_listpack_entries: u64,
+    /// `hash-max-listpack-value`: a hash with a longer field or value is
+    /// stored as a table.
+    pub hash_max_listpack_value: u64,
 }
 
 impl Default for Config {
@@ -136,6 +147,10 @@ impl Default for Config {
             save: vec![(3600, 1), (300, 100), (60, 10_000)],
             hz: 10,
             active_expire_effort: 1,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
         }
     }
 }

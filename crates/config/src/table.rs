@@ -85,6 +85,7 @@ pub(crate) enum ApplyError {
 }
 
 const INT_MAX: i64 = i32::MAX as i64;
+const INT_MIN: i64 = i32::MIN as i64;
 const UINT_MAX: i64 = u32::MAX as i64;
 const MB: i64 = 1024 * 1024;
 /// Redis refuses more `bind` addresses than this.
@@ -349,6 +350,54 @@ pub(crate) static TABLE: &[Directive] = &[
             memory: false,
             get: |c| i64::from(c.active_expire_effort),
             set: |c, v| c.active_expire_effort = v as u32,
+        },
+    },
+    Directive {
+        name: "list-max-listpack-size",
+        aliases: &["list-max-ziplist-size"],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: INT_MIN,
+            max: INT_MAX,
+            memory: false,
+            get: |c| i64::from(c.list_max_listpack_size),
+            set: |c, v| c.list_max_listpack_size = v as i32,
+        },
+    },
+    Directive {
+        name: "list-compress-depth",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            memory: false,
+            get: |c| i64::from(c.list_compress_depth),
+            set: |c, v| c.list_compress_depth = v as i32,
+        },
+    },
+    Directive {
+        name: "hash-max-listpack-entries",
+        aliases: &["hash-max-ziplist-entries"],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: false,
+            get: |c| c.hash_max_listpack_entries as i64,
+            set: |c, v| c.hash_max_listpack_entries = v as u64,
+        },
+    },
+    Directive {
+        name: "hash-max-listpack-value",
+        aliases: &["hash-max-ziplist-value"],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: true,
+            get: |c| c.hash_max_listpack_value as i64,
+            set: |c, v| c.hash_max_listpack_value = v as u64,
         },
     },
 ];

@@ -684,16 +684,15 @@ pub fn run_handler(
         settings,
         ..
     } = shard;
-    let mut ctx = Ctx {
+    let mut ctx = Ctx::new(
         dbs,
         db,
-        now_ms: now,
+        now,
         out,
         resp3,
         settings,
         stats,
-        dirty: 0,
-    };
+    );
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     if let Err(e) = res {

@@ -196,16 +196,15 @@ pub async fn run_multi(
     let mut out = BytesMut::new();
     let mut stats = Stats::default();
     let settings = worker.shard.borrow().settings.clone();
-    let mut ctx = Ctx {
-        dbs: &mut temp,
+    let mut ctx = Ctx::new(
+        &mut temp,
         db,
-        now_ms: Shared::now_ms(),
-        out: &mut out,
+        Shared::now_ms(),
+        &mut out,
         resp3,
-        settings: &settings,
-        stats: &mut stats,
-        dirty: 0,
-    };
+        &settings,
+        &mut stats,
+    );
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
 

@@ -46,16 +46,15 @@ mod tests {
         let mut out = bytes::BytesMut::new();
         let settings = Settings::default();
         let mut stats = Stats::default();
-        let mut ctx = Ctx {
-            dbs: &mut dbs,
-            db: 0,
-            now_ms: 0,
-            out: &mut out,
-            resp3: false,
-            settings: &settings,
-            stats: &mut stats,
-            dirty: 0,
-        };
+        let mut ctx = Ctx::new(
+            &mut dbs,
+            0,
+            0,
+            &mut out,
+            false,
+            &settings,
+            &mut stats,
+        );
         let err = call(boom, &mut ctx, &[Bytes::from_static(b"boom")]).unwrap_err();
         assert!(err.to_string().contains("internal error"));
         assert!(out.is_empty());

@@ -78,6 +78,11 @@ impl Shared {
         Settings {
             proto_max_bulk_len: cfg.proto_max_bulk_len,
             lfu_policy: false,
+            list_max_listpack_size: cfg.list_max_listpack_size,
+            hash_max_listpack_entries: usize::try_from(cfg.hash_max_listpack_entries)
+                .unwrap_or(usize::MAX),
+            hash_max_listpack_value: usize::try_from(cfg.hash_max_listpack_value)
+                .unwrap_or(usize::MAX),
         }
     }
 

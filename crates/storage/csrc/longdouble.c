@@ -132,3 +132,18 @@ int ferrite_fmt_double_g17(double d, char *buf, size_t cap) {
     if (n < 0 || (size_t)n >= cap) return -1;
     return n;
 }
+
+/*
+ * Blocking-command timeouts are seconds as a long double, turned into whole
+ * milliseconds by rounding up (so 0.0001 waits 1 ms, while -0.0001 rounds to
+ * 0, which means "forever"). Returns 1 and fills *out when the result is a
+ * non-negative value that fits a signed 64-bit integer; 0 when it is
+ * negative or beyond that range (Redis, converting with a plain cast, gets a
+ * negative number there on x86_64 and answers "timeout is negative").
+ */
+int ferrite_ld_timeout_ms(const unsigned char *v, long long *out) {
+    long double ms = ceill(ld_load(v) * 1000.0L);
+    if (!(ms >= 0.0L) || ms >= 9223372036854775808.0L) return 0;
+    *out = (long long)ms;
+    return 1;
+}

@@ -56,6 +56,11 @@ pub struct Db {
     expires: IndexSet<CompactBytes, Hasher>,
     /// Keys removed because their time had come (lazy or active).
     pub expired_count: u64,
+    /// Keys that blocked clients wait on (BLPOP and friends). The runtime
+    /// keeps the waiters; the database only notes when such a key is written.
+    blocked: std::collections::HashSet<Bytes, Hasher>,
+    /// Blocked-on keys stored since the last [`Db::take_ready`], in order.
+    ready: Vec<Bytes>,
 }
 
 /// Keeps the index of keys with a TTL in step with an entry whose expiry
@@ -189,6 +194,7 @@ impl Db {
 
     /// Stores `value` under `key` with the given absolute expiry (None: no expiry).
     pub fn set_with_expire(&mut self, key: &[u8], value: Value, expire_at: Option<u64>) {
+        self.note_stored(key);
         let expire_at = expire_at.unwrap_or(0);
         match self.map.get_full_mut(key) {
             Some((_, k, e)) => {
@@ -226,6 +232,7 @@ impl Db {
         now_ms: u64,
         now_secs: u32,
     ) -> bool {
+        self.note_stored(key);
         if let Some(idx) = self.live_index(key, now_ms) {
             let new_expire = match ttl {
                 StoreTtl::Clear => 0,
@@ -267,6 +274,75 @@ impl Db {
         match self.live_index(key, now_ms) {
             Some(idx) => self.map[idx].value = value,
             None => self.set(key, value),
+        }
+    }
+
+    /// Notes that a value is being stored under `key`: if clients are
+    /// blocked on it, it joins the ready keys. Values change type or appear
+    /// only through `set_with_expire` and `store`, so these two paths see
+    /// every key that may have become a list (a new key, RENAME, MOVE, COPY,
+    /// a checked-in entry); changes in place never need it, since nobody
+    /// waits on a list that already has elements.
+    #[inline]
+    fn note_stored(&mut self, key: &[u8]) {
+        if !self.blocked.is_empty() {
+            self.mark_ready(key);
+        }
+    }
+
+    /// Registers that clients block on `key` (the runtime calls this for
+    /// every key a waiter waits on).
+    pub fn block_key(&mut self, key: &[u8]) {
+        if !self.blocked.contains(key) {
+            self.blocked.insert(Bytes::copy_from_slice(key));
+        }
+    }
+
+    /// No client blocks on `key` any more.
+    pub fn unblock_key(&mut self, key: &[u8]) {
+        self.blocked.remove(key);
+        if self.blocked.is_empty() {
+            self.ready.clear();
+        }
+    }
+
+    /// Marks `key` ready to serve its waiters if any client blocks on it
+    /// (once per [`Db::take_ready`] round).
+    pub fn mark_ready(&mut self, key: &[u8]) {
+        if let Some(k) = self.blocked.get(key) {
+            if !self.ready.iter().any(|r| r == k) {
+                self.ready.push(k.clone());
+            }
+        }
+    }
+
+    /// True if some blocked-on key was written since the last [`Db::take_ready`].
+    #[inline]
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The blocked-on keys written since the last call, in order of writing.
+    pub fn take_ready(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Exchanges the contents of two databases (SWAPDB) while the blocked
+    /// keys stay with their database number, as waiters belong to a number;
+    /// every blocked-on key that now exists is marked ready.
+    pub fn swap_data(&mut self, other: &mut Db) {
+        std::mem::swap(&mut self.map, &mut other.map);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        for db in [self, other] {
+            let present: Vec<Bytes> = db
+                .blocked
+                .iter()
+                .filter(|k| db.map.get_index_of(k).is_some())
+                .cloned()
+                .collect();
+            for k in present {
+                db.mark_ready(&k);
+            }
         }
     }
 

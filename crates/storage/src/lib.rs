@@ -9,10 +9,14 @@
 pub mod compact;
 pub mod db;
 pub mod glob;
+pub mod hash;
 pub mod keymap;
+pub mod list;
 pub mod num;
 pub mod value;
 
 pub use compact::CompactBytes;
 pub use db::{Db, Entry, StoreTtl};
+pub use hash::HashValue;
+pub use list::ListValue;
 pub use value::{StrValue, Value, ValueType};

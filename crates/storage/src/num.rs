@@ -28,6 +28,7 @@ mod ffi {
         pub fn ferrite_ld_add(a: *const u8, b: *const u8, out: *mut u8);
         pub fn ferrite_ld_from_i64(n: i64, out: *mut u8);
         pub fn ferrite_ld_class(v: *const u8) -> c_int;
+        pub fn ferrite_ld_timeout_ms(v: *const u8, out: *mut i64) -> c_int;
         pub fn ferrite_ld_fmt_fixed17(v: *const u8, buf: *mut c_char, cap: usize) -> c_int;
         pub fn ferrite_parse_double(s: *const c_char, len: usize, out: *mut f64) -> c_int;
         #[cfg(test)]
@@ -355,6 +356,17 @@ impl LongDouble {
     /// Neither infinite nor NaN.
     pub fn is_finite(&self) -> bool {
         self.class() == 0
+    }
+
+    /// Seconds to whole milliseconds, rounded up, as blocking commands read
+    /// their timeout: `None` when the result is negative or does not fit an
+    /// `i64` (Redis then answers `timeout is negative`). `-0.0001` gives 0.
+    pub fn timeout_ms(&self) -> Option<u64> {
+        let mut out = 0i64;
+        // SAFETY: the pointer covers the LD_BYTES bytes the shim reads; `out`
+        // is a valid i64 it writes only on success.
+        let ok = unsafe { ffi::ferrite_ld_timeout_ms(self.0.as_ptr(), &mut out) };
+        (ok == 1).then_some(out as u64)
     }
 
     /// The shim's classification: 0 finite, 1 `+inf`, -1 `-inf`, 2 NaN.

@@ -1,6 +1,8 @@
 //! The value types a key can hold and their encodings.
 
 use crate::compact::CompactBytes;
+use crate::hash::HashValue;
+use crate::list::ListValue;
 use crate::num::{fmt_i64, parse_i64, MAX_I64_CHARS};
 
 /// Strings up to this length are reported as `embstr` by `OBJECT ENCODING`, as Redis does.
@@ -88,6 +90,10 @@ fn int_len(n: i64) -> usize {
 pub enum Value {
     /// A string (also bitmaps and counters).
     Str(StrValue),
+    /// A list.
+    List(ListValue),
+    /// A hash.
+    Hash(HashValue),
 }
 
 /// The type names `TYPE` and `SCAN ... TYPE` use.
@@ -145,6 +151,8 @@ impl Value {
     pub fn value_type(&self) -> ValueType {
         match self {
             Value::Str(_) => ValueType::String,
+            Value::List(_) => ValueType::List,
+            Value::Hash(_) => ValueType::Hash,
         }
     }
 
@@ -152,6 +160,8 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
         }
     }
 }

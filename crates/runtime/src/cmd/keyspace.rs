@@ -76,7 +76,13 @@ pub async fn swapdb(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResu
     let a = db_index(&argv[1], "first", dbs)?;
     let b = db_index(&argv[2], "second", dbs)?;
     coord::fan_out(&s.worker, move |sh| {
-        sh.dbs.swap(a, b);
+        if a != b {
+            let (lo, hi) = (a.min(b), a.max(b));
+            let (left, right) = sh.dbs.split_at_mut(hi);
+            if let (Some(x), Some(y)) = (left.get_mut(lo), right.first_mut()) {
+                x.swap_data(y);
+            }
+        }
         // One change for the whole swap, as Redis counts it, not one per shard.
         if sh.id == 0 {
             sh.dirty += 1;
