@@ -125,6 +125,19 @@ pub static COMMANDS: &[CommandSpec] = &[
             )
             .acl(&["@admin", "@slow", "@dangerous", "@connection"]),
             CommandSpec::new(
+                "client|unblock",
+                -3,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous", "@connection"]),
+            CommandSpec::new(
                 "client|reply",
                 3,
                 Group::Connection,

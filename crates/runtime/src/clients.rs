@@ -91,6 +91,8 @@ pub struct ClientInfo {
     pub last_cmd: Mutex<&'static str>,
     /// [`flag`] bits set by the transaction and blocking families.
     pub flags: AtomicU32,
+    /// The wait of a client blocked in BLPOP and friends (CLIENT UNBLOCK ends it).
+    pub waiter: Mutex<Option<Arc<crate::blocking::Waiter>>>,
     /// Channels subscribed to (the pub/sub family keeps it).
     pub sub: AtomicU32,
     /// Patterns subscribed to (the pub/sub family keeps it).
@@ -154,6 +156,7 @@ impl ClientInfo {
             lib: Mutex::new((Vec::new(), Vec::new())),
             last_cmd: Mutex::new("NULL"),
             flags: AtomicU32::new(0),
+            waiter: Mutex::new(None),
             sub: AtomicU32::new(0),
             psub: AtomicU32::new(0),
             ssub: AtomicU32::new(0),

@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use ferrite_commands::{CmdError, CommandSpec, Ctx, Exec, Handler};
+use ferrite_commands::{Block, CmdError, CommandSpec, Ctx, Exec, Flags, Handler};
 use ferrite_protocol::{Limits, RequestDecoder, Writer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -175,6 +175,20 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
                     break;
                 }
                 session.dispatch(&mut conn, &args[r.clone()]).await;
+                if let Some(p) = session.blocked.take() {
+                    let go_on = crate::blocking::wait(
+                        &mut stream,
+                        &mut rbuf,
+                        qbuf_limit,
+                        &mut session,
+                        &mut conn,
+                        p,
+                    )
+                    .await;
+                    if !go_on {
+                        break 'conn;
+                    }
+                }
             }
             session.flush().await;
             // Drop the argument slices now: while they live, the read buffer
@@ -193,16 +207,8 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             }
             if !session.wbuf.is_empty() {
                 info.note_reply_buffer(session.wbuf.len(), session.wbuf.capacity());
-                if stream.write_all(&session.wbuf).await.is_err() {
+                if !session.write_pending(&mut stream).await {
                     break 'conn;
-                }
-                shared
-                    .stats
-                    .total_net_output_bytes
-                    .fetch_add(session.wbuf.len() as u64, Ordering::Relaxed);
-                session.wbuf.clear();
-                if session.wbuf.capacity() > 1024 * 1024 {
-                    session.wbuf = BytesMut::with_capacity(16 * 1024);
                 }
             }
             if conn.close || info.killed.load(Ordering::Relaxed) {
@@ -301,6 +307,9 @@ pub struct Session {
     batches: Vec<Option<RemoteBatch>>,
     outstanding: usize,
     keypos: Vec<usize>,
+    /// A blocking command that must wait; the connection loop waits for it
+    /// before dispatching the next request.
+    pub blocked: Option<crate::blocking::Pending>,
 }
 
 impl Session {
@@ -316,6 +325,7 @@ impl Session {
             batches: (0..n).map(|_| None).collect(),
             outstanding: 0,
             keypos: Vec::new(),
+            blocked: None,
         }
     }
 
@@ -420,6 +430,19 @@ impl Session {
         }
         conn.last_cmd = spec.name;
         match spec.exec {
+            Exec::Keyed(h) if spec.flags.contains(Flags::BLOCKING) => {
+                // Earlier replies first: the command may wait.
+                self.flush().await;
+                match crate::blocking::attempt(self, conn, spec, h, argv, skip).await {
+                    crate::blocking::Attempt::Reply(bytes) => {
+                        if !skip {
+                            self.wbuf.extend_from_slice(&bytes);
+                        }
+                    }
+                    crate::blocking::Attempt::Wait(p) => self.blocked = Some(p),
+                }
+                self.now_ms = Shared::now_ms();
+            }
             Exec::Keyed(h) => self.keyed(conn, spec, h, argv, skip).await,
             Exec::Runtime(c) => {
                 if crate::cmd::is_barrier(c) {
@@ -494,7 +517,9 @@ impl Session {
                 let mut shard = worker.shard.borrow_mut();
                 let now = self.now_ms;
                 let out = self.out();
-                run_handler(&mut shard, h, argv, db, resp3, out, now);
+                if let Some(b) = run_handler(&mut shard, h, argv, db, resp3, out, now) {
+                    b.null_reply(&mut Writer::new(out, resp3));
+                }
                 drop(shard);
                 self.end_local(start, skip);
             }
@@ -530,12 +555,34 @@ impl Session {
                 )
                 .await;
                 match res {
-                    Ok(bytes) => self.out().extend_from_slice(&bytes),
+                    Ok((bytes, None)) => self.out().extend_from_slice(&bytes),
+                    Ok((_, Some(b))) => b.null_reply(&mut Writer::new(self.out(), conn.resp3)),
                     Err(e) => self.error(conn, &e),
                 }
                 self.end_local(start, skip);
             }
         }
+    }
+
+    /// Writes the replies gathered so far to the socket. False if the
+    /// client is gone.
+    pub async fn write_pending(&mut self, stream: &mut TcpStream) -> bool {
+        if self.wbuf.is_empty() {
+            return true;
+        }
+        if stream.write_all(&self.wbuf).await.is_err() {
+            return false;
+        }
+        self.worker
+            .shared
+            .stats
+            .total_net_output_bytes
+            .fetch_add(self.wbuf.len() as u64, Ordering::Relaxed);
+        self.wbuf.clear();
+        if self.wbuf.capacity() > 1024 * 1024 {
+            self.wbuf = BytesMut::with_capacity(16 * 1024);
+        }
+        true
     }
 
     /// Sends the batched requests, waits for their replies and assembles all
@@ -555,7 +602,7 @@ impl Session {
                     let mut ends = Vec::with_capacity(batch.items.len());
                     let before = shard.dirty;
                     for (range, h, db, resp3) in &batch.items {
-                        run_handler(
+                        let block = run_handler(
                             shard,
                             *h,
                             &batch.args[range.clone()],
@@ -564,6 +611,9 @@ impl Session {
                             &mut buf,
                             now,
                         );
+                        if let Some(b) = block {
+                            b.null_reply(&mut Writer::new(&mut buf, *resp3));
+                        }
                         ends.push(buf.len());
                     }
                     let dirty = shard.dirty - before;
@@ -677,27 +727,22 @@ pub fn run_handler(
     resp3: bool,
     out: &mut BytesMut,
     now: u64,
-) {
+) -> Option<Block> {
     let Shard {
         dbs,
         stats,
         settings,
         ..
     } = shard;
-    let mut ctx = Ctx::new(
-        dbs,
-        db,
-        now,
-        out,
-        resp3,
-        settings,
-        stats,
-    );
+    let mut ctx = Ctx::new(dbs, db, now, out, resp3, settings, stats);
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
+    let block = ctx.block;
     if let Err(e) = res {
         Writer::new(out, resp3).error(e.to_string().as_bytes());
     }
     shard.dirty += dirty;
     shard.commands_processed += 1;
+    crate::blocking::serve_ready(shard);
+    block
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use ferrite_commands::{CmdError, CommandSpec, Ctx, Handler, Stats};
+use ferrite_commands::{Block, CmdError, CommandSpec, Ctx, Handler, Stats};
 use ferrite_storage::{Db, Entry};
 use tokio::sync::oneshot;
 
@@ -122,7 +122,7 @@ pub async fn run_multi(
     keypos: &[usize],
     db: usize,
     resp3: bool,
-) -> Result<Bytes, CmdError> {
+) -> Result<(Bytes, Option<Block>), CmdError> {
     let shared = &worker.shared;
     let n = shared.nshards;
     // (db, key) pairs, grouped per shard.
@@ -207,6 +207,7 @@ pub async fn run_multi(
     );
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
+    let block = ctx.block;
 
     // Check in, and release each shard's lock right after its check-in.
     for (s, keys) in layout {
@@ -228,6 +229,8 @@ pub async fn run_multi(
                     }
                 }
             }
+            // A checked-in list may be what a blocked client waits for.
+            crate::blocking::serve_ready(shard);
         });
         let _ = shared.inbox(s).send(ShardMsg::Run { tx: Some(tx), f });
         let _ = shared.inbox(s).send(ShardMsg::Unlock { tx });
@@ -240,7 +243,7 @@ pub async fn run_multi(
         shard.commands_processed += 1;
     }
     res?;
-    Ok(out.freeze())
+    Ok((out.freeze(), block))
 }
 
 /// For COPY ... DB n: the destination database, whose key must be checked out too.

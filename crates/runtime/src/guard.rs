@@ -46,15 +46,7 @@ mod tests {
         let mut out = bytes::BytesMut::new();
         let settings = Settings::default();
         let mut stats = Stats::default();
-        let mut ctx = Ctx::new(
-            &mut dbs,
-            0,
-            0,
-            &mut out,
-            false,
-            &settings,
-            &mut stats,
-        );
+        let mut ctx = Ctx::new(&mut dbs, 0, 0, &mut out, false, &settings, &mut stats);
         let err = call(boom, &mut ctx, &[Bytes::from_static(b"boom")]).unwrap_err();
         assert!(err.to_string().contains("internal error"));
         assert!(out.is_empty());

@@ -432,6 +432,10 @@ fn clients(shared: &Shared, b: &mut Body) {
     b.field("connected_clients", shared.clients.len());
     b.field("cluster_connections", 0);
     b.field("maxclients", maxclients);
+    b.field(
+        "blocked_clients",
+        shared.stats.blocked_clients.load(Ordering::Relaxed),
+    );
 }
 
 fn page_size() -> u64 {

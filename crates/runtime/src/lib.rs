@@ -23,6 +23,7 @@
 //! `docs/design/threading.md`.
 
 pub mod alloc;
+pub mod blocking;
 pub mod clients;
 pub mod cmd;
 pub mod conn;

@@ -25,6 +25,8 @@ pub struct GlobalStats {
     pub total_net_input_bytes: AtomicU64,
     /// Bytes written to clients.
     pub total_net_output_bytes: AtomicU64,
+    /// Clients waiting in a blocking command.
+    pub blocked_clients: AtomicU64,
 }
 
 /// What all threads share. Data never lives here: only registries, the

@@ -58,6 +58,10 @@ impl ShardMsg {
 pub struct Shard {
     /// This shard's index.
     pub id: usize,
+    /// Number of shards in the server (a key's shard is `shard_of(key, nshards)`).
+    pub nshards: usize,
+    /// Clients blocked on this shard's keys.
+    pub blocking: crate::blocking::Blocking,
     /// The shard's databases (`databases` of them).
     pub dbs: Vec<Db>,
     /// Counters for INFO.
@@ -74,9 +78,11 @@ pub struct Shard {
 
 impl Shard {
     /// A new, empty shard.
-    pub fn new(id: usize, databases: usize, settings: Settings) -> Shard {
+    pub fn new(id: usize, nshards: usize, databases: usize, settings: Settings) -> Shard {
         Shard {
             id,
+            nshards,
+            blocking: crate::blocking::Blocking::default(),
             dbs: (0..databases).map(|_| Db::new()).collect(),
             stats: Stats::default(),
             settings,
@@ -146,7 +152,7 @@ mod tests {
 
     #[test]
     fn locked_shard_queues_others_in_order() {
-        let mut s = Shard::new(0, 1, Settings::default());
+        let mut s = Shard::new(0, 1, 1, Settings::default());
         let log = Arc::new(Mutex::new(vec![]));
         let (g1, r1) = oneshot::channel();
         s.handle(ShardMsg::Lock { tx: 7, granted: g1 });

@@ -44,7 +44,7 @@ pub fn run(
         }
     };
     let local = LocalSet::new();
-    let shard = Shard::new(id, shared.databases, shared.settings());
+    let shard = Shard::new(id, shared.nshards, shared.databases, shared.settings());
     let worker = Rc::new(Worker {
         id,
         shard: RefCell::new(shard),
@@ -113,7 +113,9 @@ async fn idle_client_loop(worker: Rc<Worker>) {
             continue;
         }
         for c in worker.shared.clients.snapshot() {
-            if c.thread == worker.id && c.idle_ms() > timeout.saturating_mul(1000) {
+            // A client waiting in a blocking command is not idle (as in Redis).
+            let blocked = c.flags.load(Ordering::Relaxed) & crate::clients::flag::BLOCKED != 0;
+            if c.thread == worker.id && !blocked && c.idle_ms() > timeout.saturating_mul(1000) {
                 tracing::debug!(client = c.id, "closing idle client");
                 c.kill();
             }

@@ -297,6 +297,15 @@ impl RawClient {
     }
 }
 
+/// A key named `{prefix}-{n}` (smallest `n`) that lives on shard `shard`
+/// of a server with `nshards` shards, for tests that need keys on chosen shards.
+pub fn key_on_shard(prefix: &str, shard: usize, nshards: usize) -> String {
+    (0u32..)
+        .map(|n| format!("{prefix}-{n}"))
+        .find(|k| ferrite_runtime::slot::shard_of(k.as_bytes(), nshards) == shard)
+        .unwrap_or_default()
+}
+
 /// Renders reply bytes readably for assertion messages.
 pub fn show(b: &[u8]) -> String {
     String::from_utf8_lossy(b).replace("\r\n", "\\r\\n")

@@ -63,6 +63,7 @@ pub async fn client(
         "list" => list(s, conn, spec, argv)?,
         "kill" => kill(s, conn, argv)?,
         "reply" => reply(s, conn, argv)?,
+        "unblock" => unblock(s, conn, argv)?,
         "help" => help(s, conn),
         _ => {
             return Err(CmdError::other(format!(
@@ -304,6 +305,35 @@ fn reply(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the wait of a client blocked in
+/// BLPOP and friends, as a timeout (the default) or with an error. Replies 1
+/// if that client was waiting, else 0.
+fn unblock(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
+    if argv.len() > 4 {
+        return Err(CmdError::other(
+            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ));
+    }
+    let error = match argv.get(3) {
+        None => false,
+        Some(a) if is(a, "timeout") => false,
+        Some(a) if is(a, "error") => true,
+        Some(_) => {
+            return Err(CmdError::other(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let id = parse_i64(arg(argv, 2)).ok_or(CmdError::NOT_INTEGER)?;
+    let waiter = u64::try_from(id)
+        .ok()
+        .and_then(|id| s.worker.shared.clients.get(id))
+        .and_then(|c| c.waiter.lock().ok().and_then(|w| w.clone()));
+    let done = waiter.is_some_and(|w| w.unblock(error));
+    s.writer(conn.resp3).int(i64::from(done));
+    Ok(())
+}
+
 /// Ferrite's own CLIENT HELP text, in the layout of Redis's help replies.
 const HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -336,6 +366,9 @@ const HELP: &[&str] = &[
     "      Only connections of this type.",
     "    * ID <client-id> [<client-id> ...]",
     "      Only the connections with these ids.",
+    "UNBLOCK <client-id> [TIMEOUT|ERROR]",
+    "    End the wait of a client blocked in a blocking command, as a timeout",
+    "    (default) or with an error. Replies 1 if it was blocked, else 0.",
     "REPLY (ON|OFF|SKIP)",
     "    Send replies (ON), stop sending them (OFF), or drop the next one (SKIP).",
     "SETINFO <LIB-NAME|LIB-VER> <value>",

@@ -82,6 +82,8 @@ pub async fn swapdb(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResu
             if let (Some(x), Some(y)) = (left.get_mut(lo), right.first_mut()) {
                 x.swap_data(y);
             }
+            // A swapped-in list may be what a blocked client waits for.
+            crate::blocking::serve_ready(sh);
         }
         // One change for the whole swap, as Redis counts it, not one per shard.
         if sh.id == 0 {
