@@ -8,7 +8,7 @@ several rounds; for every run the server's CPU time is read from
 per request. Reported: medians over rounds, and the median of per-round ratios
 Redis ns/op / Ferrite ns/op (higher is better for Ferrite).
 
-Usage: benches/compare.py [--rounds 3] [--tests ping,set,get,incr,mset]
+Usage: benches/compare.py [--rounds 3] [--tests ping,set,get,incr,mset,lpush,...]
                           [--pipelines 1,16] [--ferrite target/release/ferrite-server]
 Writes a markdown table to stdout and raw rows to benches/results/<date>.csv.
 """
@@ -62,10 +62,44 @@ def start(kind, port, ferrite_bin):
     return proc
 
 
+# Tests redis-benchmark would mix with a fill it measures too (LRANGE_* runs
+# an LPUSH of as many requests first; LPOP/RPOP on an empty list measure a
+# miss): these run as a custom command after an unmeasured fill instead.
+CUSTOM = {
+    "lrange_100": ["LRANGE", "mylist", "0", "99"],
+    "lrange_300": ["LRANGE", "mylist", "0", "299"],
+    "lrange_600": ["LRANGE", "mylist", "0", "599"],
+}
+# Unmeasured fills: the redis-benchmark test run before the measured one.
+FILL = {"lpop": "lpush", "rpop": "rpush"}
+
+
+def resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def fill_list(port, n, size):
+    """DEL mylist, then LPUSH n elements of `size` bytes, as redis-benchmark's fill does."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        payload = resp("DEL", "mylist") + b"".join(
+            resp("LPUSH", "mylist", b"x" * size) for _ in range(n))
+        s.sendall(payload)
+        want, got = n + 1, 0
+        buf = b""
+        while got < want:
+            buf += s.recv(65536)
+            got = buf.count(b"\r\n")
+
+
 def bench(port, test, pipeline, requests, clients, extra):
-    cmd = ["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-c", str(clients),
-           "-n", str(requests), "-r", "100000", "-d", extra.get("d", "16"), "-P", str(pipeline),
-           "--csv", "-t", test]
+    base = ["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-c", str(clients),
+            "-n", str(requests), "-r", "100000", "-d", extra.get("d", "16"), "-P", str(pipeline),
+            "--csv"]
+    cmd = base + (CUSTOM[test] if test in CUSTOM else ["-t", test])
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rows = list(csv.reader(out.strip().splitlines()))
     header, vals = rows[0], rows[-1]
@@ -93,6 +127,10 @@ def main():
                 for r in range(args.rounds):
                     for kind in ("ferrite", "redis"):
                         pid = procs[kind].pid
+                        if test in CUSTOM:
+                            fill_list(ports[kind], 600, 16)
+                        if test in FILL:
+                            bench(ports[kind], FILL[test], p, n, args.clients, {})
                         before = cpu_ns(pid)
                         rps, p99 = bench(ports[kind], test, p, n, args.clients, {})
                         used = cpu_ns(pid) - before

@@ -18,10 +18,11 @@
 //!
 //! BLMOVE and BRPOPLPUSH whose destination lives on another shard cannot be
 //! finished by the source shard alone. The source shard then claims the
-//! waiter (`HANDOFF`) and reserves one element for it, so that later waiters
-//! on the same key are not served from it; the connection performs the move
-//! as one atomic cross-shard operation (the same path as LMOVE) and releases
-//! the reservation. Only a non-blocking pop landing in the microseconds
+//! waiter (`HANDOFF`) and holds the key's later waiters back (a
+//! reservation) until the move is done, so that each waiter still pops from
+//! the end it asked for in the list as the previous one left it; the
+//! connection performs the move as one atomic cross-shard operation (the
+//! same path as LMOVE) and releases the reservation. Only a non-blocking pop landing in the microseconds
 //! between can take that element first; the waiter then simply waits on, at
 //! the head of the queue.
 
@@ -302,8 +303,10 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         let Some(db) = dbs.get_mut(d) else {
             return;
         };
-        let reserved = blocking.reserved.get(&qk).copied().unwrap_or(0);
-        if list_len(db, key, now) <= reserved {
+        // While a cross-shard move handed over is in flight, the next
+        // waiters wait for it to finish: each then pops from the end it
+        // asked for in the list as that move left it, as in Redis.
+        if blocking.reserved.contains_key(&qk) || list_len(db, key, now) == 0 {
             return;
         }
         q.pop_front();
@@ -485,8 +488,10 @@ pub async fn wait(
     *conn.info.waiter.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.waiter.clone());
     conn.info.flags.fetch_or(flag::BLOCKED, Ordering::Relaxed);
     shared.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
+    // A timeout too far away to represent is as good as none.
     let deadline = (p.block.timeout_ms > 0)
-        .then(|| tokio::time::Instant::now() + Duration::from_millis(p.block.timeout_ms));
+        .then(|| tokio::time::Instant::now().checked_add(Duration::from_millis(p.block.timeout_ms)))
+        .flatten();
     let w = p.waiter.clone();
     let outcome = loop {
         match w.state() {
@@ -500,8 +505,11 @@ pub async fn wait(
                 None => continue,
             },
             TIMED_OUT | UNBLOCKED_TIMEOUT => {
+                // Redis 7.0 answers a null array here for every blocking
+                // list command, BLMOVE included (`Block::null_reply` is the
+                // answer where it may not wait, which differs for BLMOVE).
                 let mut out = BytesMut::new();
-                p.block.null_reply(&mut Writer::new(&mut out, conn.resp3));
+                Writer::new(&mut out, conn.resp3).null_array();
                 break Outcome::Reply(out.freeze());
             }
             UNBLOCKED_ERROR => {

@@ -310,9 +310,11 @@ fn reply(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
 /// if that client was waiting, else 0.
 fn unblock(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     if argv.len() > 4 {
-        return Err(CmdError::other(
-            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
-        ));
+        // Redis quotes the subcommand as the client typed it.
+        return Err(CmdError::other(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(arg(argv, 1))
+        )));
     }
     let error = match argv.get(3) {
         None => false,
