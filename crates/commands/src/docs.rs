@@ -9,8 +9,6 @@ use crate::table::{CommandSpec, CommandTable, Exec, Group};
 
 /// Redis 7.0 command groups Ferrite does not serve yet, with the issue that brings them.
 const LATER: &[(&str, &str)] = &[
-    ("list", "Lists and hashes"),
-    ("hash", "Lists and hashes"),
     ("set", "Sets and sorted sets"),
     ("sorted-set", "Sets and sorted sets"),
     (
@@ -47,6 +45,8 @@ pub fn compatibility_markdown(table: &CommandTable) -> String {
         Group::String,
         Group::Bitmap,
         Group::Generic,
+        Group::List,
+        Group::Hash,
         Group::Connection,
         Group::Server,
     ];

@@ -207,6 +207,9 @@ pub struct CommandSpec {
     pub exec: Exec,
     /// Key extraction when the keys are not a plain range.
     pub keys: Option<KeysFn>,
+    /// Position of a `numkeys` argument followed by that many keys (LMPOP,
+    /// BLMPOP, ...); 0 when the command has none.
+    pub numkeys_at: i32,
     /// Subcommands (for `Exec::Container`).
     pub subcommands: &'static [CommandSpec],
 }
@@ -228,6 +231,7 @@ impl CommandSpec {
             since: "1.0.0",
             exec,
             keys: None,
+            numkeys_at: 0,
             subcommands: &[],
         }
     }
@@ -250,6 +254,19 @@ impl CommandSpec {
     pub const fn keys_fn(mut self, f: KeysFn) -> Self {
         self.keys = Some(f);
         self
+    }
+
+    /// Declares the keys as `numkeys` at position `at` followed by that many
+    /// keys (Redis's `keynum` key spec).
+    pub const fn keys_numkeys(mut self, at: i32) -> Self {
+        self.numkeys_at = at;
+        self
+    }
+
+    /// True when the keys' positions depend on the arguments (COMMAND INFO's
+    /// `movablekeys`).
+    pub fn movable_keys(&self) -> bool {
+        self.keys.is_some() || self.numkeys_at > 0
     }
 
     /// Sets the ACL categories.
@@ -292,6 +309,21 @@ impl CommandSpec {
     pub fn key_positions(&self, args: &[Bytes], out: &mut Vec<usize>) {
         if let Some(f) = self.keys {
             f(args, out);
+            return;
+        }
+        if self.numkeys_at > 0 {
+            // Keys only when numkeys is a positive integer and that many
+            // arguments follow; otherwise none, and the handler answers the
+            // error.
+            let at = self.numkeys_at as usize;
+            let n = args
+                .get(at)
+                .and_then(|a| ferrite_storage::num::parse_i64(a))
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(0);
+            if n > 0 && args.len().saturating_sub(at + 1) >= n {
+                out.extend(at + 1..at + 1 + n);
+            }
             return;
         }
         if self.first_key <= 0 {

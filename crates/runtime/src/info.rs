@@ -113,7 +113,10 @@ impl Sections {
 
     /// True if rendering needs figures from the shards.
     pub fn needs_shards(self) -> bool {
-        self.has(Section::Persistence) || self.has(Section::Stats) || self.has(Section::Keyspace)
+        self.has(Section::Clients)
+            || self.has(Section::Persistence)
+            || self.has(Section::Stats)
+            || self.has(Section::Keyspace)
     }
 }
 
@@ -152,6 +155,8 @@ pub struct ShardFigures {
     pub dirty: u64,
     /// Commands per second over the last sampled interval.
     pub ops_per_sec: u64,
+    /// Keys with blocked clients waiting on them.
+    pub blocking_keys: u64,
 }
 
 impl ShardFigures {
@@ -191,6 +196,7 @@ impl ShardFigures {
             commands_processed: shard.commands_processed,
             dirty: shard.dirty,
             ops_per_sec: ops_per_sec(),
+            blocking_keys: shard.blocking.keys() as u64,
         }
     }
 }
@@ -292,7 +298,7 @@ pub fn render(shared: &Shared, sections: Sections, shards: &[ShardFigures]) -> S
                 "Server"
             }
             Section::Clients => {
-                clients(shared, &mut body);
+                clients(shared, shards, &mut body);
                 "Clients"
             }
             Section::Memory => {
@@ -427,7 +433,7 @@ fn os_name() -> String {
     )
 }
 
-fn clients(shared: &Shared, b: &mut Body) {
+fn clients(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
     let (_, maxclients) = hz_and_maxclients(shared);
     b.field("connected_clients", shared.clients.len());
     b.field("cluster_connections", 0);
@@ -435,6 +441,11 @@ fn clients(shared: &Shared, b: &mut Body) {
     b.field(
         "blocked_clients",
         shared.stats.blocked_clients.load(Ordering::Relaxed),
+    );
+    // Redis 7.2's total_blocking_keys; 7.0 has no such field.
+    b.field(
+        "ferrite_blocking_keys",
+        shards.iter().map(|s| s.blocking_keys).sum::<u64>(),
     );
 }
 
@@ -663,7 +674,10 @@ mod tests {
         assert_eq!(Sections::parse(&args(&["everything"])), Sections::ALL);
         let s = Sections::parse(&args(&["clients", "Server", "nosuch"]));
         assert!(s.has(Section::Server) && s.has(Section::Clients));
-        assert!(!s.has(Section::Memory) && !s.needs_shards());
+        assert!(!s.has(Section::Memory));
+        // Clients sums the shards' blocking keys.
+        assert!(s.needs_shards());
+        assert!(!Sections::parse(&args(&["server", "memory"])).needs_shards());
         assert_eq!(Sections::parse(&args(&["nosuch"])), Sections(0));
     }
 

@@ -6,6 +6,7 @@
 //! do not write, `RW` for those that do (Redis distinguishes `OW`, `RM` and
 //! the `access`/`update`/`insert`/`delete` details, which the table does not
 //! record), plus `incomplete` for rows whose keys are found by a function.
+//! Rows with a `numkeys` argument get Redis's `keynum` spec.
 
 use std::cell::Cell;
 use std::sync::atomic::Ordering;
@@ -71,7 +72,7 @@ fn resolve(spec: &'static CommandSpec, argv: &[Bytes]) -> Result<&'static Comman
 /// rows whose keys are not a plain range.
 fn info_flags(spec: &CommandSpec) -> Vec<&'static str> {
     let mut flags = spec.flags.names();
-    if spec.keys.is_some() {
+    if spec.movable_keys() {
         flags.push("movablekeys");
     }
     flags
@@ -83,17 +84,28 @@ struct KeySpec {
     index: i64,
     lastkey: i64,
     keystep: i64,
+    /// `keynum` (numkeys at `index`, keys right after) rather than `range`.
+    keynum: bool,
 }
 
 fn key_spec(spec: &CommandSpec) -> Option<KeySpec> {
-    if spec.first_key <= 0 {
-        return None;
-    }
     let mut flags = vec![if spec.flags.contains(Flags::WRITE) {
         "RW"
     } else {
         "RO"
     }];
+    if spec.numkeys_at > 0 {
+        return Some(KeySpec {
+            flags,
+            index: i64::from(spec.numkeys_at),
+            lastkey: 0,
+            keystep: 1,
+            keynum: true,
+        });
+    }
+    if spec.first_key <= 0 {
+        return None;
+    }
     if spec.keys.is_some() {
         flags.push("incomplete");
     }
@@ -105,6 +117,7 @@ fn key_spec(spec: &CommandSpec) -> Option<KeySpec> {
         // A non-negative range end is relative to the first key.
         lastkey: if last < 0 { last } else { last - first },
         keystep: i64::from(spec.step.max(1)),
+        keynum: false,
     })
 }
 
@@ -126,6 +139,18 @@ fn write_key_spec(w: &mut Writer<'_>, k: &KeySpec) {
     w.bulk(b"find_keys");
     w.map(2);
     w.bulk(b"type");
+    if k.keynum {
+        w.bulk(b"keynum");
+        w.bulk(b"spec");
+        w.map(3);
+        w.bulk(b"keynumidx");
+        w.int(0);
+        w.bulk(b"firstkey");
+        w.int(1);
+        w.bulk(b"keystep");
+        w.int(1);
+        return;
+    }
     w.bulk(b"range");
     w.bulk(b"spec");
     w.map(3);
@@ -233,7 +258,7 @@ fn command_keys(
             target = target.subcommand(sub).ok_or_else(invalid)?;
         }
     }
-    if target.first_key <= 0 && target.keys.is_none() {
+    if target.first_key <= 0 && !target.movable_keys() {
         return Err(CmdError::other("ERR The command has no key arguments"));
     }
     if !target.arity_ok(args.len()) {
@@ -243,6 +268,12 @@ fn command_keys(
     }
     let mut pos = Vec::new();
     target.key_positions(args, &mut pos);
+    if pos.is_empty() && target.movable_keys() {
+        // LMPOP 0 a left, LMPOP 5 a b left: no valid key list.
+        return Err(CmdError::other(
+            "ERR Invalid arguments specified for command",
+        ));
+    }
     let keys = pos.iter().filter_map(|&p| args.get(p).cloned()).collect();
     let flags = key_spec(target).map(|k| k.flags).unwrap_or_else(|| {
         vec![if target.flags.contains(Flags::WRITE) {
