@@ -310,6 +310,33 @@ pub struct Session {
     /// A blocking command that must wait; the connection loop waits for it
     /// before dispatching the next request.
     pub blocked: Option<crate::blocking::Pending>,
+    /// The last command name looked up, as sent, and its row.
+    last_name: NameCache,
+}
+
+/// The last command name a connection sent and its table row: pipelines
+/// mostly repeat one command, and comparing a few bytes is cheaper than
+/// lower-casing and hashing the name again.
+#[derive(Default)]
+struct NameCache {
+    name: [u8; 16],
+    len: usize,
+    spec: Option<&'static CommandSpec>,
+}
+
+impl NameCache {
+    fn get(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        let spec = self.spec?;
+        (self.name.get(..self.len) == Some(name)).then_some(spec)
+    }
+
+    fn put(&mut self, name: &[u8], spec: &'static CommandSpec) {
+        if let Some(slot) = self.name.get_mut(..name.len()) {
+            slot.copy_from_slice(name);
+            self.len = name.len();
+            self.spec = Some(spec);
+        }
+    }
 }
 
 impl Session {
@@ -326,6 +353,7 @@ impl Session {
             outstanding: 0,
             keypos: Vec::new(),
             blocked: None,
+            last_name: NameCache::default(),
         }
     }
 
@@ -410,7 +438,7 @@ impl Session {
             }
         };
         let table = &self.worker.shared.table;
-        let spec = match lookup(table, argv) {
+        let spec = match lookup_cached(table, argv, &mut self.last_name) {
             Ok(spec) => spec,
             Err(e) => {
                 let start = self.out_len();
@@ -664,9 +692,25 @@ pub fn lookup(
     table: &ferrite_commands::CommandTable,
     argv: &[Bytes],
 ) -> Result<&'static CommandSpec, CmdError> {
+    lookup_cached(table, argv, &mut NameCache::default())
+}
+
+/// [`lookup`], remembering the top-level row of the last name in `cache`.
+fn lookup_cached(
+    table: &ferrite_commands::CommandTable,
+    argv: &[Bytes],
+    cache: &mut NameCache,
+) -> Result<&'static CommandSpec, CmdError> {
     let name = argv.first().map(|b| &b[..]).unwrap_or(&[]);
-    let Some(spec) = table.get(name) else {
-        return Err(unknown_command(argv));
+    let spec = match cache.get(name) {
+        Some(spec) => spec,
+        None => {
+            let Some(spec) = table.get(name) else {
+                return Err(unknown_command(argv));
+            };
+            cache.put(name, spec);
+            spec
+        }
     };
     let spec = if let Exec::Container = spec.exec {
         if argv.len() < 2 {
