@@ -472,3 +472,32 @@ fn the_redis_crate_blocks_and_wakes() {
     assert_eq!(got, Some(("jobs".to_owned(), "job-1".to_owned())));
     assert_eq!(none, None);
 }
+
+#[test]
+fn the_idle_timeout_spares_blocked_clients() {
+    let server = TestServer::start_with(&["--shards", "3", "--timeout", "1"]);
+    let mut c = server.client();
+    let started = Instant::now();
+    assert_eq!(c.cmd_str(&["BLPOP", "q", "2.2"]), b"*-1\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(2200));
+    assert_eq!(c.cmd_str(&["PING"]), b"+PONG\r\n");
+    // An idle client that is not blocked is still closed.
+    assert!(c.is_closed(Duration::from_secs(4)));
+}
+
+#[test]
+fn flushall_keeps_waiters_waiting() {
+    same_on_both(|port| {
+        let mut c = RawClient::connect(port);
+        let mut w = blocked(port, &["BLPOP", "fq", "0"], 0);
+        let mut out = vec![show(&c.cmd_str(&["FLUSHALL"]))];
+        out.push(format!(
+            "{:?}",
+            w.try_read_reply(Duration::from_millis(100))
+                .map(|r| show(&r))
+        ));
+        out.push(show(&c.cmd_str(&["RPUSH", "fq", "after"])));
+        out.push(show(&w.read_reply()));
+        out
+    });
+}

@@ -551,6 +551,9 @@ pub async fn wait(
         }
     };
     finish(&worker, conn, &p);
+    // The reply is an interaction: the idle timeout counts from here, as
+    // Redis counts from a client's last read or write.
+    conn.info.touch();
     match outcome {
         Outcome::Reply(bytes) => {
             if !p.skip {
