@@ -597,90 +597,11 @@ fn op_random_fields(h: &HashValue, count: i64, with_values: bool, resp3: bool, w
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ctx::Stats;
-    use bytes::BytesMut;
-    use ferrite_storage::{Db, Entry};
     use std::collections::{HashMap, HashSet};
 
-    /// A shard of 16 databases with a controllable clock.
-    struct Shard {
-        dbs: Vec<Db>,
-        now_ms: u64,
-        resp3: bool,
-        settings: Settings,
-        stats: Stats,
-        /// `dirty` of the last command.
-        dirty: u64,
-    }
-
-    const T0: u64 = 1_700_000_000_000;
+    use crate::testing::{bulk, TestShard as Shard, T0};
 
     impl Shard {
-        fn new() -> Shard {
-            Shard {
-                dbs: (0..16).map(|_| Db::new()).collect(),
-                now_ms: T0,
-                resp3: false,
-                settings: Settings::default(),
-                stats: Stats::default(),
-                dirty: 0,
-            }
-        }
-
-        fn run_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
-            let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-            let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-            let spec = COMMANDS
-                .iter()
-                .find(|c| c.name == name)
-                .unwrap_or_else(|| panic!("no command {name}"));
-            if !spec.arity_ok(args.len()) {
-                return format!("-{}\r\n", CmdError::wrong_arity(name.as_bytes())).into_bytes();
-            }
-            let Exec::Keyed(handler) = spec.exec else {
-                panic!("not keyed")
-            };
-            let mut out = BytesMut::new();
-            let mut ctx = Ctx::new(
-                &mut self.dbs,
-                0,
-                self.now_ms,
-                &mut out,
-                self.resp3,
-                &self.settings,
-                &mut self.stats,
-            );
-            let res = handler(&mut ctx, &args);
-            self.dirty = ctx.dirty;
-            match res {
-                Ok(()) => {
-                    assert!(!out.is_empty(), "no reply to {name}");
-                    out.to_vec()
-                }
-                Err(e) => {
-                    assert!(out.is_empty(), "{name} wrote a reply and failed");
-                    format!("-{e}\r\n").into_bytes()
-                }
-            }
-        }
-
-        fn run(&mut self, args: &[&str]) -> String {
-            let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-            String::from_utf8_lossy(&self.run_bytes(&a)).into_owned()
-        }
-
-        fn ok(&mut self, args: &[&str], want: &str) {
-            assert_eq!(self.run(args), want, "reply to {args:?}");
-        }
-
-        fn entry(&mut self, key: &str) -> Option<Entry> {
-            self.dbs[0].get(key.as_bytes(), self.now_ms).cloned()
-        }
-
-        fn encoding(&mut self, key: &str) -> &'static str {
-            self.entry(key).map_or("none", |e| e.value.encoding())
-        }
-
         fn hash(&mut self, key: &str) -> HashMap<String, String> {
             match self.entry(key).map(|e| e.value) {
                 Some(Value::Hash(h)) => h
@@ -695,10 +616,6 @@ mod tests {
                 _ => HashMap::new(),
             }
         }
-    }
-
-    fn bulk(s: &str) -> String {
-        format!("${}\r\n{}\r\n", s.len(), s)
     }
 
     /// The bulk strings of a flat reply, in order.
@@ -719,7 +636,7 @@ mod tests {
 
     #[test]
     fn set_get_and_delete_basics() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["HSET", "h", "f", "v"], ":1\r\n");
         assert_eq!(s.dirty, 1);
         s.ok(&["HSET", "h", "f", "w", "g", "x"], ":1\r\n");
@@ -774,7 +691,7 @@ mod tests {
 
     #[test]
     fn wrong_type_everywhere() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.dbs[0].set(b"str", Value::string(b"x"));
         for cmd in [
             &["HSET", "str", "f", "v"][..],
@@ -820,7 +737,7 @@ mod tests {
 
     #[test]
     fn order_and_resp3_forms() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["HSET", "h", "a", "1", "b", "2", "c", "3"], ":3\r\n");
         s.ok(&["HDEL", "h", "a"], ":1\r\n");
         s.ok(&["HSET", "h", "a", "9", "b", "8"], ":1\r\n");
@@ -873,7 +790,7 @@ mod tests {
 
     #[test]
     fn encodings_switch_at_redis_boundaries() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.settings.hash_max_listpack_entries = 2;
         s.settings.hash_max_listpack_value = 3;
         s.ok(&["HSET", "a", "f1", "v1", "f2", "v2"], ":2\r\n");
@@ -921,7 +838,7 @@ mod tests {
 
     #[test]
     fn counters() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["HINCRBY", "h", "n", "5"], ":5\r\n");
         assert_eq!(s.dirty, 1);
         s.ok(&["HINCRBY", "h", "n", "-7"], ":-2\r\n");
@@ -986,7 +903,7 @@ mod tests {
 
     #[test]
     fn reads_count_hits_and_writes_touch() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["HSET", "h", "f", "v"], ":1\r\n");
         assert_eq!(
             s.entry("h").map(|e| e.access_secs),
@@ -1012,7 +929,7 @@ mod tests {
 
     #[test]
     fn hrandfield_shapes_and_argument_checks() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["HRANDFIELD", "nokey"], NIL);
         s.ok(&["HRANDFIELD", "nokey", "5"], "*0\r\n");
         s.ok(&["HRANDFIELD", "nokey", "-5", "withvalues"], "*0\r\n");
@@ -1096,7 +1013,7 @@ mod tests {
 
     #[test]
     fn hscan_listpack_and_table() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["HSCAN", "nokey", "0", "junk"], "*2\r\n$1\r\n0\r\n*0\r\n");
         s.ok(&["HSCAN", "nokey", "x"], "-ERR invalid cursor\r\n");
         s.ok(&["HSET", "h", "a", "1", "b", "2", "ab", "3"], ":3\r\n");

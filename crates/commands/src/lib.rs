@@ -23,6 +23,8 @@ mod robustness;
 pub mod server;
 pub mod string;
 pub mod table;
+#[cfg(test)]
+mod testing;
 pub mod util;
 
 pub use ctx::{Block, Ctx, Settings, Stats};

@@ -909,94 +909,10 @@ pub fn op_lpos(list: &ListValue, v: &[u8], rank: i64, count: u64, maxlen: u64) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ctx::{Settings, Stats};
-    use bytes::BytesMut;
-    use ferrite_storage::{Db, Entry};
 
-    /// A shard of 16 databases with a controllable clock.
-    struct Shard {
-        dbs: Vec<Db>,
-        now_ms: u64,
-        resp3: bool,
-        settings: Settings,
-        stats: Stats,
-        /// `dirty` of the last command.
-        dirty: u64,
-        /// `block` of the last command.
-        block: Option<Block>,
-    }
-
-    const T0: u64 = 1_700_000_000_000;
+    use crate::testing::{bulk, TestShard as Shard};
 
     impl Shard {
-        fn new() -> Shard {
-            Shard {
-                dbs: (0..16).map(|_| Db::new()).collect(),
-                now_ms: T0,
-                resp3: false,
-                settings: Settings::default(),
-                stats: Stats::default(),
-                dirty: 0,
-                block: None,
-            }
-        }
-
-        fn run(&mut self, args: &[&str]) -> String {
-            let args: Vec<Bytes> = args
-                .iter()
-                .map(|a| Bytes::copy_from_slice(a.as_bytes()))
-                .collect();
-            let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-            let spec = COMMANDS
-                .iter()
-                .find(|c| c.name == name)
-                .unwrap_or_else(|| panic!("no command {name}"));
-            if !spec.arity_ok(args.len()) {
-                return format!("-{}\r\n", CmdError::wrong_arity(name.as_bytes()));
-            }
-            let Exec::Keyed(handler) = spec.exec else {
-                panic!("not keyed")
-            };
-            let mut out = BytesMut::new();
-            let mut ctx = Ctx::new(
-                &mut self.dbs,
-                0,
-                self.now_ms,
-                &mut out,
-                self.resp3,
-                &self.settings,
-                &mut self.stats,
-            );
-            let res = handler(&mut ctx, &args);
-            self.dirty = ctx.dirty;
-            self.block = ctx.block;
-            match res {
-                Ok(()) => {
-                    if self.block.is_some() {
-                        assert!(out.is_empty(), "{name} blocked and wrote a reply");
-                    } else {
-                        assert!(!out.is_empty(), "no reply to {name}");
-                    }
-                    String::from_utf8_lossy(&out).into_owned()
-                }
-                Err(e) => {
-                    assert!(out.is_empty(), "{name} wrote a reply and failed");
-                    assert!(self.block.is_none(), "{name} blocked and failed");
-                    format!("-{e}\r\n")
-                }
-            }
-        }
-
-        /// Runs and asserts the reply.
-        fn ok(&mut self, args: &[&str], want: &str) {
-            let got = self.run(args);
-            assert_eq!(got, want, "reply to {args:?}");
-        }
-
-        fn entry(&mut self, key: &str) -> Option<Entry> {
-            self.dbs[0].get(key.as_bytes(), self.now_ms).cloned()
-        }
-
         fn list(&mut self, key: &str) -> Vec<String> {
             match self.entry(key).map(|e| e.value) {
                 Some(Value::List(l)) => l
@@ -1007,10 +923,6 @@ mod tests {
                 None => vec![],
             }
         }
-    }
-
-    fn bulk(s: &str) -> String {
-        format!("${}\r\n{}\r\n", s.len(), s)
     }
 
     fn arr(items: &[&str]) -> String {
@@ -1035,7 +947,7 @@ mod tests {
 
     #[test]
     fn pushes_and_dirty() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["RPUSH", "l", "a", "b", "c"], ":3\r\n");
         assert_eq!(s.dirty, 3);
         s.ok(&["LPUSH", "l", "x", "y"], ":5\r\n");
@@ -1054,7 +966,7 @@ mod tests {
 
     #[test]
     fn pops_with_counts() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["LPOP", "l"], NIL);
         s.ok(&["LPOP", "l", "0"], NIL_ARRAY);
         s.ok(&["RPUSH", "l", "a", "b", "c", "d"], ":4\r\n");
@@ -1080,7 +992,7 @@ mod tests {
 
     #[test]
     fn ranges_and_indexes() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["LRANGE", "l", "0", "-1"], "*0\r\n");
         s.ok(&["RPUSH", "l", "a", "b", "c", "d", "e"], ":5\r\n");
         s.ok(&["LRANGE", "l", "1", "2"], &arr(&["b", "c"]));
@@ -1106,7 +1018,7 @@ mod tests {
 
     #[test]
     fn lset_linsert_lrem_ltrim() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["LSET", "l", "0", "x"], "-ERR no such key\r\n");
         s.ok(&["RPUSH", "l", "a", "b", "c", "b", "a"], ":5\r\n");
         s.ok(&["LSET", "l", "-1", "z"], OK);
@@ -1140,7 +1052,7 @@ mod tests {
 
     #[test]
     fn lpos_options() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["RPUSH", "l", "a", "b", "c", "a", "b", "c", "a"], ":7\r\n");
         s.ok(&["LPOS", "l", "a"], ":0\r\n");
         s.ok(&["LPOS", "l", "a", "RANK", "-1"], ":6\r\n");
@@ -1182,7 +1094,7 @@ mod tests {
 
     #[test]
     fn moves_and_rotation() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["LMOVE", "nokey", "d", "LEFT", "RIGHT"], NIL);
         s.ok(&["LMOVE", "l", "d", "up", "RIGHT"], SYNTAX);
         s.ok(&["RPUSH", "l", "a", "b", "c"], ":3\r\n");
@@ -1203,7 +1115,7 @@ mod tests {
 
     #[test]
     fn lmpop_parsing_and_serving() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["RPUSH", "l2", "x", "y"], ":2\r\n");
         let numkeys = "-ERR numkeys should be greater than 0\r\n";
         s.ok(&["LMPOP", "0", "l", "left"], numkeys);
@@ -1263,7 +1175,7 @@ mod tests {
 
     #[test]
     fn blocking_handlers_block_on_empty_keys_and_write_nothing() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         let list_block = Some(Block {
             timeout_ms: 1500,
             null_array: true,
@@ -1291,7 +1203,7 @@ mod tests {
 
     #[test]
     fn blocking_handlers_serve_when_data_is_there() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["RPUSH", "b", "1", "2", "3"], ":3\r\n");
         s.ok(&["BLPOP", "a", "b", "0"], &arr(&["b", "1"]));
         assert_eq!((s.block, s.dirty), (None, 1));
@@ -1319,7 +1231,7 @@ mod tests {
 
     #[test]
     fn blocking_argument_errors_in_redis_order() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         let not_float = "-ERR timeout is not a float or out of range\r\n";
         let negative = "-ERR timeout is negative\r\n";
         s.ok(&["BLPOP", "a", "x"], not_float);
@@ -1343,7 +1255,7 @@ mod tests {
 
     #[test]
     fn resp3_nulls() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.resp3 = true;
         s.ok(&["LPOP", "l", "1"], "_\r\n");
         s.ok(&["LPOP", "l"], "_\r\n");
@@ -1353,7 +1265,7 @@ mod tests {
 
     #[test]
     fn writes_refresh_access_time_and_reads_count() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["RPUSH", "l", "a"], ":1\r\n");
         s.now_ms += 10_000;
         s.ok(&["RPUSH", "l", "b"], ":2\r\n");
@@ -1367,7 +1279,7 @@ mod tests {
 
     #[test]
     fn big_lists_with_small_nodes() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.settings.list_max_listpack_size = 2;
         for i in 0..50 {
             s.run(&["RPUSH", "l", &i.to_string()]);

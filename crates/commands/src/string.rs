@@ -1073,101 +1073,15 @@ pub fn op_lcs(a: &[u8], b: &[u8], walk: bool) -> Result<Lcs, CmdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ctx::{Settings, Stats};
-    use bytes::BytesMut;
 
-    /// A shard of 16 databases with a controllable clock.
-    struct Shard {
-        dbs: Vec<Db>,
-        now_ms: u64,
-        resp3: bool,
-        settings: Settings,
-        stats: Stats,
-        /// `dirty` of the last command.
-        dirty: u64,
-    }
-
-    const T0: u64 = 1_700_000_000_000;
+    use crate::testing::{bulk, TestShard as Shard, T0};
 
     impl Shard {
-        fn new() -> Shard {
-            Shard {
-                dbs: (0..16).map(|_| Db::new()).collect(),
-                now_ms: T0,
-                resp3: false,
-                settings: Settings::default(),
-                stats: Stats::default(),
-                dirty: 0,
-            }
-        }
-
-        fn run_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
-            let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-            let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-            let spec = COMMANDS
-                .iter()
-                .find(|c| c.name == name)
-                .unwrap_or_else(|| panic!("no command {name}"));
-            let mut out = BytesMut::new();
-            if !spec.arity_ok(args.len()) {
-                return format!("-{}\r\n", CmdError::wrong_arity(name.as_bytes())).into_bytes();
-            }
-            let Exec::Keyed(handler) = spec.exec else {
-                panic!("not keyed")
-            };
-            let mut ctx = Ctx::new(
-                &mut self.dbs,
-                0,
-                self.now_ms,
-                &mut out,
-                self.resp3,
-                &self.settings,
-                &mut self.stats,
-            );
-            let res = handler(&mut ctx, &args);
-            self.dirty = ctx.dirty;
-            match res {
-                Ok(()) => {
-                    assert!(!out.is_empty(), "no reply to {name}");
-                    out.to_vec()
-                }
-                Err(e) => {
-                    assert!(out.is_empty(), "{name} wrote a reply and failed");
-                    format!("-{e}\r\n").into_bytes()
-                }
-            }
-        }
-
-        fn run(&mut self, args: &[&str]) -> Vec<u8> {
-            let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-            self.run_bytes(&a)
-        }
-
-        /// Runs and asserts the reply.
-        fn ok(&mut self, args: &[&str], want: &str) {
-            let got = self.run(args);
-            assert_eq!(String::from_utf8_lossy(&got), want, "reply to {args:?}");
-        }
-
-        fn entry(&mut self, key: &str) -> Option<Entry> {
-            self.dbs[0].get(key.as_bytes(), self.now_ms).cloned()
-        }
-
-        fn encoding(&mut self, key: &str) -> &'static str {
-            self.entry(key).map_or("none", |e| e.value.encoding())
-        }
-
         fn ttl_ms(&mut self, key: &str) -> Option<u64> {
             let now = self.now_ms;
             self.entry(key)
                 .and_then(|e| e.expire_at())
                 .map(|at| at - now)
-        }
-
-        /// Puts a value of a type other than string (a stand-in: strings are
-        /// the only type so far, so this marks the key by name instead).
-        fn bulk(s: &str) -> String {
-            format!("${}\r\n{}\r\n", s.len(), s)
         }
     }
 
@@ -1179,7 +1093,7 @@ mod tests {
 
     #[test]
     fn get_and_set_basics() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["GET", "k"], NIL);
         s.ok(&["SET", "k", "v"], OK);
         assert_eq!(s.dirty, 1);
@@ -1197,7 +1111,7 @@ mod tests {
 
     #[test]
     fn set_encodings() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["SET", "a", "123"], OK);
         assert_eq!(s.encoding("a"), "int");
         s.ok(&["SET", "a", &"x".repeat(44)], OK);
@@ -1213,7 +1127,7 @@ mod tests {
 
     #[test]
     fn set_expiry_options() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["SET", "k", "v", "EX", "10"], OK);
         assert_eq!(s.ttl_ms("k"), Some(10_000));
         s.ok(&["SET", "k", "v", "px", "1500"], OK);
@@ -1241,7 +1155,7 @@ mod tests {
 
     #[test]
     fn set_invalid_expire_times() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         let bad = "-ERR invalid expire time in 'set' command\r\n";
         for args in [
             ["EX", "0"],
@@ -1274,7 +1188,7 @@ mod tests {
 
     #[test]
     fn set_past_absolute_time_sets_then_expires() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["SET", "k", "v", "PXAT", "1"], OK);
         assert_eq!(s.dirty, 1);
         // Redis 7.0 stores the key; it is then expired lazily.
@@ -1286,7 +1200,7 @@ mod tests {
 
     #[test]
     fn writes_refresh_access_time_and_count_stale_keys_as_expired() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         let secs = |s: &Shard| (s.now_ms / 1000) as u32;
         s.ok(&["SET", "k", "v", "PX", "100"], OK);
         assert_eq!(s.entry("k").map(|e| e.access_secs), Some(secs(&s)));
@@ -1316,7 +1230,7 @@ mod tests {
 
     #[test]
     fn set_option_grammar() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         for opts in [
             &["NX", "XX"][..],
             &["XX", "NX"],
@@ -1348,7 +1262,7 @@ mod tests {
 
     #[test]
     fn set_conditions_and_get() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["SET", "k", "v", "XX"], NIL);
         assert_eq!(s.dirty, 0);
         s.ok(&["SET", "k", "v", "NX"], OK);
@@ -1372,7 +1286,7 @@ mod tests {
 
     #[test]
     fn setnx_setex_psetex() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["SETNX", "k", "5"], ":1\r\n");
         assert_eq!(s.encoding("k"), "int");
         s.ok(&["SETNX", "k", "6"], ":0\r\n");
@@ -1407,7 +1321,7 @@ mod tests {
 
     #[test]
     fn getset_getdel() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["GETSET", "k", "5"], NIL);
         assert_eq!(s.encoding("k"), "int");
         s.ok(&["SET", "k", "v", "EX", "100"], OK);
@@ -1422,7 +1336,7 @@ mod tests {
 
     #[test]
     fn getex_options() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["GETEX", "k"], NIL);
         s.ok(&["GETEX", "k", "EX", "0"], NIL);
         s.ok(&["SET", "k", "v"], OK);
@@ -1475,7 +1389,7 @@ mod tests {
 
     #[test]
     fn getrange_and_substr() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["GETRANGE", "k", "0", "-1"], "$0\r\n\r\n");
         s.ok(&["GETRANGE", "k", "a", "1"], NOT_INT);
         s.ok(&["SET", "k", "Hello World"], OK);
@@ -1491,8 +1405,8 @@ mod tests {
             ("11", "20", ""),
             ("0", "-100", "H"),
         ] {
-            s.ok(&["GETRANGE", "k", a, b], &Shard::bulk(want));
-            s.ok(&["SUBSTR", "k", a, b], &Shard::bulk(want));
+            s.ok(&["GETRANGE", "k", a, b], &bulk(want));
+            s.ok(&["SUBSTR", "k", a, b], &bulk(want));
         }
         s.ok(&["SET", "n", "-12345"], OK);
         s.ok(&["GETRANGE", "n", "1", "2"], "$2\r\n12\r\n");
@@ -1503,7 +1417,7 @@ mod tests {
 
     #[test]
     fn strlen() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["STRLEN", "k"], ":0\r\n");
         s.ok(&["SET", "k", "-123"], OK);
         s.ok(&["STRLEN", "k"], ":4\r\n");
@@ -1513,7 +1427,7 @@ mod tests {
 
     #[test]
     fn counters() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["INCR", "k"], ":1\r\n");
         assert_eq!(s.encoding("k"), "int");
         s.ok(&["INCRBY", "k", "10"], ":11\r\n");
@@ -1565,7 +1479,7 @@ mod tests {
 
     #[test]
     fn incrbyfloat() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["INCRBYFLOAT", "k", "1.5"], "$3\r\n1.5\r\n");
         assert_eq!(s.encoding("k"), "embstr");
         s.ok(&["SET", "k", "1"], OK);
@@ -1610,14 +1524,14 @@ mod tests {
         assert_eq!(s.ttl_ms("t"), Some(100_000));
         let r = s.run(&["INCRBYFLOAT", "big", "1e300"]);
         assert!(
-            r.starts_with(b"$301\r\n1000000000000000000008997324079559193870523944273290747938260")
+            r.starts_with("$301\r\n1000000000000000000008997324079559193870523944273290747938260")
         );
         assert_eq!(s.encoding("big"), "raw");
     }
 
     #[test]
     fn append() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["APPEND", "k", "12"], ":2\r\n");
         assert_eq!(s.encoding("k"), "int");
         s.ok(&["APPEND", "k", "3"], ":3\r\n");
@@ -1638,7 +1552,7 @@ mod tests {
 
     #[test]
     fn size_limit_without_allocating() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         let too_long = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
         s.ok(&["SETRANGE", "k", "536870912", "x"], too_long);
         s.ok(&["SETRANGE", "k", "9223372036854775807", "x"], too_long);
@@ -1660,7 +1574,7 @@ mod tests {
 
     #[test]
     fn setrange() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(
             &["SETRANGE", "k", "-1", "x"],
             "-ERR offset is out of range\r\n",
@@ -1692,7 +1606,7 @@ mod tests {
 
     #[test]
     fn mget_mset_msetnx() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["MSET", "a", "1", "b", "xx", "c", &"y".repeat(45)], OK);
         assert_eq!(s.dirty, 3);
         assert_eq!(s.encoding("a"), "int");
@@ -1730,7 +1644,7 @@ mod tests {
     #[test]
     fn multi_key_commands_touch_only_their_keys() {
         // A checked-out view holding only the declared keys, in one db.
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.dbs.truncate(1);
         s.ok(&["MSET", "a", "1", "b", "2"], OK);
         s.ok(
@@ -1743,7 +1657,7 @@ mod tests {
 
     #[test]
     fn lcs_replies() {
-        let mut s = Shard::new();
+        let mut s = Shard::new(COMMANDS);
         s.ok(&["MSET", "a", "ohmytext", "b", "mynewtext"], OK);
         s.ok(&["LCS", "a", "b"], "$6\r\nmytext\r\n");
         s.ok(&["LCS", "a", "b", "LEN"], ":6\r\n");
