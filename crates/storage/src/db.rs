@@ -452,19 +452,7 @@ impl Db {
         now_ms: u64,
         mut f: impl FnMut(&[u8], &Entry),
     ) -> u64 {
-        // Position p is encoded as cursor p + 1; positions are walked downwards.
-        let len = self.map.len() as u64;
-        if len == 0 {
-            return 0;
-        }
-        let mut pos = if cursor == 0 || cursor > len {
-            len - 1
-        } else {
-            cursor - 1
-        };
-        let mut visited = 0usize;
-        loop {
-            let idx = pos as usize;
+        crate::keymap::scan_positions(self.map.len(), cursor, count, |idx| {
             if let Some((k, e)) = self.map.get_index(idx) {
                 if e.is_expired(now_ms) {
                     // Moving the last entry here is safe: it was visited already.
@@ -474,15 +462,7 @@ impl Db {
                     f(k, e);
                 }
             }
-            visited += 1;
-            if pos == 0 {
-                return 0;
-            }
-            pos -= 1;
-            if visited >= count.max(1) {
-                return pos + 1;
-            }
-        }
+        })
     }
 
     /// Calls `f` for every live key (KEYS).

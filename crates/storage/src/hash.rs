@@ -275,29 +275,11 @@ impl HashValue {
                 return 0;
             }
         };
-        let len = t.len() as u64;
-        if len == 0 {
-            return 0;
-        }
-        let mut pos = if cursor == 0 || cursor > len {
-            len - 1
-        } else {
-            cursor - 1
-        };
-        let mut visited = 0usize;
-        loop {
-            if let Some((k, v)) = t.get_index(pos as usize) {
+        crate::keymap::scan_positions(t.len(), cursor, count, |pos| {
+            if let Some((k, v)) = t.get_index(pos) {
                 f(k, v);
             }
-            visited += 1;
-            if pos == 0 {
-                return 0;
-            }
-            pos -= 1;
-            if visited >= count.max(1) {
-                return pos + 1;
-            }
-        }
+        })
     }
 
     /// Bytes of the packed buffer (0 for a table).

@@ -63,6 +63,37 @@ fn prefetch_read<T>(p: *const T) {
     let _ = p;
 }
 
+/// One step of a position-cursor scan over `len` positions (SCAN, HSCAN):
+/// position p is cursor p + 1 and positions are walked from the highest
+/// down, so that a removal, which moves the last entry (already visited)
+/// into the hole, never hides an entry present for the whole scan. Calls
+/// `visit` for about `count` positions from `cursor` (0 starts) and returns
+/// the next cursor, 0 when the walk is done. `visit` may remove the entry at
+/// the position it is given.
+pub fn scan_positions(len: usize, cursor: u64, count: usize, mut visit: impl FnMut(usize)) -> u64 {
+    let len = len as u64;
+    if len == 0 {
+        return 0;
+    }
+    let mut pos = if cursor == 0 || cursor > len {
+        len - 1
+    } else {
+        cursor - 1
+    };
+    let mut visited = 0usize;
+    loop {
+        visit(pos as usize);
+        visited += 1;
+        if pos == 0 {
+            return 0;
+        }
+        pos -= 1;
+        if visited >= count.max(1) {
+            return pos + 1;
+        }
+    }
+}
+
 impl<V> KeyMap<V> {
     /// Number of entries.
     pub fn len(&self) -> usize {
