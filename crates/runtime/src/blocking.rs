@@ -22,9 +22,9 @@
 //! reservation) until the move is done, so that each waiter still pops from
 //! the end it asked for in the list as the previous one left it; the
 //! connection performs the move as one atomic cross-shard operation (the
-//! same path as LMOVE) and releases the reservation. Only a non-blocking pop landing in the microseconds
-//! between can take that element first; the waiter then simply waits on, at
-//! the head of the queue.
+//! same path as LMOVE) and releases the reservation. Only a non-blocking pop
+//! landing in the microseconds between can take that element first; the
+//! waiter then simply waits on, at the head of the queue.
 
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
