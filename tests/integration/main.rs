@@ -17,4 +17,5 @@ mod protocol;
 mod protocol_oracle;
 mod runtime;
 mod server;
+mod set;
 mod string;

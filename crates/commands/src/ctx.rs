@@ -20,6 +20,12 @@ pub struct Settings {
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`: longest field or value a packed hash holds.
     pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries`: most members an integer set holds.
+    pub set_max_intset_entries: usize,
+    /// `zset-max-listpack-entries`: most members a packed sorted set holds.
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value`: longest member a packed sorted set holds.
+    pub zset_max_listpack_value: usize,
 }
 
 impl Default for Settings {
@@ -30,6 +36,9 @@ impl Default for Settings {
             list_max_listpack_size: -2,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
         }
     }
 }

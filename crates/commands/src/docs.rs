@@ -47,6 +47,7 @@ pub fn compatibility_markdown(table: &CommandTable) -> String {
         Group::Generic,
         Group::List,
         Group::Hash,
+        Group::Set,
         Group::Connection,
         Group::Server,
     ];

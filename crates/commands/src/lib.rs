@@ -21,6 +21,7 @@ pub mod hash;
 pub mod list;
 mod robustness;
 pub mod server;
+pub mod set;
 pub mod string;
 pub mod table;
 #[cfg(test)]
@@ -39,6 +40,7 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         generic::COMMANDS,
         list::COMMANDS,
         hash::COMMANDS,
+        set::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
     ]

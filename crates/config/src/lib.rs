@@ -121,6 +121,15 @@ pub struct Config {
     /// `hash-max-listpack-value`: a hash with a longer field or value is
     /// stored as a table.
     pub hash_max_listpack_value: u64,
+    /// `set-max-intset-entries`: a set of integers with more members is
+    /// stored as a table.
+    pub set_max_intset_entries: u64,
+    /// `zset-max-listpack-entries`: a sorted set with more members is stored
+    /// as a skiplist.
+    pub zset_max_listpack_entries: u64,
+    /// `zset-max-listpack-value`: a sorted set with a longer member is
+    /// stored as a skiplist.
+    pub zset_max_listpack_value: u64,
 }
 
 impl Default for Config {
@@ -151,6 +160,9 @@ impl Default for Config {
             list_compress_depth: 0,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
         }
     }
 }

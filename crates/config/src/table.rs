@@ -400,6 +400,42 @@ pub(crate) static TABLE: &[Directive] = &[
             set: |c, v| c.hash_max_listpack_value = v as u64,
         },
     },
+    Directive {
+        name: "set-max-intset-entries",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: false,
+            get: |c| c.set_max_intset_entries as i64,
+            set: |c, v| c.set_max_intset_entries = v as u64,
+        },
+    },
+    Directive {
+        name: "zset-max-listpack-entries",
+        aliases: &["zset-max-ziplist-entries"],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: false,
+            get: |c| c.zset_max_listpack_entries as i64,
+            set: |c, v| c.zset_max_listpack_entries = v as u64,
+        },
+    },
+    Directive {
+        name: "zset-max-listpack-value",
+        aliases: &["zset-max-ziplist-value"],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: true,
+            get: |c| c.zset_max_listpack_value as i64,
+            set: |c, v| c.zset_max_listpack_value = v as u64,
+        },
+    },
 ];
 
 fn set_bind(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {

@@ -96,6 +96,11 @@ fn default_values_as_config_get_reports_them() {
         ("hash-max-ziplist-entries", "512"),
         ("hash-max-listpack-value", "64"),
         ("hash-max-ziplist-value", "64"),
+        ("set-max-intset-entries", "512"),
+        ("zset-max-listpack-entries", "128"),
+        ("zset-max-ziplist-entries", "128"),
+        ("zset-max-listpack-value", "64"),
+        ("zset-max-ziplist-value", "64"),
     ];
     for (name, value) in expected {
         assert_eq!(get1(&c, name), value, "{name}");

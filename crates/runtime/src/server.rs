@@ -85,6 +85,12 @@ impl Shared {
                 .unwrap_or(usize::MAX),
             hash_max_listpack_value: usize::try_from(cfg.hash_max_listpack_value)
                 .unwrap_or(usize::MAX),
+            set_max_intset_entries: usize::try_from(cfg.set_max_intset_entries)
+                .unwrap_or(usize::MAX),
+            zset_max_listpack_entries: usize::try_from(cfg.zset_max_listpack_entries)
+                .unwrap_or(usize::MAX),
+            zset_max_listpack_value: usize::try_from(cfg.zset_max_listpack_value)
+                .unwrap_or(usize::MAX),
         }
     }
 

@@ -13,10 +13,12 @@ pub mod hash;
 pub mod keymap;
 pub mod list;
 pub mod num;
+pub mod set;
 pub mod value;
 
 pub use compact::CompactBytes;
 pub use db::{Db, Entry, StoreTtl};
 pub use hash::HashValue;
 pub use list::ListValue;
+pub use set::SetValue;
 pub use value::{StrValue, Value, ValueType};

@@ -4,6 +4,7 @@ use crate::compact::CompactBytes;
 use crate::hash::HashValue;
 use crate::list::ListValue;
 use crate::num::{fmt_i64, parse_i64, MAX_I64_CHARS};
+use crate::set::SetValue;
 
 /// Strings up to this length are reported as `embstr` by `OBJECT ENCODING`, as Redis does.
 pub const EMBSTR_MAX_LEN: usize = 44;
@@ -94,6 +95,8 @@ pub enum Value {
     List(ListValue),
     /// A hash.
     Hash(HashValue),
+    /// A set.
+    Set(SetValue),
 }
 
 /// The type names `TYPE` and `SCAN ... TYPE` use.
@@ -153,6 +156,7 @@ impl Value {
             Value::Str(_) => ValueType::String,
             Value::List(_) => ValueType::List,
             Value::Hash(_) => ValueType::Hash,
+            Value::Set(_) => ValueType::Set,
         }
     }
 
@@ -162,6 +166,7 @@ impl Value {
             Value::Str(s) => s.encoding(),
             Value::List(l) => l.encoding(),
             Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
         }
     }
 }
