@@ -129,9 +129,9 @@ impl Waiter {
     fn serve_argv(&self, key: &Bytes) -> Vec<Bytes> {
         let name = self.argv.first().cloned().unwrap_or_default();
         let zero = Bytes::from_static(b"0");
-        if is_cmd(&name, "blpop") || is_cmd(&name, "brpop") {
+        if keys_then_timeout(&name) {
             vec![name, key.clone(), zero]
-        } else if is_cmd(&name, "blmpop") {
+        } else if timeout_then_numkeys(&name) {
             let numkeys = numkeys(&self.argv).unwrap_or(0);
             let mut v = vec![name, zero, Bytes::from_static(b"1"), key.clone()];
             v.extend(self.argv.iter().skip(3 + numkeys).cloned());
@@ -146,6 +146,18 @@ fn is_cmd(name: &[u8], cmd: &str) -> bool {
     name.eq_ignore_ascii_case(cmd.as_bytes())
 }
 
+/// `NAME key [key ...] timeout`: BLPOP, BRPOP (and BZPOPMIN, BZPOPMAX).
+fn keys_then_timeout(name: &[u8]) -> bool {
+    ["blpop", "brpop", "bzpopmin", "bzpopmax"]
+        .iter()
+        .any(|c| is_cmd(name, c))
+}
+
+/// `NAME timeout numkeys key [key ...] ...`: BLMPOP (and BZMPOP).
+fn timeout_then_numkeys(name: &[u8]) -> bool {
+    is_cmd(name, "blmpop") || is_cmd(name, "bzmpop")
+}
+
 /// BLMPOP's numkeys (validated by its handler before it asked to block).
 fn numkeys(argv: &[Bytes]) -> Option<usize> {
     let n = ferrite_storage::num::parse_i64(argv.get(2)?)?;
@@ -156,10 +168,10 @@ fn numkeys(argv: &[Bytes]) -> Option<usize> {
 /// the `numkeys` keys of BLMPOP, the source of BLMOVE and BRPOPLPUSH.
 fn wait_keys(argv: &[Bytes]) -> Vec<Bytes> {
     let name = argv.first().map(|b| &b[..]).unwrap_or(b"");
-    if is_cmd(name, "blpop") || is_cmd(name, "brpop") {
+    if keys_then_timeout(name) {
         let end = argv.len().saturating_sub(1);
         argv.get(1..end).map(<[Bytes]>::to_vec).unwrap_or_default()
-    } else if is_cmd(name, "blmpop") {
+    } else if timeout_then_numkeys(name) {
         let n = numkeys(argv).unwrap_or(0);
         argv.get(3..3 + n)
             .map(<[Bytes]>::to_vec)
@@ -377,9 +389,8 @@ pub async fn attempt(
     let mut keypos = Vec::new();
     spec.key_positions(argv, &mut keypos);
     let keys = wait_keys(argv);
-    let cross_move = !is_cmd(&argv[0], "blpop")
-        && !is_cmd(&argv[0], "brpop")
-        && !is_cmd(&argv[0], "blmpop")
+    let cross_move = !keys_then_timeout(&argv[0])
+        && !timeout_then_numkeys(&argv[0])
         && keypos.len() == 2
         && shard_of(&argv[keypos[0]], n) != shard_of(&argv[keypos[1]], n);
     let waiter = Arc::new(Waiter {
