@@ -9,7 +9,6 @@ use crate::table::{CommandSpec, CommandTable, Exec, Group};
 
 /// Redis 7.0 command groups Ferrite does not serve yet, with the issue that brings them.
 const LATER: &[(&str, &str)] = &[
-    ("set", "Sets and sorted sets"),
     ("sorted-set", "Sets and sorted sets"),
     (
         "transactions",
