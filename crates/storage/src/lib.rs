@@ -15,6 +15,7 @@ pub mod list;
 pub mod num;
 pub mod set;
 pub mod value;
+pub mod zset;
 
 pub use compact::CompactBytes;
 pub use db::{Db, Entry, StoreTtl};
@@ -22,3 +23,4 @@ pub use hash::HashValue;
 pub use list::ListValue;
 pub use set::SetValue;
 pub use value::{StrValue, Value, ValueType};
+pub use zset::ZSetValue;

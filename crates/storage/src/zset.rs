@@ -1,0 +1,1823 @@
+//! Sorted sets, in Redis 7.0's two encodings.
+//!
+//! Members are byte strings, each with an `f64` score; the set is ordered by
+//! score, ties by member bytes (lexicographically, as `memcmp`). Scores are
+//! never NaN here (the caller refuses NaN before it gets in) and `-0.0` is
+//! stored as `0.0`, because Redis replies `0` to `ZSCORE` after `ZADD z -0 m`.
+//!
+//! * `listpack`: one byte buffer of entries in order, each a LEB128 member
+//!   length, the member and the score as 8 little-endian bytes. Everything is
+//!   a linear walk, which at the sizes the encoding is allowed
+//!   (`zset-max-listpack-entries`, 128 by default) is cheaper than pointer
+//!   chasing and keeps a small set at one allocation.
+//! * `skiplist`: a skiplist with spans (a rank-augmented skiplist, as
+//!   Redis's) plus a [`KeyMap`] from member to score. The map answers
+//!   `ZSCORE` in O(1), gives a random member in O(1) (its entries sit in a
+//!   vector) and lets `ZSCAN` walk positions with `SCAN`'s guarantee. The
+//!   skiplist gives, in O(log n) expected: insert, delete, the rank of a
+//!   member, the member at a rank, and the first position at or after a
+//!   score or lex bound (so `ZCOUNT`/`ZLEXCOUNT` are two descents).
+//!
+//! Why a skiplist rather than an order-statistic B-tree: it has the same
+//! bounds for every operation needed here, its algorithms (spans along the
+//! search path) are short and easy to check against a model, and it walks
+//! backwards through a single back pointer, which `ZREVRANGE` needs. Nodes
+//! live in a vector addressed by `u32` (a free list reuses slots), so there
+//! is no `unsafe` and no per-link pointer; each node owns its own small
+//! vector of links (1.33 on average, with Redis's p = 1/4). A `u32` index
+//! bounds a set to about 4 billion members, far beyond any memory.
+//!
+//! Conversion follows Redis 7.0 and goes one way only while a set lives:
+//! inserting a *new* member converts when the set would then hold more than
+//! `zset-max-listpack-entries` members, or when the member is longer than
+//! `zset-max-listpack-value` bytes (equal stays, one past converts). Score
+//! updates and removals never convert, not even after the limits shrank.
+//! Commands that build a new set (`ZUNIONSTORE`, `ZRANGESTORE`, ...) and the
+//! RDB loader pack a result that fits: [`ZSetValue::shrink_if_fits`].
+//!
+//! Positions are 0-based and ranges of positions half-open, in ascending
+//! order; every range form (rank, score, lex) is first turned into positions,
+//! and then read with [`ZSetValue::iter_range`] (either direction) or
+//! removed with [`ZSetValue::remove_range`].
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::ops::Range;
+
+use crate::compact::CompactBytes;
+use crate::keymap::KeyMap;
+use crate::num::parse_f64;
+
+/// Redis refuses to grow a listpack past 1 GiB; an insert that would
+/// converts the set first.
+pub const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
+
+/// The reply to a score bound that does not parse.
+pub const ERR_SCORE_RANGE: &str = "ERR min or max is not a float";
+
+/// The reply to a lex bound that does not parse.
+pub const ERR_LEX_RANGE: &str = "ERR min or max not valid string range item";
+
+/// The thresholds of the `listpack` encoding, from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZSetLimits {
+    /// `zset-max-listpack-entries`: most members a packed set holds.
+    pub max_entries: usize,
+    /// `zset-max-listpack-value`: longest member (in bytes) a packed set holds.
+    pub max_value: usize,
+}
+
+impl Default for ZSetLimits {
+    fn default() -> Self {
+        ZSetLimits {
+            max_entries: 128,
+            max_value: 64,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Bounds.
+// ---------------------------------------------------------------------------
+
+/// One end of a score range (`ZRANGEBYSCORE`, `ZCOUNT`, ...).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreBound {
+    /// The bound's score (may be infinite, never NaN).
+    pub value: f64,
+    /// True for the `(` form: the bound itself is out of range.
+    pub exclusive: bool,
+}
+
+impl ScoreBound {
+    /// Parses a bound as Redis 7.0's `zslParseRange` does: an optional `(`
+    /// then C's `strtod` on the rest up to the first NUL, which must consume
+    /// all of it. So, as in Redis: leading white space after the `(` is
+    /// skipped (`( 1`), but not before it; the empty text is 0 (`(` is an
+    /// exclusive 0); overflow saturates (`1e400` is `inf`) and underflow
+    /// goes to 0; `inf`, `+inf`, `-inf`, `infinity` in any case, hex forms;
+    /// NaN is refused. `None` means [`ERR_SCORE_RANGE`].
+    pub fn parse(s: &[u8]) -> Option<ScoreBound> {
+        let (exclusive, rest) = match s.split_first() {
+            Some((b'(', rest)) => (true, rest),
+            _ => (false, s),
+        };
+        let value = strtod_all(rest)?;
+        Some(ScoreBound { value, exclusive })
+    }
+
+    /// The bound that admits every score from below (`-inf`).
+    pub const NEG_INF: ScoreBound = ScoreBound {
+        value: f64::NEG_INFINITY,
+        exclusive: false,
+    };
+
+    /// The bound that admits every score from above (`+inf`).
+    pub const POS_INF: ScoreBound = ScoreBound {
+        value: f64::INFINITY,
+        exclusive: false,
+    };
+
+    /// True if `score` is at or above this bound taken as a minimum.
+    #[inline]
+    pub fn admits_as_min(&self, score: f64) -> bool {
+        if self.exclusive {
+            score > self.value
+        } else {
+            score >= self.value
+        }
+    }
+
+    /// True if `score` is at or below this bound taken as a maximum.
+    #[inline]
+    pub fn admits_as_max(&self, score: f64) -> bool {
+        if self.exclusive {
+            score < self.value
+        } else {
+            score <= self.value
+        }
+    }
+}
+
+/// C's `strtod` over `s` cut at its first NUL, accepted only when it
+/// consumes everything and is not NaN (with `errno` ignored, as Redis does
+/// for range bounds).
+fn strtod_all(s: &[u8]) -> Option<f64> {
+    let s = match s.iter().position(|&b| b == 0) {
+        Some(nul) => s.get(..nul).unwrap_or_default(),
+        None => s,
+    };
+    if s.is_empty() {
+        // No conversion, and the end pointer is at the terminating NUL.
+        return Some(0.0);
+    }
+    let start = s
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
+    let t = s.get(start..).unwrap_or_default();
+    if let Some(v) = parse_f64(t) {
+        return Some(v);
+    }
+    // `parse_f64` also refuses out-of-range text, which strtod turns into
+    // ±inf or ±0: Rust's parser gives the same for decimal text...
+    if let Some(v) = std::str::from_utf8(t)
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+    {
+        return (v.is_infinite() || v == 0.0).then_some(v);
+    }
+    // ... and hexadecimal text is done by hand.
+    hex_out_of_range(t)
+}
+
+/// For a complete C hexadecimal float (`0x1p99999`) that `parse_f64`
+/// refused, hence overflowed or underflowed: ±inf or ±0.
+fn hex_out_of_range(t: &[u8]) -> Option<f64> {
+    let (negative, t) = match t.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, t),
+    };
+    let t = t.strip_prefix(b"0x").or_else(|| t.strip_prefix(b"0X"))?;
+    let mut digits = 0usize;
+    let mut seen_point = false;
+    // Where the leading non-zero digit is: (after the point, its index
+    // among the integer or the fraction digits).
+    let mut lead: Option<(bool, i64)> = None;
+    let mut int_digits: i64 = 0;
+    let mut frac_digits: i64 = 0;
+    let mut i = 0;
+    while let Some(&b) = t.get(i) {
+        if b == b'.' && !seen_point {
+            seen_point = true;
+        } else if b.is_ascii_hexdigit() {
+            digits += 1;
+            if lead.is_none() && b != b'0' {
+                lead = Some(if seen_point {
+                    (true, frac_digits)
+                } else {
+                    (false, int_digits)
+                });
+            }
+            if seen_point {
+                frac_digits += 1;
+            } else {
+                int_digits += 1;
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    let mut exp: i64 = 0;
+    if let Some(&b) = t.get(i) {
+        if b != b'p' && b != b'P' {
+            return None;
+        }
+        let mut e = t.get(i + 1..).unwrap_or_default();
+        let neg_exp = match e.split_first() {
+            Some((b'-', rest)) => {
+                e = rest;
+                true
+            }
+            Some((b'+', rest)) => {
+                e = rest;
+                false
+            }
+            _ => false,
+        };
+        if e.is_empty() || !e.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        for &d in e {
+            exp = exp.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+        }
+        if neg_exp {
+            exp = -exp;
+        }
+    }
+    // An all-zero mantissa is exactly 0, which parse_f64 accepts.
+    let power16 = match lead? {
+        (false, j) => int_digits - 1 - j,
+        (true, f) => -(f + 1),
+    };
+    // The value is about 2^magnitude; being out of range, its sign says which way.
+    let magnitude = exp.saturating_add(4 * power16);
+    let v = if magnitude > 0 { f64::INFINITY } else { 0.0 };
+    Some(if negative { -v } else { v })
+}
+
+/// One end of a lex range (`ZRANGEBYLEX`, `ZLEXCOUNT`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LexBound {
+    /// `-`: below every member.
+    NegInf,
+    /// `+`: above every member.
+    PosInf,
+    /// `[x`: `x` itself is in range.
+    Inclusive(Vec<u8>),
+    /// `(x`: `x` itself is out of range.
+    Exclusive(Vec<u8>),
+}
+
+impl LexBound {
+    /// Parses a bound as Redis 7.0 does: `-` or `+` alone (anything after
+    /// them up to a NUL is an error, so `+\0...` is `+`), or `[`/`(` then
+    /// the member bytes (all of them, NULs included). `None` means
+    /// [`ERR_LEX_RANGE`].
+    pub fn parse(s: &[u8]) -> Option<LexBound> {
+        match s.split_first()? {
+            (b'-', rest) if rest.first().is_none_or(|&b| b == 0) => Some(LexBound::NegInf),
+            (b'+', rest) if rest.first().is_none_or(|&b| b == 0) => Some(LexBound::PosInf),
+            (b'[', rest) => Some(LexBound::Inclusive(rest.to_vec())),
+            (b'(', rest) => Some(LexBound::Exclusive(rest.to_vec())),
+            _ => None,
+        }
+    }
+
+    /// True if `member` is at or above this bound taken as a minimum.
+    pub fn admits_as_min(&self, member: &[u8]) -> bool {
+        match self {
+            LexBound::NegInf => true,
+            LexBound::PosInf => false,
+            LexBound::Inclusive(x) => member >= x.as_slice(),
+            LexBound::Exclusive(x) => member > x.as_slice(),
+        }
+    }
+
+    /// True if `member` is at or below this bound taken as a maximum.
+    pub fn admits_as_max(&self, member: &[u8]) -> bool {
+        match self {
+            LexBound::NegInf => false,
+            LexBound::PosInf => true,
+            LexBound::Inclusive(x) => member <= x.as_slice(),
+            LexBound::Exclusive(x) => member < x.as_slice(),
+        }
+    }
+}
+
+/// The set's order: score, then member bytes.
+#[inline]
+fn cmp_key(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
+    if s1 < s2 {
+        Ordering::Less
+    } else if s1 > s2 {
+        Ordering::Greater
+    } else {
+        m1.cmp(m2)
+    }
+}
+
+/// `-0.0` is kept as `0.0` (see the module header).
+#[inline]
+fn canonical(score: f64) -> f64 {
+    if score == 0.0 {
+        0.0
+    } else {
+        score
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The value.
+// ---------------------------------------------------------------------------
+
+/// A sorted set: members (byte strings) ordered by score, then member.
+pub struct ZSetValue(Repr);
+
+enum Repr {
+    /// Also the empty set (an empty buffer allocates nothing).
+    Packed(Packed),
+    Skip(Box<Big>),
+}
+
+struct Big {
+    list: SkipList,
+    map: KeyMap<f64>,
+}
+
+impl Default for ZSetValue {
+    fn default() -> Self {
+        ZSetValue::new()
+    }
+}
+
+impl Clone for ZSetValue {
+    fn clone(&self) -> Self {
+        match &self.0 {
+            Repr::Packed(p) => ZSetValue(Repr::Packed(p.clone())),
+            Repr::Skip(b) => {
+                // Inserting in position order keeps every member's position,
+                // so the copy scans and samples as the original does.
+                let mut map = KeyMap::default();
+                for (m, s) in b.map.iter() {
+                    map.insert_new(m.clone(), *s);
+                }
+                ZSetValue(Repr::Skip(Box::new(Big {
+                    list: b.list.clone(),
+                    map,
+                })))
+            }
+        }
+    }
+}
+
+impl PartialEq for ZSetValue {
+    /// Same encoding and same (member, score) pairs in the same order.
+    fn eq(&self, other: &Self) -> bool {
+        self.is_packed() == other.is_packed()
+            && self.len() == other.len()
+            && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
+}
+
+impl fmt::Debug for ZSetValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ZSetValue({}) ", self.encoding())?;
+        f.debug_list()
+            .entries(
+                self.iter()
+                    .map(|(m, s)| (String::from_utf8_lossy(m).into_owned(), s)),
+            )
+            .finish()
+    }
+}
+
+impl ZSetValue {
+    /// An empty set in the `listpack` encoding (allocates nothing).
+    pub fn new() -> ZSetValue {
+        ZSetValue(Repr::Packed(Packed::default()))
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Packed(p) => p.len,
+            Repr::Skip(b) => b.list.len,
+        }
+    }
+
+    /// True when the set holds no member.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The encoding name `OBJECT ENCODING` reports: `listpack` or `skiplist`.
+    pub fn encoding(&self) -> &'static str {
+        if self.is_packed() {
+            "listpack"
+        } else {
+            "skiplist"
+        }
+    }
+
+    /// True in the `listpack` encoding.
+    pub fn is_packed(&self) -> bool {
+        matches!(self.0, Repr::Packed(_))
+    }
+
+    /// The score of `member`: O(1) on a skiplist, a walk on a listpack.
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        match &self.0 {
+            Repr::Packed(p) => p.find(member).map(|e| e.score),
+            Repr::Skip(b) => b
+                .map
+                .get_index_of(member)
+                .and_then(|i| b.map.get_index(i))
+                .map(|(_, s)| *s),
+        }
+    }
+
+    /// Sets `member`'s score (the caller has refused NaN); returns the old
+    /// score, `None` when the member is new. A new member converts a packed
+    /// set first if the set would then exceed `max_entries` or the member
+    /// is longer than `max_value` (Redis's `zsetAdd`); an update never
+    /// converts.
+    pub fn insert(&mut self, member: &[u8], score: f64, limits: ZSetLimits) -> Option<f64> {
+        debug_assert!(!score.is_nan(), "NaN scores are refused by the caller");
+        let score = canonical(score);
+        if let Repr::Packed(p) = &mut self.0 {
+            if let Some(e) = p.find(member) {
+                let old = e.score;
+                if old != score {
+                    p.remove_bytes(e.start..e.end);
+                    p.insert_sorted(member, score);
+                }
+                return Some(old);
+            }
+            if p.len + 1 > limits.max_entries
+                || member.len() > limits.max_value
+                || p.buf.len().saturating_add(member.len()) > LISTPACK_MAX_SAFETY_SIZE
+            {
+                self.convert();
+            } else {
+                p.insert_sorted(member, score);
+                return None;
+            }
+        }
+        match &mut self.0 {
+            Repr::Skip(b) => b.insert(member, score),
+            // `convert` above left a skiplist.
+            Repr::Packed(_) => None,
+        }
+    }
+
+    /// Removes `member`; returns its score if it was present. Never converts.
+    pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        match &mut self.0 {
+            Repr::Packed(p) => {
+                let e = p.find(member)?;
+                p.remove_bytes(e.start..e.end);
+                Some(e.score)
+            }
+            Repr::Skip(b) => {
+                let i = b.map.get_index_of(member)?;
+                let (m, s) = b.map.swap_remove_index(i)?;
+                b.list.delete(s, &m);
+                Some(s)
+            }
+        }
+    }
+
+    /// The 0-based rank of `member`, from the lowest score, or from the
+    /// highest when `reverse` (ZREVRANK).
+    pub fn rank(&self, member: &[u8], reverse: bool) -> Option<usize> {
+        let r = match &self.0 {
+            Repr::Packed(p) => p.iter().position(|(m, _)| m == member)?,
+            Repr::Skip(b) => {
+                let s = self.score(member)?;
+                b.list.rank_of(s, member)?.checked_sub(1)?
+            }
+        };
+        Some(if reverse { self.len() - 1 - r } else { r })
+    }
+
+    /// The member and score at 0-based position `i` in ascending order.
+    pub fn get_by_rank(&self, i: usize) -> Option<(&[u8], f64)> {
+        self.iter_range(i..i.saturating_add(1), false).next()
+    }
+
+    /// Iterates over every (member, score) in ascending order.
+    pub fn iter(&self) -> Iter<'_> {
+        self.iter_range(0..self.len(), false)
+    }
+
+    /// Iterates over the positions `range` (clamped to the set), ascending,
+    /// or descending from `range.end - 1` when `reverse`. Starting costs
+    /// O(log n) on a skiplist; each step O(1). Nothing is copied, except
+    /// that a reverse walk over a packed set first lists its entries.
+    pub fn iter_range(&self, range: Range<usize>, reverse: bool) -> Iter<'_> {
+        let end = range.end.min(self.len());
+        let start = range.start.min(end);
+        let left = end - start;
+        Iter(match &self.0 {
+            Repr::Packed(p) if !reverse => {
+                let mut it = p.iter();
+                for _ in 0..start {
+                    it.next();
+                }
+                IterRepr::Packed { it, left }
+            }
+            Repr::Packed(p) => {
+                let v: Vec<(&[u8], f64)> = p.iter().skip(start).take(left).collect();
+                IterRepr::PackedRev(v.into_iter().rev())
+            }
+            Repr::Skip(b) => {
+                let node = if left == 0 {
+                    NIL
+                } else if reverse {
+                    b.list.node_at(end)
+                } else {
+                    b.list.node_at(start + 1)
+                };
+                IterRepr::Skip {
+                    list: &b.list,
+                    node,
+                    left,
+                    reverse,
+                }
+            }
+        })
+    }
+
+    /// The positions of the members whose score is within `min`..`max`.
+    pub fn score_range(&self, min: &ScoreBound, max: &ScoreBound) -> Range<usize> {
+        let start = self.count_before(|s, _| !min.admits_as_min(s));
+        let end = self.count_before(|s, _| max.admits_as_max(s)).max(start);
+        start..end
+    }
+
+    /// The positions of the members within `min`..`max` by member bytes.
+    /// Meaningful when all scores are equal, as Redis documents; otherwise
+    /// the positions assume the members ascend (Redis's own answer then
+    /// depends on its skiplist's shape).
+    pub fn lex_range(&self, min: &LexBound, max: &LexBound) -> Range<usize> {
+        let start = self.count_before(|_, m| !min.admits_as_min(m));
+        let end = match &self.0 {
+            // Redis walks a listpack from the first member in range.
+            Repr::Packed(p) => {
+                start
+                    + p.iter()
+                        .skip(start)
+                        .take_while(|(m, _)| max.admits_as_max(m))
+                        .count()
+            }
+            Repr::Skip(_) => self.count_before(|_, m| max.admits_as_max(m)).max(start),
+        };
+        start..end
+    }
+
+    /// ZCOUNT: O(log n) on a skiplist.
+    pub fn count_in_score_range(&self, min: &ScoreBound, max: &ScoreBound) -> usize {
+        self.score_range(min, max).len()
+    }
+
+    /// ZLEXCOUNT: O(log n) on a skiplist.
+    pub fn count_in_lex_range(&self, min: &LexBound, max: &LexBound) -> usize {
+        self.lex_range(min, max).len()
+    }
+
+    /// Number of leading members (in order) for which `before` holds;
+    /// `before` must hold for a prefix of the set and fail for the rest.
+    fn count_before(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match &self.0 {
+            Repr::Packed(p) => p.iter().take_while(|(m, s)| before(*s, m)).count(),
+            Repr::Skip(b) => b.list.count_before(before),
+        }
+    }
+
+    /// Removes the members at `range` (clamped); returns how many.
+    /// Never converts (ZREMRANGEBYRANK/BYSCORE/BYLEX).
+    pub fn remove_range(&mut self, range: Range<usize>) -> usize {
+        let end = range.end.min(self.len());
+        let start = range.start.min(end);
+        if start == end {
+            return 0;
+        }
+        match &mut self.0 {
+            Repr::Packed(p) => {
+                let from = p.offset_of(start);
+                let to = p.offset_of(end);
+                p.buf.drain(from..to);
+                p.len -= end - start;
+                if p.len == 0 {
+                    p.buf = Vec::new();
+                }
+            }
+            Repr::Skip(b) => {
+                let doomed: Vec<(CompactBytes, f64)> = {
+                    let mut v = Vec::with_capacity(end - start);
+                    let mut node = b.list.node_at(start + 1);
+                    while v.len() < end - start && node != NIL {
+                        let n = b.list.node(node);
+                        v.push((n.member.clone(), n.score));
+                        node = n.links.first().map_or(NIL, |l| l.next);
+                    }
+                    v
+                };
+                for (m, s) in &doomed {
+                    b.list.delete(*s, m);
+                    if let Some(i) = b.map.get_index_of(m) {
+                        b.map.swap_remove_index(i);
+                    }
+                }
+            }
+        }
+        end - start
+    }
+
+    /// ZREMRANGEBYSCORE.
+    pub fn remove_by_score(&mut self, min: &ScoreBound, max: &ScoreBound) -> usize {
+        let r = self.score_range(min, max);
+        self.remove_range(r)
+    }
+
+    /// ZREMRANGEBYLEX.
+    pub fn remove_by_lex(&mut self, min: &LexBound, max: &LexBound) -> usize {
+        let r = self.lex_range(min, max);
+        self.remove_range(r)
+    }
+
+    /// ZPOPMIN (`max` false) / ZPOPMAX (`max` true): removes up to `n`
+    /// members from that end and returns them in pop order.
+    pub fn pop(&mut self, n: usize, max: bool) -> Vec<(Vec<u8>, f64)> {
+        let n = n.min(self.len());
+        let range = if max {
+            self.len() - n..self.len()
+        } else {
+            0..n
+        };
+        let out: Vec<(Vec<u8>, f64)> = self
+            .iter_range(range.clone(), max)
+            .map(|(m, s)| (m.to_vec(), s))
+            .collect();
+        self.remove_range(range);
+        out
+    }
+
+    /// Random access by index for ZRANDMEMBER: O(1) per pick. A packed set
+    /// is listed once (O(n), n being small); a skiplist's member map is
+    /// used as it is (its own order, not the set's).
+    pub fn sampler(&self) -> Sampler<'_> {
+        Sampler(match &self.0 {
+            Repr::Packed(p) => SamplerRepr::Packed(p.iter().collect()),
+            Repr::Skip(b) => SamplerRepr::Map(&b.map),
+        })
+    }
+
+    /// One step of ZSCAN from `cursor` (0 starts), calling `f` for each
+    /// (member, score) returned; the result is the next cursor, 0 when done.
+    /// A packed set returns everything at once with cursor 0, as Redis does;
+    /// a skiplist walks the member map's positions like `SCAN`.
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
+        match &self.0 {
+            Repr::Packed(p) => {
+                for (m, s) in p.iter() {
+                    f(m, s);
+                }
+                0
+            }
+            Repr::Skip(b) => crate::keymap::scan_positions(b.map.len(), cursor, count, |pos| {
+                if let Some((m, s)) = b.map.get_index(pos) {
+                    f(m, *s);
+                }
+            }),
+        }
+    }
+
+    /// Converts to the `skiplist` encoding (no-op if already there).
+    pub fn convert(&mut self) {
+        let Repr::Packed(p) = &self.0 else {
+            return;
+        };
+        let mut big = Big {
+            list: SkipList::new(),
+            map: KeyMap::default(),
+        };
+        for (m, s) in p.iter() {
+            big.insert(m, s);
+        }
+        self.0 = Repr::Skip(Box::new(big));
+    }
+
+    /// Packs a skiplist that fits the limits (at most `max_entries`
+    /// members, none longer than `max_value`), as Redis does to the result
+    /// of `ZUNIONSTORE`, `ZINTERSTORE`, `ZDIFFSTORE`, `ZRANGESTORE` and to a
+    /// set loaded from RDB. Not for ordinary writes, which never convert back.
+    pub fn shrink_if_fits(&mut self, limits: ZSetLimits) {
+        let Repr::Skip(b) = &self.0 else {
+            return;
+        };
+        if b.list.len > limits.max_entries {
+            return;
+        }
+        let mut total = 0usize;
+        for (m, _) in self.iter() {
+            if m.len() > limits.max_value {
+                return;
+            }
+            total = total.saturating_add(m.len());
+        }
+        if total > LISTPACK_MAX_SAFETY_SIZE {
+            return;
+        }
+        let mut p = Packed::default();
+        for (m, s) in self.iter() {
+            p.push(m, s);
+        }
+        self.0 = Repr::Packed(p);
+    }
+}
+
+impl Big {
+    fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+        match self.map.get_mut(member) {
+            Some(s) => {
+                let old = *s;
+                if old != score {
+                    *s = score;
+                    self.list.delete(old, member);
+                    self.list.insert(score, CompactBytes::new(member));
+                }
+                Some(old)
+            }
+            None => {
+                self.map.insert_new(CompactBytes::new(member), score);
+                self.list.insert(score, CompactBytes::new(member));
+                None
+            }
+        }
+    }
+}
+
+/// Iterator over (member, score) pairs, see [`ZSetValue::iter_range`].
+pub struct Iter<'a>(IterRepr<'a>);
+
+enum IterRepr<'a> {
+    Packed {
+        it: PackedIter<'a>,
+        left: usize,
+    },
+    PackedRev(std::iter::Rev<std::vec::IntoIter<(&'a [u8], f64)>>),
+    Skip {
+        list: &'a SkipList,
+        node: u32,
+        left: usize,
+        reverse: bool,
+    },
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            IterRepr::Packed { it, left } => {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                it.next()
+            }
+            IterRepr::PackedRev(it) => it.next(),
+            IterRepr::Skip {
+                list,
+                node,
+                left,
+                reverse,
+            } => {
+                if *left == 0 || *node == NIL {
+                    return None;
+                }
+                let list: &'a SkipList = list;
+                let n = list.node(*node);
+                *left -= 1;
+                *node = if *reverse {
+                    n.back
+                } else {
+                    n.links.first().map_or(NIL, |l| l.next)
+                };
+                Some((n.member.as_slice(), n.score))
+            }
+        }
+    }
+}
+
+/// Random access to a set's pairs by index, see [`ZSetValue::sampler`].
+pub struct Sampler<'a>(SamplerRepr<'a>);
+
+enum SamplerRepr<'a> {
+    Packed(Vec<(&'a [u8], f64)>),
+    Map(&'a KeyMap<f64>),
+}
+
+impl<'a> Sampler<'a> {
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            SamplerRepr::Packed(v) => v.len(),
+            SamplerRepr::Map(m) => m.len(),
+        }
+    }
+
+    /// True when there is no pair.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pair at index `i` (< [`Sampler::len`]).
+    pub fn get(&self, i: usize) -> Option<(&'a [u8], f64)> {
+        match &self.0 {
+            SamplerRepr::Packed(v) => v.get(i).copied(),
+            SamplerRepr::Map(m) => m.get_index(i).map(|(k, s)| (k.as_slice(), *s)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The packed encoding.
+// ---------------------------------------------------------------------------
+
+/// `([len: LEB128] member [score: f64 LE])*` in set order.
+#[derive(Clone, Default)]
+struct Packed {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+/// An entry found in a packed buffer.
+struct Found {
+    start: usize,
+    end: usize,
+    score: f64,
+}
+
+impl Packed {
+    fn iter(&self) -> PackedIter<'_> {
+        PackedIter { rest: &self.buf }
+    }
+
+    fn find(&self, member: &[u8]) -> Option<Found> {
+        let mut pos = 0;
+        let mut it = self.iter();
+        while let Some((m, s)) = it.next() {
+            let end = self.buf.len() - it.rest.len();
+            if m == member {
+                return Some(Found {
+                    start: pos,
+                    end,
+                    score: s,
+                });
+            }
+            pos = end;
+        }
+        None
+    }
+
+    /// Byte offset of entry `i` (the buffer's length for `i == len`).
+    fn offset_of(&self, i: usize) -> usize {
+        let mut it = self.iter();
+        for _ in 0..i {
+            if it.next().is_none() {
+                break;
+            }
+        }
+        self.buf.len() - it.rest.len()
+    }
+
+    fn remove_bytes(&mut self, r: Range<usize>) {
+        self.buf.drain(r);
+        self.len -= 1;
+        if self.len == 0 {
+            self.buf = Vec::new();
+        }
+    }
+
+    fn push(&mut self, member: &[u8], score: f64) {
+        put_entry(&mut self.buf, member, score);
+        self.len += 1;
+    }
+
+    fn insert_sorted(&mut self, member: &[u8], score: f64) {
+        let mut at = self.buf.len();
+        let mut it = self.iter();
+        loop {
+            let pos = self.buf.len() - it.rest.len();
+            match it.next() {
+                Some((m, s)) if cmp_key(s, m, score, member) == Ordering::Greater => {
+                    at = pos;
+                    break;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        let mut enc = Vec::with_capacity(varint_len(member.len()) + member.len() + 8);
+        put_entry(&mut enc, member, score);
+        self.buf.splice(at..at, enc);
+        self.len += 1;
+    }
+}
+
+struct PackedIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for PackedIter<'a> {
+    type Item = (&'a [u8], f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (len, hdr) = read_varint(self.rest)?;
+        let end = hdr.checked_add(len)?;
+        let member = self.rest.get(hdr..end)?;
+        let score_bytes: [u8; 8] = self.rest.get(end..end + 8)?.try_into().ok()?;
+        self.rest = self.rest.get(end + 8..)?;
+        Some((member, f64::from_le_bytes(score_bytes)))
+    }
+}
+
+fn varint_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
+fn put_entry(out: &mut Vec<u8>, member: &[u8], score: f64) {
+    let mut n = member.len();
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    out.extend_from_slice(member);
+    out.extend_from_slice(&score.to_le_bytes());
+}
+
+fn read_varint(s: &[u8]) -> Option<(usize, usize)> {
+    let mut n: usize = 0;
+    for (i, &b) in s.iter().enumerate().take(10) {
+        n |= usize::from(b & 0x7f).checked_shl(7 * i as u32)?;
+        if b & 0x80 == 0 {
+            return Some((n, i + 1));
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// The skiplist.
+// ---------------------------------------------------------------------------
+
+const NIL: u32 = u32::MAX;
+const MAX_LEVEL: usize = 32;
+const HEAD: u32 = 0;
+
+/// A forward link at one level: the next node and how many level-0 steps
+/// it skips (so ranks add up along a search path).
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    next: u32,
+    span: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    member: CompactBytes,
+    score: f64,
+    /// The previous node at level 0 (NIL for the first).
+    back: u32,
+    links: Vec<Link>,
+}
+
+/// Node 0 is the head, which holds no member and has `MAX_LEVEL` links.
+#[derive(Clone, Debug)]
+struct SkipList {
+    nodes: Vec<Node>,
+    free: Vec<u32>,
+    level: usize,
+    len: usize,
+    tail: u32,
+}
+
+impl SkipList {
+    fn new() -> SkipList {
+        SkipList {
+            nodes: vec![Node {
+                member: CompactBytes::new(b""),
+                score: 0.0,
+                back: NIL,
+                links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL],
+            }],
+            free: Vec::new(),
+            level: 1,
+            len: 0,
+            tail: NIL,
+        }
+    }
+
+    #[inline]
+    fn node(&self, i: u32) -> &Node {
+        &self.nodes[i as usize]
+    }
+
+    #[inline]
+    fn link(&self, i: u32, level: usize) -> Link {
+        self.nodes[i as usize].links[level]
+    }
+
+    #[inline]
+    fn link_mut(&mut self, i: u32, level: usize) -> &mut Link {
+        &mut self.nodes[i as usize].links[level]
+    }
+
+    fn random_level() -> usize {
+        // P(level > k) = 4^-k, as Redis's ZSKIPLIST_P = 0.25.
+        let r: u64 = rand::random();
+        (1 + r.trailing_zeros() as usize / 2).min(MAX_LEVEL)
+    }
+
+    /// For each level, the last node before (score, member) and its rank.
+    fn search(&self, score: f64, member: &[u8]) -> ([u32; MAX_LEVEL], [u32; MAX_LEVEL]) {
+        let mut update = [HEAD; MAX_LEVEL];
+        let mut rank = [0u32; MAX_LEVEL];
+        let mut x = HEAD;
+        for i in (0..self.level).rev() {
+            rank[i] = if i + 1 == self.level { 0 } else { rank[i + 1] };
+            loop {
+                let l = self.link(x, i);
+                if l.next != NIL {
+                    let n = self.node(l.next);
+                    if cmp_key(n.score, &n.member, score, member) == Ordering::Less {
+                        rank[i] += l.span;
+                        x = l.next;
+                        continue;
+                    }
+                }
+                break;
+            }
+            update[i] = x;
+        }
+        (update, rank)
+    }
+
+    fn insert(&mut self, score: f64, member: CompactBytes) {
+        let (mut update, mut rank) = self.search(score, &member);
+        let lvl = Self::random_level();
+        if lvl > self.level {
+            for i in self.level..lvl {
+                rank[i] = 0;
+                update[i] = HEAD;
+                self.link_mut(HEAD, i).span = self.len as u32;
+            }
+            self.level = lvl;
+        }
+        let node = Node {
+            member,
+            score,
+            back: if update[0] == HEAD { NIL } else { update[0] },
+            links: vec![Link { next: NIL, span: 0 }; lvl],
+        };
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.nodes[i as usize] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        for i in 0..lvl {
+            let u = update[i];
+            let ul = self.link(u, i);
+            let before = rank[0] - rank[i];
+            *self.link_mut(idx, i) = Link {
+                next: ul.next,
+                span: ul.span - before,
+            };
+            *self.link_mut(u, i) = Link {
+                next: idx,
+                span: before + 1,
+            };
+        }
+        for (i, &u) in update.iter().enumerate().take(self.level).skip(lvl) {
+            self.link_mut(u, i).span += 1;
+        }
+        let next = self.link(idx, 0).next;
+        if next == NIL {
+            self.tail = idx;
+        } else {
+            self.nodes[next as usize].back = idx;
+        }
+        self.len += 1;
+    }
+
+    /// Removes (score, member) if present.
+    fn delete(&mut self, score: f64, member: &[u8]) -> bool {
+        let (update, _) = self.search(score, member);
+        let idx = self.link(update[0], 0).next;
+        if idx == NIL {
+            return false;
+        }
+        let n = self.node(idx);
+        if cmp_key(n.score, &n.member, score, member) != Ordering::Equal {
+            return false;
+        }
+        for (i, &u) in update.iter().enumerate().take(self.level) {
+            let ul = self.link(u, i);
+            if ul.next == idx {
+                let nl = self.link(idx, i);
+                *self.link_mut(u, i) = Link {
+                    next: nl.next,
+                    span: ul.span + nl.span - 1,
+                };
+            } else {
+                self.link_mut(u, i).span -= 1;
+            }
+        }
+        let next = self.link(idx, 0).next;
+        let back = self.node(idx).back;
+        if next == NIL {
+            self.tail = back;
+        } else {
+            self.nodes[next as usize].back = back;
+        }
+        while self.level > 1 && self.link(HEAD, self.level - 1).next == NIL {
+            self.level -= 1;
+        }
+        self.len -= 1;
+        let dead = &mut self.nodes[idx as usize];
+        dead.member = CompactBytes::new(b"");
+        dead.links = Vec::new();
+        self.free.push(idx);
+        if self.len == 0 {
+            // Give the memory of an emptied list back at once.
+            self.nodes.truncate(1);
+            self.free.clear();
+        }
+        true
+    }
+
+    /// 1-based rank of (score, member), if present.
+    fn rank_of(&self, score: f64, member: &[u8]) -> Option<usize> {
+        let mut x = HEAD;
+        let mut r = 0usize;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(x, i);
+                if l.next != NIL {
+                    let n = self.node(l.next);
+                    if cmp_key(n.score, &n.member, score, member) != Ordering::Greater {
+                        r += l.span as usize;
+                        x = l.next;
+                        continue;
+                    }
+                }
+                break;
+            }
+            if x != HEAD {
+                let n = self.node(x);
+                if cmp_key(n.score, &n.member, score, member) == Ordering::Equal {
+                    return Some(r);
+                }
+            }
+        }
+        None
+    }
+
+    /// The node at 1-based `rank`, NIL if out of range.
+    fn node_at(&self, rank: usize) -> u32 {
+        if rank == 0 || rank > self.len {
+            return NIL;
+        }
+        let mut x = HEAD;
+        let mut traversed = 0usize;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(x, i);
+                if l.next != NIL && traversed + l.span as usize <= rank {
+                    traversed += l.span as usize;
+                    x = l.next;
+                } else {
+                    break;
+                }
+            }
+            if traversed == rank {
+                return x;
+            }
+        }
+        NIL
+    }
+
+    fn count_before(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        let mut x = HEAD;
+        let mut r = 0usize;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(x, i);
+                if l.next != NIL {
+                    let n = self.node(l.next);
+                    if before(n.score, &n.member) {
+                        r += l.span as usize;
+                        x = l.next;
+                        continue;
+                    }
+                }
+                break;
+            }
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, HashMap, HashSet};
+
+    const SMALL: ZSetLimits = ZSetLimits {
+        max_entries: 6,
+        max_value: 4,
+    };
+
+    /// A total order on non-NaN scores with -0.0 == 0.0, for the model.
+    #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+    struct OrderedScore(f64);
+    impl Eq for OrderedScore {}
+    #[allow(clippy::derive_ord_xor_partial_ord)]
+    impl Ord for OrderedScore {
+        fn cmp(&self, o: &Self) -> Ordering {
+            self.0.partial_cmp(&o.0).unwrap_or(Ordering::Equal)
+        }
+    }
+
+    #[derive(Default)]
+    struct Model {
+        order: BTreeMap<(OrderedScore, Vec<u8>), ()>,
+        scores: HashMap<Vec<u8>, f64>,
+    }
+
+    impl Model {
+        fn insert(&mut self, m: &[u8], s: f64) -> Option<f64> {
+            let s = canonical(s);
+            let old = self.scores.insert(m.to_vec(), s);
+            if let Some(o) = old {
+                self.order.remove(&(OrderedScore(o), m.to_vec()));
+            }
+            self.order.insert((OrderedScore(s), m.to_vec()), ());
+            old
+        }
+        fn remove(&mut self, m: &[u8]) -> Option<f64> {
+            let old = self.scores.remove(m)?;
+            self.order.remove(&(OrderedScore(old), m.to_vec()));
+            Some(old)
+        }
+        fn items(&self) -> Vec<(Vec<u8>, f64)> {
+            self.order.keys().map(|(s, m)| (m.clone(), s.0)).collect()
+        }
+    }
+
+    fn items(z: &ZSetValue, r: Range<usize>, rev: bool) -> Vec<(Vec<u8>, f64)> {
+        z.iter_range(r, rev).map(|(m, s)| (m.to_vec(), s)).collect()
+    }
+
+    /// Structural invariants of either encoding.
+    fn check_invariants(z: &ZSetValue) {
+        let all = items(z, 0..usize::MAX, false);
+        assert_eq!(all.len(), z.len());
+        for w in all.windows(2) {
+            assert_eq!(
+                cmp_key(w[0].1, &w[0].0, w[1].1, &w[1].0),
+                Ordering::Less,
+                "strictly ordered"
+            );
+        }
+        for (_, s) in &all {
+            assert!(!s.is_nan());
+            assert!(!(*s == 0.0 && s.is_sign_negative()), "-0 is stored as 0");
+        }
+        let mut rev = items(z, 0..usize::MAX, true);
+        rev.reverse();
+        assert_eq!(rev, all, "backward walk mirrors the forward one");
+        if let Repr::Skip(b) = &z.0 {
+            let l = &b.list;
+            assert_eq!(b.map.len(), l.len);
+            // Level 0 walk, back pointers and tail.
+            let mut x = l.link(HEAD, 0).next;
+            let mut prev = NIL;
+            let mut pos_of = HashMap::new();
+            let mut n = 0usize;
+            while x != NIL {
+                n += 1;
+                pos_of.insert(x, n);
+                assert_eq!(l.node(x).back, prev);
+                prev = x;
+                x = l.link(x, 0).next;
+            }
+            assert_eq!(n, l.len);
+            assert_eq!(l.tail, prev);
+            // Every span at every level equals the level-0 distance.
+            for i in 0..l.level {
+                let mut x = HEAD;
+                let mut at = 0usize;
+                loop {
+                    let lk = l.link(x, i);
+                    if lk.next == NIL {
+                        // Past the last link, the span counts the rest, which
+                        // the next insert behind it relies on.
+                        assert_eq!(lk.span as usize, l.len - at, "end span at level {i}");
+                        break;
+                    }
+                    let to = pos_of[&lk.next];
+                    assert_eq!(lk.span as usize, to - at, "span at level {i}");
+                    at = to;
+                    x = lk.next;
+                }
+            }
+            for i in l.level..MAX_LEVEL {
+                assert_eq!(l.link(HEAD, i).next, NIL);
+            }
+            if l.level > 1 {
+                assert_ne!(l.link(HEAD, l.level - 1).next, NIL, "level is tight");
+            }
+            for (m, s) in b.map.iter() {
+                assert_eq!(z.score(m), Some(*s));
+                assert!(all.iter().any(|(m2, s2)| m2 == m.as_slice() && s2 == s));
+            }
+        }
+    }
+
+    #[test]
+    fn size_is_small() {
+        assert!(std::mem::size_of::<ZSetValue>() <= 32);
+        let z = ZSetValue::new();
+        assert_eq!(z.encoding(), "listpack");
+        assert!(z.is_empty());
+    }
+
+    #[test]
+    fn conversion_boundaries_are_redis_s() {
+        let lim = ZSetLimits {
+            max_entries: 3,
+            max_value: 4,
+        };
+        let mut z = ZSetValue::new();
+        assert_eq!(z.insert(b"abcd", 1.0, lim), None);
+        assert_eq!(z.insert(b"b", 2.0, lim), None);
+        assert_eq!(z.insert(b"c", 3.0, lim), None);
+        assert_eq!(z.encoding(), "listpack");
+        // Updates never convert, even with shrunk limits.
+        let tiny = ZSetLimits {
+            max_entries: 1,
+            max_value: 1,
+        };
+        assert_eq!(z.insert(b"abcd", 9.0, tiny), Some(1.0));
+        assert_eq!(z.encoding(), "listpack");
+        assert_eq!(z.insert(b"d", 4.0, lim), None);
+        assert_eq!(z.encoding(), "skiplist");
+        // Never back.
+        z.remove(b"d");
+        z.remove(b"c");
+        z.remove(b"b");
+        assert_eq!(z.encoding(), "skiplist");
+        assert_eq!(z.len(), 1);
+        // A long member converts at once.
+        let mut z = ZSetValue::new();
+        z.insert(b"abcde", 1.0, lim);
+        assert_eq!(z.encoding(), "skiplist");
+        // A zero entry limit packs nothing.
+        let mut z = ZSetValue::new();
+        z.insert(
+            b"a",
+            1.0,
+            ZSetLimits {
+                max_entries: 0,
+                max_value: 64,
+            },
+        );
+        assert_eq!(z.encoding(), "skiplist");
+        // *STORE results pack back when they fit.
+        z.shrink_if_fits(lim);
+        assert_eq!(z.encoding(), "listpack");
+        assert_eq!(items(&z, 0..9, false), vec![(b"a".to_vec(), 1.0)]);
+        let mut z = ZSetValue::new();
+        z.insert(b"abcde", 1.0, lim);
+        z.shrink_if_fits(lim);
+        assert_eq!(z.encoding(), "skiplist");
+    }
+
+    #[test]
+    fn negative_zero_is_stored_as_zero_and_ties_order_by_member() {
+        for lim in [
+            SMALL,
+            ZSetLimits {
+                max_entries: 0,
+                max_value: 0,
+            },
+        ] {
+            let mut z = ZSetValue::new();
+            z.insert(b"b", -0.0, lim);
+            z.insert(b"a", 0.0, lim);
+            z.insert(b"c", -0.0, lim);
+            let s = z.score(b"b").expect("present");
+            assert!(s == 0.0 && s.is_sign_positive());
+            assert_eq!(
+                items(&z, 0..3, false),
+                vec![
+                    (b"a".to_vec(), 0.0),
+                    (b"b".to_vec(), 0.0),
+                    (b"c".to_vec(), 0.0)
+                ]
+            );
+            // Updating to -0 from 0 is no change.
+            assert_eq!(z.insert(b"a", -0.0, lim), Some(0.0));
+            check_invariants(&z);
+        }
+    }
+
+    #[test]
+    fn score_bounds_parse_as_redis() {
+        let ok = |s: &[u8], v: f64, ex: bool| {
+            let b = ScoreBound::parse(s).unwrap_or_else(|| panic!("{s:?} parses"));
+            assert_eq!((b.value, b.exclusive), (v, ex), "{s:?}");
+        };
+        ok(b"(1", 1.0, true);
+        ok(b"1", 1.0, false);
+        ok(b"(", 0.0, true);
+        ok(b"", 0.0, false);
+        ok(b"( 1", 1.0, true);
+        ok(b" 1", 1.0, false);
+        ok(b"1\0x", 1.0, false);
+        ok(b"(1\0x", 1.0, true);
+        ok(b"(inf", f64::INFINITY, true);
+        ok(b"-inf", f64::NEG_INFINITY, false);
+        ok(b"+Inf", f64::INFINITY, false);
+        ok(b"infinity", f64::INFINITY, false);
+        ok(b"1e400", f64::INFINITY, false);
+        ok(b"-1e400", f64::NEG_INFINITY, false);
+        ok(b"1e-400", 0.0, false);
+        ok(b"0x10", 16.0, false);
+        ok(b"0x1p99999", f64::INFINITY, false);
+        ok(b"-0x1p99999", f64::NEG_INFINITY, false);
+        ok(b"0x1p-99999", 0.0, false);
+        ok(b"0x.0001p-1080", 0.0, false);
+        ok(b"0x1000p1021", f64::INFINITY, false);
+        ok(b"1e-310", 1e-310, false);
+        for bad in [
+            &b"abc"[..],
+            b"nan",
+            b"(nan",
+            b"-nan",
+            b"nan(1)",
+            b"((1",
+            b"\t(1",
+            b"1 ",
+            b"-",
+            b"+",
+            b".",
+            b"1e",
+            b"0x",
+            b"1.5e+",
+            b"  ",
+            b"inf(",
+            b"0x1p",
+            b"0x1q5",
+        ] {
+            assert_eq!(ScoreBound::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lex_bounds_parse_as_redis() {
+        assert_eq!(LexBound::parse(b"-"), Some(LexBound::NegInf));
+        assert_eq!(LexBound::parse(b"+"), Some(LexBound::PosInf));
+        assert_eq!(LexBound::parse(b"+\0x"), Some(LexBound::PosInf));
+        assert_eq!(LexBound::parse(b"["), Some(LexBound::Inclusive(vec![])));
+        assert_eq!(
+            LexBound::parse(b"(a\0b"),
+            Some(LexBound::Exclusive(b"a\0b".to_vec()))
+        );
+        for bad in [&b""[..], b"a", b"+x", b"-a", b"]a"] {
+            assert_eq!(LexBound::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn scan_of_a_skiplist_returns_every_member_present_throughout() {
+        let lim = ZSetLimits {
+            max_entries: 0,
+            max_value: 64,
+        };
+        let mut z = ZSetValue::new();
+        for i in 0..300 {
+            z.insert(format!("m{i}").as_bytes(), f64::from(i % 7), lim);
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        loop {
+            let mut batch = Vec::new();
+            cursor = z.scan(cursor, 7, |m, _| batch.push(m.to_vec()));
+            for m in batch {
+                z.remove(&m);
+                seen.insert(m);
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 300);
+        assert!(z.is_empty());
+        check_invariants(&z);
+        // A packed set answers everything with cursor 0.
+        let mut z = ZSetValue::new();
+        for i in 0..4 {
+            z.insert(&[b'a' + i], 1.0, SMALL);
+        }
+        let mut n = 0;
+        assert_eq!(z.scan(99, 1, |_, _| n += 1), 0);
+        assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn a_large_skiplist_keeps_its_invariants_through_churn() {
+        let lim = ZSetLimits::default();
+        let mut z = ZSetValue::new();
+        let mut model = Model::default();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for step in 0..6000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let m = format!("m{}", x % 3000).into_bytes();
+            let s = f64::from((x >> 20) as u32 % 50);
+            if x.is_multiple_of(3) {
+                assert_eq!(z.remove(&m), model.remove(&m));
+            } else {
+                assert_eq!(z.insert(&m, s, lim), model.insert(&m, s));
+            }
+            if step % 1000 == 999 {
+                check_invariants(&z);
+            }
+        }
+        assert_eq!(z.encoding(), "skiplist");
+        let all = model.items();
+        assert_eq!(items(&z, 0..usize::MAX, false), all);
+        for (i, (m, _)) in all.iter().enumerate() {
+            assert_eq!(z.rank(m, false), Some(i));
+        }
+        let (min, max) = (
+            ScoreBound {
+                value: 10.0,
+                exclusive: true,
+            },
+            ScoreBound {
+                value: 20.0,
+                exclusive: false,
+            },
+        );
+        let want = all.iter().filter(|(_, s)| *s > 10.0 && *s <= 20.0).count();
+        assert_eq!(z.count_in_score_range(&min, &max), want);
+        assert_eq!(z.remove_by_score(&min, &max), want);
+        assert_eq!(z.pop(usize::MAX, true).len(), all.len() - want);
+        assert!(z.is_empty());
+        check_invariants(&z);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u8, i8),
+        Remove(u8),
+        Pop(usize, bool),
+        RemoveRank(usize, usize),
+        RemoveScore(i8, bool, i8, bool),
+        Convert,
+    }
+
+    fn member(k: u8) -> Vec<u8> {
+        // Lengths 1..=6 cross max_value (4) for some members.
+        let len = 1 + usize::from(k % 6);
+        let mut m = vec![b'a' + k % 3; len];
+        m[0] = b'a' + k / 6;
+        m
+    }
+
+    fn score_of(s: i8) -> f64 {
+        match s {
+            i8::MIN => f64::NEG_INFINITY,
+            i8::MAX => f64::INFINITY,
+            -1 => -0.0,
+            s => f64::from(s % 5) / 2.0,
+        }
+    }
+
+    fn bound(v: i8, ex: bool) -> ScoreBound {
+        ScoreBound {
+            value: score_of(v),
+            exclusive: ex,
+        }
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u8..30, any::<i8>()).prop_map(|(k, s)| Op::Insert(k, s)),
+            3 => (0u8..30).prop_map(Op::Remove),
+            1 => (0usize..4, any::<bool>()).prop_map(|(n, m)| Op::Pop(n, m)),
+            1 => (0usize..12, 0usize..12).prop_map(|(a, b)| Op::RemoveRank(a, b)),
+            1 => (any::<i8>(), any::<bool>(), any::<i8>(), any::<bool>())
+                .prop_map(|(a, x, b, y)| Op::RemoveScore(a, x, b, y)),
+            1 => Just(Op::Convert),
+        ]
+    }
+
+    fn model_score_range(
+        model: &[(Vec<u8>, f64)],
+        min: &ScoreBound,
+        max: &ScoreBound,
+    ) -> Vec<(Vec<u8>, f64)> {
+        model
+            .iter()
+            .filter(|(_, s)| min.admits_as_min(*s) && max.admits_as_max(*s))
+            .cloned()
+            .collect()
+    }
+
+    fn compare_all_ranges(z: &ZSetValue, model: &Model) -> Result<(), TestCaseError> {
+        let all = model.items();
+        prop_assert_eq!(items(z, 0..usize::MAX, false), all.clone());
+        let n = all.len();
+        for start in 0..=n + 1 {
+            for end in start..=n + 1 {
+                let want: Vec<_> = all
+                    .get(start.min(n)..end.min(n))
+                    .unwrap_or_default()
+                    .to_vec();
+                prop_assert_eq!(items(z, start..end, false), want.clone());
+                let mut rev = want;
+                rev.reverse();
+                prop_assert_eq!(items(z, start..end, true), rev);
+            }
+        }
+        for (i, (m, s)) in all.iter().enumerate() {
+            prop_assert_eq!(z.rank(m, false), Some(i));
+            prop_assert_eq!(z.rank(m, true), Some(n - 1 - i));
+            prop_assert_eq!(z.get_by_rank(i), Some((m.as_slice(), *s)));
+            prop_assert_eq!(z.score(m), Some(*s));
+        }
+        prop_assert_eq!(z.get_by_rank(n), None);
+        prop_assert_eq!(z.rank(b"zzzz-absent", false), None);
+        let vals = [i8::MIN, -1, 0, 1, 2, 3, 4, i8::MAX];
+        for &a in &vals {
+            for &b in &vals {
+                for (x, y) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let (min, max) = (bound(a, x), bound(b, y));
+                    let r = z.score_range(&min, &max);
+                    let want = model_score_range(&all, &min, &max);
+                    prop_assert_eq!(z.count_in_score_range(&min, &max), want.len());
+                    prop_assert_eq!(items(z, r, false), want);
+                }
+            }
+        }
+        // The sampler sees exactly the members.
+        let s = z.sampler();
+        let sampled: HashMap<Vec<u8>, f64> = (0..s.len())
+            .filter_map(|i| s.get(i))
+            .map(|(m, s)| (m.to_vec(), s))
+            .collect();
+        prop_assert_eq!(&sampled, &model.scores);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        #[test]
+        fn behaves_like_the_model_and_converts_at_redis_boundaries(ops in proptest::collection::vec(op(), 1..80)) {
+            let mut z = ZSetValue::new();
+            let mut model = Model::default();
+            let mut skip = false;
+            for op in ops {
+                match op {
+                    Op::Insert(k, s) => {
+                        let (m, s) = (member(k), score_of(s));
+                        let is_new = !model.scores.contains_key(&m);
+                        if is_new && (model.scores.len() + 1 > SMALL.max_entries || m.len() > SMALL.max_value) {
+                            skip = true;
+                        }
+                        prop_assert_eq!(z.insert(&m, s, SMALL), model.insert(&m, s));
+                    }
+                    Op::Remove(k) => {
+                        let m = member(k);
+                        prop_assert_eq!(z.remove(&m), model.remove(&m));
+                    }
+                    Op::Pop(n, max) => {
+                        let mut all = model.items();
+                        if max {
+                            all.reverse();
+                        }
+                        all.truncate(n);
+                        for (m, _) in &all {
+                            model.remove(m);
+                        }
+                        prop_assert_eq!(z.pop(n, max), all);
+                    }
+                    Op::RemoveRank(a, b) => {
+                        let all = model.items();
+                        let end = b.min(all.len());
+                        let start = a.min(end);
+                        for (m, _) in all.get(start..end).unwrap_or_default() {
+                            model.remove(m);
+                        }
+                        prop_assert_eq!(z.remove_range(a..b), end - start);
+                    }
+                    Op::RemoveScore(a, x, b, y) => {
+                        let (min, max) = (bound(a, x), bound(b, y));
+                        let doomed = model_score_range(&model.items(), &min, &max);
+                        for (m, _) in &doomed {
+                            model.remove(m);
+                        }
+                        prop_assert_eq!(z.remove_by_score(&min, &max), doomed.len());
+                    }
+                    Op::Convert => {
+                        z.convert();
+                        skip = true;
+                    }
+                }
+                prop_assert_eq!(z.encoding(), if skip { "skiplist" } else { "listpack" });
+                prop_assert_eq!(z.len(), model.scores.len());
+                check_invariants(&z);
+            }
+            compare_all_ranges(&z, &model)?;
+            // The other encoding holds the same set.
+            let mut other = z.clone();
+            prop_assert_eq!(&other, &z);
+            if z.is_packed() {
+                other.convert();
+            } else {
+                other.shrink_if_fits(ZSetLimits { max_entries: 1000, max_value: 1000 });
+            }
+            prop_assert_ne!(&other, &z);
+            check_invariants(&other);
+            compare_all_ranges(&other, &model)?;
+        }
+
+        #[test]
+        fn lex_ranges_match_the_model(
+            keys in proptest::collection::vec(0u8..30, 0..20),
+            doomed in proptest::collection::vec(0u8..30, 0..6),
+            big in any::<bool>(),
+        ) {
+            let lim = if big { ZSetLimits { max_entries: 0, max_value: 0 } } else { ZSetLimits { max_entries: 100, max_value: 100 } };
+            let mut z = ZSetValue::new();
+            let mut model = Model::default();
+            for k in keys {
+                z.insert(&member(k), 1.5, lim);
+                model.insert(&member(k), 1.5);
+            }
+            let all = model.items();
+            let mut bounds = vec![LexBound::NegInf, LexBound::PosInf, LexBound::Inclusive(vec![]), LexBound::Exclusive(vec![])];
+            for k in [0u8, 3, 7, 12, 13, 29] {
+                bounds.push(LexBound::Inclusive(member(k)));
+                bounds.push(LexBound::Exclusive(member(k)));
+                let mut m = member(k);
+                m.push(0);
+                bounds.push(LexBound::Inclusive(m));
+            }
+            for min in &bounds {
+                for max in &bounds {
+                    let want: Vec<_> = all
+                        .iter()
+                        .filter(|(m, _)| min.admits_as_min(m) && max.admits_as_max(m))
+                        .cloned()
+                        .collect();
+                    prop_assert_eq!(z.count_in_lex_range(min, max), want.len());
+                    let r = z.lex_range(min, max);
+                    prop_assert_eq!(items(&z, r.clone(), false), want.clone());
+                    let mut rev = want;
+                    rev.reverse();
+                    prop_assert_eq!(items(&z, r, true), rev);
+                }
+            }
+            for k in doomed {
+                let min = LexBound::Inclusive(member(k));
+                let max = LexBound::Exclusive(member(k.saturating_add(4)));
+                let want: Vec<_> = model
+                    .items()
+                    .into_iter()
+                    .filter(|(m, _)| min.admits_as_min(m) && max.admits_as_max(m))
+                    .collect();
+                for (m, _) in &want {
+                    model.remove(m);
+                }
+                prop_assert_eq!(z.remove_by_lex(&min, &max), want.len());
+                check_invariants(&z);
+                prop_assert_eq!(items(&z, 0..usize::MAX, false), model.items());
+            }
+        }
+    }
+}
