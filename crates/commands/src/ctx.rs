@@ -3,7 +3,7 @@
 
 use bytes::BytesMut;
 use ferrite_protocol::Writer;
-use ferrite_storage::{Db, Entry, StrValue, Value};
+use ferrite_storage::{Container, Db, Entry, Kind, StoreTtl, StrValue};
 
 use crate::error::CmdError;
 
@@ -170,16 +170,77 @@ impl<'a> Ctx<'a> {
         (found, w)
     }
 
+    /// Reads `key` as a `T` ([`Ctx::lookup_read`]: a hit or miss is
+    /// counted and the access time refreshed), with the reply writer:
+    /// `None` if missing, WRONGTYPE for another type.
+    pub fn read<T: Kind>(&mut self, key: &[u8]) -> Result<(Option<&T>, Writer<'_>), CmdError> {
+        let (entry, w) = self.lookup_read_with_writer(key);
+        match entry {
+            None => Ok((None, w)),
+            Some(e) => T::of(&e.value)
+                .map(|t| (Some(t), w))
+                .ok_or(CmdError::WRONG_TYPE),
+        }
+    }
+
+    /// `key` as a `T` for changing it (access time refreshed, no hit or miss
+    /// counted, as Redis's lookupKeyWrite), with the reply writer: `None` if
+    /// missing, WRONGTYPE for another type.
+    pub fn write<T: Kind>(&mut self, key: &[u8]) -> Result<(Option<&mut T>, Writer<'_>), CmdError> {
+        let (now, secs) = (self.now_ms, self.now_secs());
+        let i = self.db_index();
+        let w = Writer::new(&mut *self.out, self.resp3);
+        match self
+            .dbs
+            .get_mut(i)
+            .and_then(|db| db.get_mut_touch(key, secs, now))
+        {
+            None => Ok((None, w)),
+            Some(v) => T::of_mut(v)
+                .map(|t| (Some(t), w))
+                .ok_or(CmdError::WRONG_TYPE),
+        }
+    }
+
+    /// Runs `f` on the collection under `key` (for writing, see
+    /// [`Ctx::write`]) or, if there is none, on a new empty one, stored under
+    /// `key` afterwards if `f` succeeded and left it non-empty (storing is
+    /// also what wakes clients blocked on the key). WRONGTYPE for another
+    /// type.
+    pub fn update<T: Container, R>(
+        &mut self,
+        key: &[u8],
+        f: impl FnOnce(&mut T) -> Result<R, CmdError>,
+    ) -> Result<R, CmdError> {
+        if let (Some(t), _) = self.write::<T>(key)? {
+            return f(t);
+        }
+        let mut t = T::default();
+        let r = f(&mut t)?;
+        if !t.is_empty() {
+            let (now, secs) = (self.now_ms, self.now_secs());
+            self.db()
+                .store(key, t.into_value(), StoreTtl::Clear, now, secs);
+        }
+        Ok(r)
+    }
+
+    /// Deletes `key` if it holds an empty `T` (after its last element went).
+    pub fn remove_if_empty<T: Container>(&mut self, key: &[u8]) {
+        let now = self.now_ms;
+        let db = self.db();
+        if db
+            .get_mut(key, now)
+            .and_then(T::of_mut)
+            .is_some_and(|t| t.is_empty())
+        {
+            db.remove(key, now);
+        }
+    }
+
     /// Reads a string key: `Ok(None)` if missing, WRONGTYPE for other types.
     pub fn read_str(&mut self, key: &[u8]) -> Result<Option<&StrValue>, CmdError> {
-        match self.lookup_read(key) {
-            None => Ok(None),
-            Some(e) => match &e.value {
-                Value::Str(s) => Ok(Some(s)),
-                #[allow(unreachable_patterns)]
-                _ => Err(CmdError::WRONG_TYPE),
-            },
-        }
+        self.read::<StrValue>(key).map(|(s, _)| s)
     }
 
     /// Writes `+OK`.

@@ -28,14 +28,14 @@ use ferrite_storage::hash::HashLimits;
 use ferrite_storage::num::{
     fmt_i64, fmt_long_double_human, parse_long_double, parse_scan_cursor, LongDouble, MAX_I64_CHARS,
 };
-use ferrite_storage::{HashValue, StoreTtl, Value};
+use ferrite_storage::HashValue;
 use rand::Rng;
 
 use crate::ctx::{Ctx, Settings};
 use crate::error::{CmdError, CmdResult};
 use crate::generic::{parse_scan_args, ScanArgs};
 use crate::table::{CommandSpec, Exec, Flags, Group};
-use crate::util::{arg, is, parse_i64};
+use crate::util::{arg, check_repeated_picks, is, parse_i64};
 
 /// The hash group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -192,7 +192,7 @@ pub fn cmd_hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// HGET key field
 pub fn cmd_hget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let (h, mut w) = read_hash(ctx, arg(args, 1))?;
+    let (h, mut w) = ctx.read::<HashValue>(arg(args, 1))?;
     match h.and_then(|h| h.get(arg(args, 2))) {
         Some(v) => w.bulk(v),
         None => w.null(),
@@ -203,7 +203,7 @@ pub fn cmd_hget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// HMGET key field [field ...]
 pub fn cmd_hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let fields = args.get(2..).unwrap_or_default();
-    let (h, mut w) = read_hash(ctx, arg(args, 1))?;
+    let (h, mut w) = ctx.read::<HashValue>(arg(args, 1))?;
     w.array(fields.len());
     for f in fields {
         match h.and_then(|h| h.get(f)) {
@@ -218,19 +218,11 @@ pub fn cmd_hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     let fields = args.get(2..).unwrap_or_default();
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
-    let deleted = match ctx.db().get_mut_touch(key, secs, now) {
+    let deleted = match ctx.write::<HashValue>(key)?.0 {
         None => 0,
-        Some(Value::Hash(h)) => {
-            let deleted = fields.iter().filter(|f| h.remove(f)).count();
-            if h.is_empty() {
-                ctx.db().remove(key, now);
-            }
-            deleted
-        }
-        Some(_) => return Err(CmdError::WRONG_TYPE),
+        Some(h) => fields.iter().filter(|f| h.remove(f)).count(),
     };
+    ctx.remove_if_empty::<HashValue>(key);
     ctx.dirty += deleted as u64;
     ctx.w().int(deleted as i64);
     Ok(())
@@ -238,14 +230,14 @@ pub fn cmd_hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// HLEN key
 pub fn cmd_hlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let (h, mut w) = read_hash(ctx, arg(args, 1))?;
+    let (h, mut w) = ctx.read::<HashValue>(arg(args, 1))?;
     w.int(h.map_or(0, HashValue::len) as i64);
     Ok(())
 }
 
 /// HSTRLEN key field
 pub fn cmd_hstrlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let (h, mut w) = read_hash(ctx, arg(args, 1))?;
+    let (h, mut w) = ctx.read::<HashValue>(arg(args, 1))?;
     let len = h.and_then(|h| h.get(arg(args, 2))).map_or(0, <[u8]>::len);
     w.int(len as i64);
     Ok(())
@@ -253,7 +245,7 @@ pub fn cmd_hstrlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// HEXISTS key field
 pub fn cmd_hexists(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let (h, mut w) = read_hash(ctx, arg(args, 1))?;
+    let (h, mut w) = ctx.read::<HashValue>(arg(args, 1))?;
     w.int(i64::from(h.is_some_and(|h| h.contains(arg(args, 2)))));
     Ok(())
 }
@@ -309,7 +301,7 @@ pub fn cmd_hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     if args.len() < 3 {
-        let (h, mut w) = read_hash(ctx, key)?;
+        let (h, mut w) = ctx.read::<HashValue>(key)?;
         match h.and_then(op_random_pair) {
             Some((f, _)) => w.bulk(f),
             None => w.null(),
@@ -329,21 +321,12 @@ pub fn cmd_hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if with_values && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
         return Err(CmdError::other(WITHVALUES_OUT_OF_RANGE));
     }
-    // Picks with repetition make a reply of |count| entries whatever the
-    // hash's size. Redis builds it however long it gets; Ferrite refuses a
-    // reply that could not be smaller than proto-max-bulk-len (each pick
-    // takes at least 7 bytes), so a client cannot make a shard allocate
-    // without bound or stall for minutes.
-    let max_picks = ctx.settings.proto_max_bulk_len / 7;
     let resp3 = ctx.resp3;
-    let (h, mut w) = read_hash(ctx, key)?;
+    let settings = ctx.settings;
+    let (h, mut w) = ctx.read::<HashValue>(key)?;
     match h {
-        Some(h) if count < 0 && count.unsigned_abs() > max_picks && !h.is_empty() => {
-            return Err(CmdError::other(
-                "ERR count is too large: the reply would exceed proto-max-bulk-len",
-            ));
-        }
         Some(h) if count != 0 && !h.is_empty() => {
+            check_repeated_picks(count, settings)?;
             op_random_fields(h, count, with_values, resp3, &mut w);
         }
         _ => w.array(0),
@@ -354,7 +337,7 @@ pub fn cmd_hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
 pub fn cmd_hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let cursor = parse_scan_cursor(arg(args, 2)).ok_or_else(|| CmdError::other(INVALID_CURSOR))?;
-    let (h, mut w) = read_hash(ctx, arg(args, 1))?;
+    let (h, mut w) = ctx.read::<HashValue>(arg(args, 1))?;
     let Some(h) = h else {
         // A missing key ends the scan before the options are read.
         w.array(2);
@@ -395,20 +378,6 @@ fn limits(s: &Settings) -> HashLimits {
     }
 }
 
-/// Looks `key` up for reading (counted, access time refreshed), with the
-/// reply writer: the hash if any, or WRONGTYPE.
-fn read_hash<'c>(
-    ctx: &'c mut Ctx<'_>,
-    key: &[u8],
-) -> Result<(Option<&'c HashValue>, Writer<'c>), CmdError> {
-    let (entry, w) = ctx.lookup_read_with_writer(key);
-    match entry.map(|e| &e.value) {
-        None => Ok((None, w)),
-        Some(Value::Hash(h)) => Ok((Some(h), w)),
-        Some(_) => Err(CmdError::WRONG_TYPE),
-    }
-}
-
 /// Runs `f` on the hash under `key` looked up for writing (access time
 /// refreshed), or on a new empty hash stored under `key` if `f` succeeds
 /// and leaves it non-empty. A key of another type is WRONGTYPE.
@@ -417,22 +386,8 @@ fn update_hash<R>(
     key: &[u8],
     f: impl FnOnce(&mut HashValue, HashLimits) -> Result<R, CmdError>,
 ) -> Result<R, CmdError> {
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
     let limits = limits(ctx.settings);
-    match ctx.db().get_mut_touch(key, secs, now) {
-        Some(Value::Hash(h)) => f(h, limits),
-        Some(_) => Err(CmdError::WRONG_TYPE),
-        None => {
-            let mut h = HashValue::new();
-            let r = f(&mut h, limits)?;
-            if !h.is_empty() {
-                ctx.db()
-                    .store(key, Value::Hash(h), StoreTtl::Clear, now, secs);
-            }
-            Ok(r)
-        }
-    }
+    ctx.update(key, |h| f(h, limits))
 }
 
 /// HSET/HMSET: sets every pair of `args[2..]`, returns how many fields were
@@ -463,7 +418,7 @@ enum Part {
 }
 
 fn reply_all(ctx: &mut Ctx<'_>, key: &[u8], part: Part) -> CmdResult {
-    let (h, mut w) = read_hash(ctx, key)?;
+    let (h, mut w) = ctx.read::<HashValue>(key)?;
     let len = h.map_or(0, HashValue::len);
     // HGETALL is a map in RESP3 (an empty one for a missing key too).
     if part == Part::Both {
@@ -597,6 +552,7 @@ fn op_random_fields(h: &HashValue, count: i64, with_values: bool, resp3: bool, w
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrite_storage::Value;
     use std::collections::{HashMap, HashSet};
 
     use crate::testing::{bulk, TestShard as Shard, T0};

@@ -24,7 +24,7 @@
 
 use bytes::Bytes;
 use ferrite_protocol::Writer;
-use ferrite_storage::{ListValue, StoreTtl, Value};
+use ferrite_storage::ListValue;
 
 use crate::ctx::{Block, Ctx};
 use crate::error::{CmdError, CmdResult};
@@ -246,7 +246,10 @@ pub fn cmd_rpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// LLEN key
 pub fn cmd_llen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let len = read_list(ctx, arg(args, 1))?.map_or(0, ListValue::len);
+    let len = ctx
+        .read::<ListValue>(arg(args, 1))?
+        .0
+        .map_or(0, ListValue::len);
     ctx.w().int(len as i64);
     Ok(())
 }
@@ -255,8 +258,8 @@ pub fn cmd_llen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_lrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let start = parse_i64(arg(args, 2))?;
     let end = parse_i64(arg(args, 3))?;
-    let (entry, mut w) = ctx.lookup_read_with_writer(arg(args, 1));
-    let Some(list) = as_list(entry.map(|e| &e.value))? else {
+    let (list, mut w) = ctx.read::<ListValue>(arg(args, 1))?;
+    let Some(list) = list else {
         w.array(0);
         return Ok(());
     };
@@ -273,8 +276,8 @@ pub fn cmd_lrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_lindex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     // Redis looks the key up before it reads the index: a missing key
     // answers nil even for an index that is not a number.
-    let (entry, mut w) = ctx.lookup_read_with_writer(arg(args, 1));
-    let Some(list) = as_list(entry.map(|e| &e.value))? else {
+    let (list, mut w) = ctx.read::<ListValue>(arg(args, 1))?;
+    let Some(list) = list else {
         w.null();
         return Ok(());
     };
@@ -289,7 +292,10 @@ pub fn cmd_lindex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// LSET key index element
 pub fn cmd_lset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let fill = ctx.settings.list_max_listpack_size;
-    let list = write_list(ctx, arg(args, 1))?.ok_or(CmdError::NO_SUCH_KEY)?;
+    let list = ctx
+        .write::<ListValue>(arg(args, 1))?
+        .0
+        .ok_or(CmdError::NO_SUCH_KEY)?;
     let index = parse_i64(arg(args, 2))?;
     let i = list
         .resolve_index(index)
@@ -308,7 +314,7 @@ pub fn cmd_linsert(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         _ => return Err(CmdError::SYNTAX),
     };
     let fill = ctx.settings.list_max_listpack_size;
-    let reply = match write_list(ctx, arg(args, 1))? {
+    let reply = match ctx.write::<ListValue>(arg(args, 1))?.0 {
         None => 0,
         Some(list) => {
             if list.insert_at_pivot(arg(args, 3), arg(args, 4), after, fill) {
@@ -330,7 +336,7 @@ pub fn cmd_lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     let count = parse_i64(arg(args, 2))?;
     let fill = ctx.settings.list_max_listpack_size;
-    let removed = match write_list(ctx, key)? {
+    let removed = match ctx.write::<ListValue>(key)?.0 {
         None => 0,
         Some(list) => {
             let (max, from_tail) = match count {
@@ -345,7 +351,7 @@ pub fn cmd_lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     if removed > 0 {
         ctx.dirty += removed as u64;
-        delete_if_empty(ctx, key);
+        ctx.remove_if_empty::<ListValue>(key);
     }
     ctx.w().int(removed as i64);
     Ok(())
@@ -356,13 +362,13 @@ pub fn cmd_ltrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     let start = parse_i64(arg(args, 2))?;
     let end = parse_i64(arg(args, 3))?;
-    if let Some(list) = write_list(ctx, key)? {
+    if let Some(list) = ctx.write::<ListValue>(key)?.0 {
         let before = list.len();
         let (a, b) = op_range_bounds(before, start, end);
         list.retain_range(a, b);
         let trimmed = before - list.len();
         ctx.dirty += trimmed as u64;
-        delete_if_empty(ctx, key);
+        ctx.remove_if_empty::<ListValue>(key);
     }
     ctx.ok();
     Ok(())
@@ -390,8 +396,7 @@ pub fn cmd_lpos(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         j += 2;
     }
-    let (entry, mut w) = ctx.lookup_read_with_writer(arg(args, 1));
-    let list = as_list(entry.map(|e| &e.value))?;
+    let (list, mut w) = ctx.read::<ListValue>(arg(args, 1))?;
     let found = match list {
         Some(list) => op_lpos(list, arg(args, 2), rank, count.unwrap_or(1), maxlen),
         None => Vec::new(),
@@ -520,68 +525,6 @@ fn parse_positive(a: &[u8], msg: &'static str) -> Result<u64, CmdError> {
     })
 }
 
-/// The list under `key` for reading (counted as a hit or miss), or
-/// WRONGTYPE for another type.
-fn read_list<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c ListValue>, CmdError> {
-    as_list(ctx.lookup_read(key).map(|e| &e.value))
-}
-
-fn as_list(v: Option<&Value>) -> Result<Option<&ListValue>, CmdError> {
-    match v {
-        None => Ok(None),
-        Some(Value::List(l)) => Ok(Some(l)),
-        Some(_) => Err(CmdError::WRONG_TYPE),
-    }
-}
-
-/// The list under `key` for writing (access time refreshed, not counted),
-/// or WRONGTYPE for another type.
-fn write_list<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut ListValue>, CmdError> {
-    let (now, secs) = (ctx.now_ms, ctx.now_secs());
-    match ctx.db().get_mut_touch(key, secs, now) {
-        None => Ok(None),
-        Some(Value::List(l)) => Ok(Some(l)),
-        Some(_) => Err(CmdError::WRONG_TYPE),
-    }
-}
-
-/// [`write_list`] together with the reply writer, so that popped elements
-/// are written straight from the list.
-fn write_list_with_writer<'c>(
-    ctx: &'c mut Ctx<'_>,
-    key: &[u8],
-) -> Result<(Option<&'c mut ListValue>, Writer<'c>), CmdError> {
-    let (now, secs) = (ctx.now_ms, ctx.now_secs());
-    let i = ctx.db_index();
-    let w = Writer::new(&mut *ctx.out, ctx.resp3);
-    let value = match ctx.dbs.get_mut(i) {
-        Some(db) => db.get_mut_touch(key, secs, now),
-        None => None,
-    };
-    match value {
-        None => Ok((None, w)),
-        Some(Value::List(l)) => Ok((Some(l), w)),
-        Some(_) => Err(CmdError::WRONG_TYPE),
-    }
-}
-
-/// Deletes `key` if it holds an empty list.
-fn delete_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) {
-    let now = ctx.now_ms;
-    let db = ctx.db();
-    if matches!(db.get_mut(key, now), Some(Value::List(l)) if l.is_empty()) {
-        db.remove(key, now);
-    }
-}
-
-/// Stores a new list under `key` (a missing key: nothing to replace).
-fn store_new(ctx: &mut Ctx<'_>, key: &[u8], list: ListValue) {
-    let (now, secs) = (ctx.now_ms, ctx.now_secs());
-    // `store` also wakes clients blocked on the key.
-    ctx.db()
-        .store(key, Value::List(list), StoreTtl::Clear, now, secs);
-}
-
 fn push(list: &mut ListValue, v: &[u8], end: End, fill: i32) {
     match end {
         End::Left => list.push_front(v, fill),
@@ -594,27 +537,16 @@ fn push_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, only_existing: bool
     let key = arg(args, 1);
     let values = args.get(2..).unwrap_or_default();
     let fill = ctx.settings.list_max_listpack_size;
-    let len = match write_list(ctx, key)? {
-        Some(list) => {
-            for v in values {
-                push(list, v, end, fill);
-            }
-            list.len()
+    if only_existing && ctx.write::<ListValue>(key)?.0.is_none() {
+        ctx.w().int(0);
+        return Ok(());
+    }
+    let len = ctx.update(key, |list: &mut ListValue| {
+        for v in values {
+            push(list, v, end, fill);
         }
-        None if only_existing => {
-            ctx.w().int(0);
-            return Ok(());
-        }
-        None => {
-            let mut list = ListValue::new();
-            for v in values {
-                push(&mut list, v, end, fill);
-            }
-            let len = list.len();
-            store_new(ctx, key, list);
-            len
-        }
-    };
+        Ok(list.len())
+    })?;
     ctx.dirty += values.len() as u64;
     ctx.w().int(len as i64);
     Ok(())
@@ -631,7 +563,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         Some(c) => Some(parse_non_negative(c, MUST_BE_POSITIVE)?),
         None => None,
     };
-    let (list, mut w) = write_list_with_writer(ctx, key)?;
+    let (list, mut w) = ctx.write::<ListValue>(key)?;
     let Some(list) = list else {
         match count {
             Some(_) => w.null_array(),
@@ -658,7 +590,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         Some(n) => op_pop_range(list, end, n, &mut w),
     };
     ctx.dirty += popped as u64;
-    delete_if_empty(ctx, key);
+    ctx.remove_if_empty::<ListValue>(key);
     Ok(())
 }
 
@@ -673,11 +605,12 @@ fn move_generic(
     to: End,
 ) -> Result<Option<Vec<u8>>, CmdError> {
     let fill = ctx.settings.list_max_listpack_size;
-    if write_list(ctx, src)?.is_none() {
+    if ctx.write::<ListValue>(src)?.0.is_none() {
         return Ok(None);
     }
-    let dst_exists = write_list(ctx, dst)?.is_some();
-    let Some(list) = write_list(ctx, src)? else {
+    // A destination of another type fails before anything is popped.
+    ctx.write::<ListValue>(dst)?;
+    let Some(list) = ctx.write::<ListValue>(src)?.0 else {
         return Ok(None);
     };
     let Some(v) = (match from {
@@ -690,16 +623,11 @@ fn move_generic(
         // Still in place (not yet deleted), so a one-element list rotates onto itself.
         push(list, &v, to, fill);
     } else {
-        if dst_exists {
-            if let Some(d) = write_list(ctx, dst)? {
-                push(d, &v, to, fill);
-            }
-        } else {
-            let mut d = ListValue::new();
-            push(&mut d, &v, to, fill);
-            store_new(ctx, dst, d);
-        }
-        delete_if_empty(ctx, src);
+        ctx.update(dst, |d: &mut ListValue| {
+            push(d, &v, to, fill);
+            Ok(())
+        })?;
+        ctx.remove_if_empty::<ListValue>(src);
     }
     ctx.dirty += 1;
     Ok(Some(v))
@@ -766,7 +694,7 @@ fn parse_mpop(args: &[Bytes], at: usize) -> Result<Mpop<'_>, CmdError> {
 /// no key has data; WRONGTYPE for another type met first.
 fn mpop_generic(ctx: &mut Ctx<'_>, keys: &[Bytes], end: End, count: u64) -> Result<bool, CmdError> {
     for key in keys {
-        let (list, mut w) = write_list_with_writer(ctx, key)?;
+        let (list, mut w) = ctx.write::<ListValue>(key)?;
         let Some(list) = list.filter(|l| !l.is_empty()) else {
             continue;
         };
@@ -774,7 +702,7 @@ fn mpop_generic(ctx: &mut Ctx<'_>, keys: &[Bytes], end: End, count: u64) -> Resu
         w.bulk(key);
         let popped = op_pop_range(list, end, count, &mut w);
         ctx.dirty += popped as u64;
-        delete_if_empty(ctx, key);
+        ctx.remove_if_empty::<ListValue>(key);
         return Ok(true);
     }
     Ok(false)
@@ -787,7 +715,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         .get(1..args.len().saturating_sub(1))
         .unwrap_or_default();
     for key in keys {
-        let (list, mut w) = write_list_with_writer(ctx, key)?;
+        let (list, mut w) = ctx.write::<ListValue>(key)?;
         let Some(list) = list else {
             continue;
         };
@@ -802,7 +730,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         w.bulk(key);
         w.bulk(&v);
         ctx.dirty += 1;
-        delete_if_empty(ctx, key);
+        ctx.remove_if_empty::<ListValue>(key);
         return Ok(());
     }
     ctx.block = Some(Block {
@@ -909,6 +837,7 @@ pub fn op_lpos(list: &ListValue, v: &[u8], rank: i64, count: u64, maxlen: u64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrite_storage::Value;
 
     use crate::testing::{bulk, TestShard as Shard};
 

@@ -30,7 +30,7 @@ use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::generic::{parse_scan_args, ScanArgs};
 use crate::table::{CommandSpec, Exec, Flags, Group};
-use crate::util::{arg, is, parse_i64};
+use crate::util::{arg, check_repeated_picks, is, parse_i64};
 
 /// The set group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -162,26 +162,15 @@ const NUMKEYS: &str = "ERR numkeys should be greater than 0";
 const TOO_MANY_KEYS: &str = "ERR Number of keys can't be greater than number of args";
 const NEGATIVE_LIMIT: &str = "ERR LIMIT can't be negative";
 const INVALID_CURSOR: &str = "ERR invalid cursor";
-const TOO_LARGE: &str = "ERR count is too large: the reply would exceed proto-max-bulk-len";
 
 /// SADD key member [member ...]
 pub fn cmd_sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let members = args.get(2..).unwrap_or_default();
     let max = ctx.settings.set_max_intset_entries;
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
     let key = arg(args, 1);
-    let added = match ctx.db().get_mut_touch(key, secs, now) {
-        Some(Value::Set(s)) => members.iter().filter(|m| s.add(m, max)).count(),
-        Some(_) => return Err(CmdError::WRONG_TYPE),
-        None => {
-            let mut s = SetValue::new();
-            let added = members.iter().filter(|m| s.add(m, max)).count();
-            ctx.db()
-                .store(key, Value::Set(s), StoreTtl::Clear, now, secs);
-            added
-        }
-    };
+    let added = ctx.update(key, |s: &mut SetValue| {
+        Ok(members.iter().filter(|m| s.add(m, max)).count())
+    })?;
     ctx.dirty += added as u64;
     ctx.w().int(added as i64);
     Ok(())
@@ -191,19 +180,11 @@ pub fn cmd_sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     let members = args.get(2..).unwrap_or_default();
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
-    let removed = match ctx.db().get_mut_touch(key, secs, now) {
+    let removed = match ctx.write::<SetValue>(key)?.0 {
         None => 0,
-        Some(Value::Set(s)) => {
-            let removed = members.iter().filter(|m| s.remove(m)).count();
-            if s.is_empty() {
-                ctx.db().remove(key, now);
-            }
-            removed
-        }
-        Some(_) => return Err(CmdError::WRONG_TYPE),
+        Some(s) => members.iter().filter(|m| s.remove(m)).count(),
     };
+    ctx.remove_if_empty::<SetValue>(key);
     ctx.dirty += removed as u64;
     ctx.w().int(removed as i64);
     Ok(())
@@ -211,14 +192,14 @@ pub fn cmd_srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// SCARD key
 pub fn cmd_scard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let (s, mut w) = read_set(ctx, arg(args, 1))?;
+    let (s, mut w) = ctx.read::<SetValue>(arg(args, 1))?;
     w.int(s.map_or(0, SetValue::len) as i64);
     Ok(())
 }
 
 /// SISMEMBER key member
 pub fn cmd_sismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let (s, mut w) = read_set(ctx, arg(args, 1))?;
+    let (s, mut w) = ctx.read::<SetValue>(arg(args, 1))?;
     w.int(i64::from(s.is_some_and(|s| s.contains(arg(args, 2)))));
     Ok(())
 }
@@ -226,7 +207,7 @@ pub fn cmd_sismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// SMISMEMBER key member [member ...]
 pub fn cmd_smismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let members = args.get(2..).unwrap_or_default();
-    let (s, mut w) = read_set(ctx, arg(args, 1))?;
+    let (s, mut w) = ctx.read::<SetValue>(arg(args, 1))?;
     w.array(members.len());
     for m in members {
         w.int(i64::from(s.is_some_and(|s| s.contains(m))));
@@ -236,7 +217,7 @@ pub fn cmd_smismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// SMEMBERS key
 pub fn cmd_smembers(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let (s, mut w) = read_set(ctx, arg(args, 1))?;
+    let (s, mut w) = ctx.read::<SetValue>(arg(args, 1))?;
     w.set(s.map_or(0, SetValue::len));
     for m in s.into_iter().flat_map(SetValue::iter) {
         bulk(&mut w, m);
@@ -251,7 +232,7 @@ pub fn cmd_srandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::SYNTAX);
     }
     if args.len() < 3 {
-        let (s, mut w) = read_set(ctx, key)?;
+        let (s, mut w) = ctx.read::<SetValue>(key)?;
         match s.and_then(SetValue::random) {
             Some(m) => bulk(&mut w, m),
             None => w.null(),
@@ -262,18 +243,13 @@ pub fn cmd_srandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if count == i64::MIN {
         return Err(CmdError::other(COUNT_OUT_OF_RANGE));
     }
-    // Picks with repetition make a reply of |count| members whatever the
-    // set's size. Redis builds it however long it gets; Ferrite refuses a
-    // reply that could not be smaller than proto-max-bulk-len (each pick
-    // takes at least 7 bytes), so a client cannot make a shard allocate
-    // without bound or stall for minutes.
-    let max_picks = ctx.settings.proto_max_bulk_len / 7;
-    let (s, mut w) = read_set(ctx, key)?;
+    let settings = ctx.settings;
+    let (s, mut w) = ctx.read::<SetValue>(key)?;
     match s {
-        Some(s) if count < 0 && count.unsigned_abs() > max_picks && !s.is_empty() => {
-            return Err(CmdError::other(TOO_LARGE));
+        Some(s) if count != 0 && !s.is_empty() => {
+            check_repeated_picks(count, settings)?;
+            op_random_members(s, count, &mut w);
         }
-        Some(s) if count != 0 && !s.is_empty() => op_random_members(s, count, &mut w),
         _ => w.array(0),
     }
     Ok(())
@@ -477,7 +453,7 @@ pub fn cmd_sdiffstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// SSCAN key cursor [MATCH pattern] [COUNT count]
 pub fn cmd_sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let cursor = parse_scan_cursor(arg(args, 2)).ok_or_else(|| CmdError::other(INVALID_CURSOR))?;
-    let (s, mut w) = read_set(ctx, arg(args, 1))?;
+    let (s, mut w) = ctx.read::<SetValue>(arg(args, 1))?;
     let Some(s) = s else {
         // A missing key ends the scan before the options are read.
         w.array(2);
@@ -513,20 +489,6 @@ pub fn cmd_sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn bulk(w: &mut Writer<'_>, m: Member<'_>) {
     m.with_bytes(|b| w.bulk(b));
-}
-
-/// Looks `key` up for reading (counted, access time refreshed), with the
-/// reply writer: the set if any, or WRONGTYPE.
-fn read_set<'c>(
-    ctx: &'c mut Ctx<'_>,
-    key: &[u8],
-) -> Result<(Option<&'c SetValue>, Writer<'c>), CmdError> {
-    let (entry, w) = ctx.lookup_read_with_writer(key);
-    match entry.map(|e| &e.value) {
-        None => Ok((None, w)),
-        Some(Value::Set(s)) => Ok((Some(s), w)),
-        Some(_) => Err(CmdError::WRONG_TYPE),
-    }
 }
 
 /// Looks every key up as Redis does before any set operation (for reading,
@@ -861,7 +823,10 @@ mod tests {
         let r = bulks(&s.run(&["SRANDMEMBER", "s", "100"]));
         assert_eq!(r.into_iter().collect::<HashSet<_>>(), all);
         s.settings.proto_max_bulk_len = 70;
-        s.ok(&["SRANDMEMBER", "s", "-11"], &format!("-{TOO_LARGE}\r\n"));
+        s.ok(
+            &["SRANDMEMBER", "s", "-11"],
+            "-ERR count is too large: the reply would exceed proto-max-bulk-len\r\n",
+        );
         assert!(s.run(&["SRANDMEMBER", "s", "-10"]).starts_with("*10\r\n"));
         // Popping: distinct, removed, the set deleted when drained.
         let one = bulks(&s.run(&["SPOP", "s"]));

@@ -28,6 +28,21 @@ pub fn arg(args: &[Bytes], i: usize) -> &[u8] {
     args.get(i).map(|b| &b[..]).unwrap_or(&[])
 }
 
+/// HRANDFIELD, SRANDMEMBER (and ZRANDMEMBER) with a negative `count` pick
+/// with repetition: a reply of |count| entries whatever the collection's
+/// size. Redis builds it however long it gets; Ferrite refuses a reply that
+/// could not be smaller than `proto-max-bulk-len` (each pick takes at least
+/// 7 bytes), so that a client cannot make a shard allocate without bound or
+/// stall for minutes. Called once the collection is known to be non-empty.
+pub fn check_repeated_picks(count: i64, settings: &crate::ctx::Settings) -> Result<(), CmdError> {
+    if count < 0 && count.unsigned_abs() > settings.proto_max_bulk_len / 7 {
+        return Err(CmdError::other(
+            "ERR count is too large: the reply would exceed proto-max-bulk-len",
+        ));
+    }
+    Ok(())
+}
+
 /// Parses a blocking command's timeout (seconds, fractions allowed) into
 /// milliseconds, rounded up; 0 means wait forever. Errors are Redis's:
 /// `timeout is not a float or out of range` for text that is not a number,

@@ -22,5 +22,5 @@ pub use db::{Db, Entry, StoreTtl};
 pub use hash::HashValue;
 pub use list::ListValue;
 pub use set::SetValue;
-pub use value::{StrValue, Value, ValueType};
+pub use value::{Container, Kind, StrValue, Value, ValueType};
 pub use zset::ZSetValue;

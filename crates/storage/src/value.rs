@@ -99,6 +99,67 @@ pub enum Value {
     Set(SetValue),
 }
 
+/// A value type a command works on: how to reach it inside a [`Value`], so
+/// that one typed lookup (`Ctx::read`, `Ctx::write`) serves every family
+/// and answers WRONGTYPE for the others.
+pub trait Kind: Sized {
+    /// The value as this type, if it is one.
+    fn of(v: &Value) -> Option<&Self>;
+    /// The value as this type, mutably, if it is one.
+    fn of_mut(v: &mut Value) -> Option<&mut Self>;
+    /// Wraps it into a [`Value`].
+    fn into_value(self) -> Value;
+}
+
+/// A collection type (list, hash, set): created empty by the first write
+/// and deleted when its last element goes, as Redis never keeps an empty
+/// collection.
+pub trait Container: Kind + Default {
+    /// True when it holds no element.
+    fn is_empty(&self) -> bool;
+}
+
+macro_rules! kind {
+    ($t:ty, $variant:ident) => {
+        impl Kind for $t {
+            fn of(v: &Value) -> Option<&Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            fn of_mut(v: &mut Value) -> Option<&mut Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            fn into_value(self) -> Value {
+                Value::$variant(self)
+            }
+        }
+    };
+}
+
+macro_rules! container {
+    ($t:ty) => {
+        impl Container for $t {
+            fn is_empty(&self) -> bool {
+                <$t>::is_empty(self)
+            }
+        }
+    };
+}
+
+container!(ListValue);
+container!(HashValue);
+container!(SetValue);
+
+kind!(StrValue, Str);
+kind!(ListValue, List);
+kind!(HashValue, Hash);
+kind!(SetValue, Set);
+
 /// The type names `TYPE` and `SCAN ... TYPE` use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueType {
