@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ferrite_testkit::{key_on_shard, show, Oracle, Pair, RawClient, TestServer};
+use ferrite_testkit::{key_on_shard, one_key_per_shard, show, Oracle, Pair, RawClient, TestServer};
 
 const SHARDS: usize = 3;
 
@@ -60,11 +60,6 @@ fn same_on_both(scenario: impl Fn(u16) -> Vec<String>) {
     let ours = scenario(server.port);
     let theirs = scenario(oracle.port);
     assert_eq!(ours, theirs);
-}
-
-/// Keys on shards 0, 1 and 2 (for any server; only Ferrite cares).
-fn keys3(prefix: &str) -> [String; 3] {
-    [0, 1, 2].map(|s| key_on_shard(prefix, s, SHARDS))
 }
 
 #[test]
@@ -140,7 +135,7 @@ fn timeout_keeps_the_connection_state() {
 #[test]
 fn pushes_serve_waiters_first_come_first_served() {
     same_on_both(|port| {
-        let [k, _, _] = keys3("fifo");
+        let [k, _, _] = one_key_per_shard("fifo");
         let mut waiters: Vec<RawClient> = (0..3)
             .map(|i| blocked(port, &["BLPOP", &k, "0"], i))
             .collect();
@@ -162,7 +157,7 @@ fn pushes_serve_waiters_first_come_first_served() {
 #[test]
 fn a_waiter_on_several_shards_is_served_once() {
     same_on_both(|port| {
-        let [a, b, c3] = keys3("multi");
+        let [a, b, c3] = one_key_per_shard("multi");
         let mut w = blocked(port, &["BRPOP", &a, &b, &c3, "0"], 0);
         let mut c = RawClient::connect(port);
         let mut out = vec![show(&c.cmd_str(&["RPUSH", &b, "1", "2"]))];
@@ -205,7 +200,7 @@ fn serving_happens_right_after_the_pushing_command() {
     // The pusher's own LPOP, pipelined right after its push, finds nothing:
     // the waiter was served in between, as Redis does after every command.
     same_on_both(|port| {
-        let [k, _, _] = keys3("pipe");
+        let [k, _, _] = one_key_per_shard("pipe");
         let mut w = blocked(port, &["BLPOP", &k, "0"], 0);
         let mut c = RawClient::connect(port);
         let mut raw = Vec::new();
@@ -245,7 +240,7 @@ fn requests_pipelined_after_a_blocking_command_wait_for_it() {
 #[test]
 fn blmove_across_shards_moves_atomically() {
     same_on_both(|port| {
-        let [src, dst, other] = keys3("mv");
+        let [src, dst, other] = one_key_per_shard("mv");
         let mut c = RawClient::connect(port);
         let mut w1 = blocked(port, &["BLMOVE", &src, &dst, "RIGHT", "LEFT", "0"], 0);
         let mut w2 = blocked(port, &["BRPOPLPUSH", &src, &other, "0"], 1);
@@ -327,7 +322,7 @@ fn client_unblock_ends_a_wait_as_timeout_or_error() {
 #[test]
 fn a_client_gone_while_blocked_leaves_nothing_behind() {
     let server = TestServer::start();
-    let [a, b, _] = keys3("gone");
+    let [a, b, _] = one_key_per_shard("gone");
     let mut c = server.client();
     // One disconnects by itself, one is killed.
     let w1 = blocked(server.port, &["BLPOP", &a, &b, "0"], 0);
@@ -362,7 +357,7 @@ fn a_client_gone_while_blocked_leaves_nothing_behind() {
 fn concurrent_pushers_and_waiters_lose_and_duplicate_nothing() {
     let server = TestServer::start();
     let port = server.port;
-    let keys = keys3("storm");
+    let keys = one_key_per_shard("storm");
     let per_pusher = 300;
     let pushers = 3;
     let sink = key_on_shard("sink", 1, SHARDS);

@@ -6,41 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ferrite_testkit::{flat_elements, show, Pair};
-
-/// The payload of a bulk-string frame (`$n\r\n...\r\n`), or the frame
-/// itself for any other type.
-fn payload(frame: &[u8]) -> Vec<u8> {
-    match frame.iter().position(|&b| b == b'\n') {
-        Some(nl) if frame.first() == Some(&b'$') && frame.len() >= nl + 3 => {
-            frame[nl + 1..frame.len() - 2].to_vec()
-        }
-        _ => frame.to_vec(),
-    }
-}
-
-/// The elements of an aggregate reply (`*`, `~` or a RESP3 map `%`, whose
-/// keys and values alternate), each as its raw frame.
-fn elements(reply: &[u8]) -> Vec<Vec<u8>> {
-    if reply.first() != Some(&b'%') {
-        return flat_elements(reply);
-    }
-    let mut out = Vec::new();
-    let Some(nl) = reply.iter().position(|&b| b == b'\n') else {
-        return out;
-    };
-    let mut rest = &reply[nl + 1..];
-    while let Ok(Some(n)) = ferrite_protocol::reply_len(rest) {
-        out.push(rest[..n].to_vec());
-        rest = &rest[n..];
-    }
-    out
-}
-
-/// The bulk payloads of a flat reply.
-fn strings(reply: &[u8]) -> Vec<Vec<u8>> {
-    elements(reply).iter().map(|f| payload(f)).collect()
-}
+use ferrite_testkit::{
+    bulk_payload as payload, bulk_strings as strings, flat_elements, show, Pair,
+};
 
 /// `f12` → `v12`: the value [`fill`] gives a field when `value_len` is 1.
 fn value_of(field: &[u8]) -> Vec<u8> {

@@ -6,46 +6,9 @@
 //! tested here only where they do not block (data present, argument
 //! errors); waiting is the `blocking` module's subject.
 
-use ferrite_testkit::Pair;
+use ferrite_testkit::{one_key_per_shard, Pair};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-
-/// CRC16/XMODEM, the hash Redis Cluster (and Ferrite's shard routing) uses.
-fn crc16(data: &[u8]) -> u16 {
-    let mut crc: u16 = 0;
-    for &b in data {
-        crc ^= u16::from(b) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
-}
-
-/// The shard of `key` among Ferrite's 3 test shards.
-fn shard(key: &str) -> u16 {
-    (crc16(key.as_bytes()) % 16384) % 3
-}
-
-/// Three keys named `<prefix>N`, one on each shard.
-fn keys_on_three_shards(prefix: &str) -> [String; 3] {
-    let mut found: [Option<String>; 3] = [None, None, None];
-    for i in 0.. {
-        let k = format!("{prefix}{i}");
-        let s = usize::from(shard(&k));
-        if found[s].is_none() {
-            found[s] = Some(k);
-        }
-        if found.iter().all(Option::is_some) {
-            break;
-        }
-    }
-    found.map(|k| k.unwrap_or_default())
-}
 
 #[test]
 fn pushes_and_pops() {
@@ -361,8 +324,7 @@ fn moves_within_one_shard_and_rotation() {
 #[test]
 fn moves_across_shards() {
     let mut p = Pair::new();
-    let [a, b, c] = keys_on_three_shards("mv");
-    assert_ne!(shard(&a), shard(&b));
+    let [a, b, c] = one_key_per_shard("mv");
     let line = |s: &str| s.replace("$A", &a).replace("$B", &b).replace("$C", &c);
     for cmd in [
         "RPUSH $A 1 2 3 4",

@@ -6,22 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use ferrite_testkit::{flat_elements, key_on_shard, show, Pair};
-
-/// The payload of a bulk-string frame, or the frame itself otherwise.
-fn payload(frame: &[u8]) -> Vec<u8> {
-    match frame.iter().position(|&b| b == b'\n') {
-        Some(nl) if frame.first() == Some(&b'$') && frame.len() >= nl + 3 => {
-            frame[nl + 1..frame.len() - 2].to_vec()
-        }
-        _ => frame.to_vec(),
-    }
-}
-
-/// The bulk payloads of a flat reply.
-fn strings(reply: &[u8]) -> Vec<Vec<u8>> {
-    flat_elements(reply).iter().map(|f| payload(f)).collect()
-}
+use ferrite_testkit::{
+    bulk_payload as payload, bulk_strings as strings, flat_elements, key_on_shard, show, Pair,
+};
 
 /// `SADD key <prefix>0 ... <prefix>{n-1}` on both servers.
 fn fill(p: &mut Pair, key: &str, prefix: &str, n: usize) {

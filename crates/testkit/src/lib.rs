@@ -306,6 +306,31 @@ pub fn key_on_shard(prefix: &str, shard: usize, nshards: usize) -> String {
         .unwrap_or_default()
 }
 
+/// Keys on shards 0, 1 and 2 of the 3-shard servers `TestServer::start`
+/// and `Pair::new` run (on the oracle they are just names).
+pub fn one_key_per_shard(prefix: &str) -> [String; 3] {
+    [0, 1, 2].map(|s| key_on_shard(prefix, s, 3))
+}
+
+/// The payload of a bulk-string frame (`$n\r\n...\r\n`), or the frame
+/// itself for any other type.
+pub fn bulk_payload(frame: &[u8]) -> Vec<u8> {
+    match frame.iter().position(|&b| b == b'\n') {
+        Some(nl) if frame.first() == Some(&b'$') && frame.len() >= nl + 3 => {
+            frame[nl + 1..frame.len() - 2].to_vec()
+        }
+        _ => frame.to_vec(),
+    }
+}
+
+/// The bulk payloads of a flat aggregate reply (see [`flat_elements`]).
+pub fn bulk_strings(reply: &[u8]) -> Vec<Vec<u8>> {
+    flat_elements(reply)
+        .iter()
+        .map(|f| bulk_payload(f))
+        .collect()
+}
+
 /// Renders reply bytes readably for assertion messages.
 pub fn show(b: &[u8]) -> String {
     String::from_utf8_lossy(b).replace("\r\n", "\\r\\n")
@@ -457,13 +482,15 @@ fn drain(c: &mut RawClient, quiet: Duration) -> Vec<u8> {
     out
 }
 
-/// The elements of a flat array reply (`*N` of bulk/int/simple), each as its raw frame bytes.
+/// The elements of a flat aggregate reply (an array `*`, a set `~`, or a
+/// map `%` whose keys and values alternate), each as its raw frame bytes;
+/// any other reply is its own single element.
 pub fn flat_elements(reply: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let Some(pos) = reply.windows(2).position(|w| w == b"\r\n") else {
         return out;
     };
-    if !matches!(reply.first(), Some(b'*') | Some(b'~')) {
+    if !matches!(reply.first(), Some(b'*') | Some(b'~') | Some(b'%')) {
         return vec![reply.to_vec()];
     }
     let mut rest = &reply[pos + 2..];
