@@ -426,7 +426,8 @@ pub async fn attempt(
         let now = session.now_ms;
         let run = move |shard: &mut Shard| -> (Bytes, Option<Block>) {
             let mut out = BytesMut::new();
-            let block = crate::conn::run_handler(shard, h, &args, w.db, w.resp3, &mut out, now);
+            let block =
+                crate::conn::run_handler_may_block(shard, h, &args, w.db, w.resp3, &mut out, now);
             if block.is_some() {
                 register(shard, &w, false);
             }

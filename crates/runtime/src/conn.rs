@@ -545,9 +545,7 @@ impl Session {
                 let mut shard = worker.shard.borrow_mut();
                 let now = self.now_ms;
                 let out = self.out();
-                if let Some(b) = run_handler(&mut shard, h, argv, db, resp3, out, now) {
-                    b.null_reply(&mut Writer::new(out, resp3));
-                }
+                run_handler(&mut shard, h, argv, db, resp3, out, now);
                 drop(shard);
                 self.end_local(start, skip);
             }
@@ -630,7 +628,7 @@ impl Session {
                     let mut ends = Vec::with_capacity(batch.items.len());
                     let before = shard.dirty;
                     for (range, h, db, resp3) in &batch.items {
-                        let block = run_handler(
+                        run_handler(
                             shard,
                             *h,
                             &batch.args[range.clone()],
@@ -639,9 +637,6 @@ impl Session {
                             &mut buf,
                             now,
                         );
-                        if let Some(b) = block {
-                            b.null_reply(&mut Writer::new(&mut buf, *resp3));
-                        }
                         ends.push(buf.len());
                     }
                     let dirty = shard.dirty - before;
@@ -762,8 +757,26 @@ pub fn unknown_command(argv: &[Bytes]) -> CmdError {
     }
 }
 
-/// Runs one keyed handler against a shard and writes its reply (or error) to `out`.
+/// Runs one keyed handler against a shard and writes its reply (or error)
+/// to `out`. A blocking command that finds nothing answers as its
+/// non-blocking form does ([`Block::null_reply`]): this path never waits.
 pub fn run_handler(
+    shard: &mut Shard,
+    h: Handler,
+    argv: &[Bytes],
+    db: usize,
+    resp3: bool,
+    out: &mut BytesMut,
+    now: u64,
+) {
+    if let Some(b) = run_handler_may_block(shard, h, argv, db, resp3, out, now) {
+        b.null_reply(&mut Writer::new(out, resp3));
+    }
+}
+
+/// [`run_handler`] for a blocking command's first attempt: when the
+/// handler found nothing, nothing is written and its [`Block`] is returned.
+pub fn run_handler_may_block(
     shard: &mut Shard,
     h: Handler,
     argv: &[Bytes],
