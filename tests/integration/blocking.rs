@@ -496,3 +496,58 @@ fn flushall_keeps_waiters_waiting() {
         out
     });
 }
+
+#[test]
+fn sorted_set_pops_wait_and_are_served_in_order() {
+    same_on_both(|port| {
+        let [k, k2, _] = one_key_per_shard("zwait");
+        let mut c = RawClient::connect(port);
+        let mut a = blocked(port, &["BZPOPMIN", &k, &k2, "0"], 0);
+        let mut b = blocked(port, &["BZPOPMAX", &k, "0"], 1);
+        let mut m = blocked(port, &["BZMPOP", "0", "2", &k2, &k, "MAX", "COUNT", "2"], 2);
+        let mut out =
+            vec![show(&c.cmd_str(&[
+                "ZADD", &k, "1", "a", "2", "b", "3", "c", "4", "d",
+            ]))];
+        out.push(show(&a.read_reply()));
+        out.push(show(&b.read_reply()));
+        out.push(show(&m.read_reply()));
+        out.push(show(&c.cmd_str(&["ZRANGE", &k, "0", "-1", "WITHSCORES"])));
+        // The second key of a waiter on two shards serves it too.
+        let mut a = blocked(port, &["BZPOPMIN", &k, &k2, "0"], 0);
+        out.push(show(&c.cmd_str(&["ZADD", &k2, "9", "z"])));
+        out.push(show(&a.read_reply()));
+        // A timeout replies a null array.
+        let mut t = RawClient::connect(port);
+        out.push(show(&t.cmd_str(&["BZPOPMAX", &k2, "0.05"])));
+        out.push(show(&t.cmd_str(&["BZMPOP", "0.05", "1", &k2, "MIN"])));
+        out
+    });
+}
+
+/// A key waited on by a list pop and a sorted-set pop serves each only
+/// with its own type; the other stays blocked, as in Redis.
+#[test]
+fn waiters_are_served_only_by_their_own_type() {
+    same_on_both(|port| {
+        let mut c = RawClient::connect(port);
+        let mut z = blocked(port, &["BZPOPMIN", "k", "0"], 0);
+        let mut l = blocked(port, &["BLPOP", "k", "0"], 1);
+        let mut out = vec![show(&c.cmd_str(&["RPUSH", "k", "x"]))];
+        out.push(show(&l.read_reply()));
+        out.push(format!(
+            "{:?}",
+            z.try_read_reply(Duration::from_millis(100))
+                .map(|r| show(&r))
+        ));
+        out.push(show(&c.cmd_str(&["ZADD", "k", "5", "m"])));
+        out.push(show(&z.read_reply()));
+        // A sorted set arriving by RENAME serves a waiting BZPOPMAX.
+        let mut z = blocked(port, &["BZPOPMAX", "k", "0"], 0);
+        out.push(show(&c.cmd_str(&["ZADD", "src", "1", "a", "2", "b"])));
+        out.push(show(&c.cmd_str(&["RENAME", "src", "k"])));
+        out.push(show(&z.read_reply()));
+        out.push(show(&c.cmd_str(&["ZRANGE", "k", "0", "-1"])));
+        out
+    });
+}

@@ -18,4 +18,7 @@ mod protocol_oracle;
 mod runtime;
 mod server;
 mod set;
+mod sort;
 mod string;
+mod zset;
+mod zsetops;

@@ -629,3 +629,25 @@ fn srandmember_refuses_a_reply_beyond_proto_max_bulk_len() {
     let r = c.cmd_str(&["SRANDMEMBER", "s", "9223372036854775807"]);
     assert!(r.starts_with(b"*2\r\n"), "{}", show(&r));
 }
+
+/// The STORE forms read their sources as reads (keyspace hits and misses
+/// counted, as Redis 7.0 does); changes are counted once per stored result.
+#[test]
+fn dirty_and_keyspace_counters_match_redis() {
+    let mut p = Pair::new();
+    p.check_all(&["SADD ss a b", "SADD tt b c", "SET str v"]);
+    p.check_counters(&[
+        "SINTER ss nokey",
+        "SINTERSTORE d ss nokey",
+        "SINTERSTORE d ss tt",
+        "SUNIONSTORE d ss nokey",
+        "SDIFFSTORE d ss tt",
+        "SDIFFSTORE d nokey ss",
+        "SINTERCARD 2 ss tt",
+        "SUNIONSTORE d ss str",
+        "SMOVE ss tt a",
+        "SADD ss a a",
+        "SREM ss nope",
+        "SPOP nokey",
+    ]);
+}

@@ -9,7 +9,6 @@ use crate::table::{CommandSpec, CommandTable, Exec, Group};
 
 /// Redis 7.0 command groups Ferrite does not serve yet, with the issue that brings them.
 const LATER: &[(&str, &str)] = &[
-    ("sorted-set", "Sets and sorted sets"),
     (
         "transactions",
         "Transactions, pub/sub, keyspace notifications",
@@ -47,6 +46,7 @@ pub fn compatibility_markdown(table: &CommandTable) -> String {
         Group::List,
         Group::Hash,
         Group::Set,
+        Group::SortedSet,
         Group::Connection,
         Group::Server,
     ];

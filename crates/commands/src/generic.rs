@@ -763,6 +763,24 @@ impl ScanArgs {
     }
 }
 
+/// The options of SSCAN, HSCAN and ZSCAN: MATCH and COUNT as SCAN parses
+/// them; TYPE, which SCAN alone takes, is a syntax error at the place
+/// Redis's parser meets it.
+pub fn parse_member_scan_args(args: &[Bytes]) -> Result<ScanArgs, CmdError> {
+    // Options are name/value pairs, so only even positions are names.
+    let type_at = (0..args.len())
+        .step_by(2)
+        .find(|&i| i + 1 < args.len() && args.get(i).is_some_and(|a| is(a, "type")));
+    let opts = parse_scan_args(
+        args.get(..type_at.unwrap_or(args.len()))
+            .unwrap_or_default(),
+    )?;
+    if type_at.is_some() {
+        return Err(CmdError::SYNTAX);
+    }
+    Ok(opts)
+}
+
 /// Parses SCAN's options after the cursor with Redis 7.0's rules: COUNT must
 /// be an integer (else the not-an-integer error) of at least 1 (else a syntax
 /// error), an option missing its value or an unknown word is a syntax error,

@@ -33,9 +33,9 @@ use rand::Rng;
 
 use crate::ctx::{Ctx, Settings};
 use crate::error::{CmdError, CmdResult};
-use crate::generic::{parse_scan_args, ScanArgs};
+use crate::generic::parse_member_scan_args;
 use crate::table::{CommandSpec, Exec, Flags, Group};
-use crate::util::{arg, check_repeated_picks, is, parse_i64};
+use crate::util::{arg, check_repeated_picks, is, parse_i64, COUNT_OUT_OF_RANGE, INVALID_CURSOR};
 
 /// The hash group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -153,10 +153,7 @@ const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
 const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
 const INCR_NAN_OR_INFINITY: &str = "ERR value is NaN or Infinity";
 const RESULT_NAN_OR_INFINITY: &str = "ERR increment would produce NaN or Infinity";
-const COUNT_OUT_OF_RANGE: &str =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 const WITHVALUES_OUT_OF_RANGE: &str = "ERR value is out of range";
-const INVALID_CURSOR: &str = "ERR invalid cursor";
 
 /// HSET key field value [field value ...]
 pub fn cmd_hset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -345,7 +342,7 @@ pub fn cmd_hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         w.array(0);
         return Ok(());
     };
-    let opts = parse_hscan_args(args.get(3..).unwrap_or_default())?;
+    let opts = parse_member_scan_args(args.get(3..).unwrap_or_default())?;
     let mut found: Vec<(&[u8], &[u8])> = Vec::new();
     let next = h.scan(cursor, opts.count, |f, v| {
         if opts
@@ -435,23 +432,6 @@ fn reply_all(ctx: &mut Ctx<'_>, key: &[u8], part: Part) -> CmdResult {
         }
     }
     Ok(())
-}
-
-/// HSCAN's options: MATCH and COUNT as SCAN parses them; TYPE, which SCAN
-/// alone takes, is a syntax error at the place Redis's parser meets it.
-fn parse_hscan_args(args: &[Bytes]) -> Result<ScanArgs, CmdError> {
-    // Options are name/value pairs, so only even positions are names.
-    let type_at = (0..args.len())
-        .step_by(2)
-        .find(|&i| i + 1 < args.len() && args.get(i).is_some_and(|a| is(a, "type")));
-    let opts = parse_scan_args(
-        args.get(..type_at.unwrap_or(args.len()))
-            .unwrap_or_default(),
-    )?;
-    if type_at.is_some() {
-        return Err(CmdError::SYNTAX);
-    }
-    Ok(opts)
 }
 
 // ---------------------------------------------------------------------------

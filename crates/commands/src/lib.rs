@@ -22,11 +22,14 @@ pub mod list;
 mod robustness;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod string;
 pub mod table;
 #[cfg(test)]
 mod testing;
 pub mod util;
+pub mod zset;
+pub mod zsetops;
 
 pub use ctx::{Block, Ctx, Settings, Stats};
 pub use error::{CmdError, CmdResult, ErrorKind};
@@ -41,6 +44,9 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         list::COMMANDS,
         hash::COMMANDS,
         set::COMMANDS,
+        zset::COMMANDS,
+        zsetops::COMMANDS,
+        sort::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
     ]

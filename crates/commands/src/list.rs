@@ -438,7 +438,7 @@ pub fn cmd_rpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub fn cmd_lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let m = parse_mpop(args, 1)?;
+    let m = parse_mpop(args, 1, parse_end)?;
     if !mpop_generic(ctx, m.keys, m.end, m.count)? {
         ctx.w().null_array();
     }
@@ -471,7 +471,7 @@ pub fn cmd_brpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub fn cmd_blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let m = parse_mpop(args, 2)?;
+    let m = parse_mpop(args, 2, parse_end)?;
     // Redis reads the timeout last, after every other argument.
     let timeout_ms = parse_timeout(arg(args, 1))?;
     if !mpop_generic(ctx, m.keys, m.end, m.count)? {
@@ -653,16 +653,24 @@ fn bmove_generic(
     Ok(())
 }
 
-/// The parsed arguments of LMPOP and BLMPOP.
-struct Mpop<'a> {
-    keys: &'a [Bytes],
-    end: End,
-    count: u64,
+/// The parsed arguments of LMPOP, BLMPOP, ZMPOP and BZMPOP.
+pub(crate) struct Mpop<'a, E> {
+    /// The keys, in order.
+    pub keys: &'a [Bytes],
+    /// Which end to pop from (LEFT|RIGHT, MIN|MAX).
+    pub end: E,
+    /// COUNT (1 when absent).
+    pub count: u64,
 }
 
-/// Reads `numkeys` (at `at`), the keys, LEFT|RIGHT and an optional COUNT,
-/// with Redis's errors in Redis's order.
-fn parse_mpop(args: &[Bytes], at: usize) -> Result<Mpop<'_>, CmdError> {
+/// Reads `numkeys` (at `at`), the keys, the end keyword (`parse_end`:
+/// LEFT|RIGHT, MIN|MAX) and an optional COUNT, with Redis's errors in
+/// Redis's order.
+pub(crate) fn parse_mpop<E>(
+    args: &[Bytes],
+    at: usize,
+    parse_end: fn(&[u8]) -> Result<E, CmdError>,
+) -> Result<Mpop<'_, E>, CmdError> {
     let numkeys = parse_positive(arg(args, at), NUMKEYS_POSITIVE)?;
     let first = at + 1;
     let where_at = usize::try_from(numkeys)

@@ -28,9 +28,9 @@ use rand::Rng;
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::generic::{parse_scan_args, ScanArgs};
+use crate::generic::parse_member_scan_args;
 use crate::table::{CommandSpec, Exec, Flags, Group};
-use crate::util::{arg, check_repeated_picks, is, parse_i64};
+use crate::util::{arg, check_repeated_picks, is, parse_i64, COUNT_OUT_OF_RANGE, INVALID_CURSOR};
 
 /// The set group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -155,13 +155,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-const COUNT_OUT_OF_RANGE: &str =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 const POSITIVE_COUNT: &str = "ERR value is out of range, must be positive";
 const NUMKEYS: &str = "ERR numkeys should be greater than 0";
 const TOO_MANY_KEYS: &str = "ERR Number of keys can't be greater than number of args";
 const NEGATIVE_LIMIT: &str = "ERR LIMIT can't be negative";
-const INVALID_CURSOR: &str = "ERR invalid cursor";
 
 /// SADD key member [member ...]
 pub fn cmd_sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -365,7 +362,7 @@ pub fn cmd_smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// SINTER key [key ...]
 pub fn cmd_sinter(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let keys = args.get(1..).unwrap_or_default();
-    let members = op_inter(ctx, keys, false)?;
+    let members = op_inter(ctx, keys)?;
     let mut w = ctx.w();
     w.set(members.len());
     for m in &members {
@@ -377,7 +374,7 @@ pub fn cmd_sinter(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// SINTERSTORE destination key [key ...]
 pub fn cmd_sinterstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let keys = args.get(2..).unwrap_or_default();
-    let members = op_inter(ctx, keys, true)?;
+    let members = op_inter(ctx, keys)?;
     let max = ctx.settings.set_max_intset_entries;
     let mut s = SetValue::new();
     for m in &members {
@@ -412,7 +409,7 @@ pub fn cmd_sintercard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             _ => return Err(CmdError::SYNTAX),
         }
     }
-    let members = op_inter(ctx, keys, false)?;
+    let members = op_inter(ctx, keys)?;
     let n = if limit == 0 {
         members.len()
     } else {
@@ -424,28 +421,28 @@ pub fn cmd_sintercard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// SUNION key [key ...]
 pub fn cmd_sunion(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let s = op_union_diff(ctx, args.get(1..).unwrap_or_default(), false, false)?;
+    let s = op_union_diff(ctx, args.get(1..).unwrap_or_default(), false)?;
     reply_set(ctx, &s);
     Ok(())
 }
 
 /// SUNIONSTORE destination key [key ...]
 pub fn cmd_sunionstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let s = op_union_diff(ctx, args.get(2..).unwrap_or_default(), false, true)?;
+    let s = op_union_diff(ctx, args.get(2..).unwrap_or_default(), false)?;
     store_result(ctx, arg(args, 1), s);
     Ok(())
 }
 
 /// SDIFF key [key ...]
 pub fn cmd_sdiff(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let s = op_union_diff(ctx, args.get(1..).unwrap_or_default(), true, false)?;
+    let s = op_union_diff(ctx, args.get(1..).unwrap_or_default(), true)?;
     reply_set(ctx, &s);
     Ok(())
 }
 
 /// SDIFFSTORE destination key [key ...]
 pub fn cmd_sdiffstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let s = op_union_diff(ctx, args.get(2..).unwrap_or_default(), true, true)?;
+    let s = op_union_diff(ctx, args.get(2..).unwrap_or_default(), true)?;
     store_result(ctx, arg(args, 1), s);
     Ok(())
 }
@@ -461,7 +458,7 @@ pub fn cmd_sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         w.array(0);
         return Ok(());
     };
-    let opts = parse_sscan_args(args.get(3..).unwrap_or_default())?;
+    let opts = parse_member_scan_args(args.get(3..).unwrap_or_default())?;
     let mut found: Vec<Vec<u8>> = Vec::new();
     let next = s.scan(cursor, opts.count, |m| {
         m.with_bytes(|b| {
@@ -491,24 +488,14 @@ fn bulk(w: &mut Writer<'_>, m: Member<'_>) {
     m.with_bytes(|b| w.bulk(b));
 }
 
-/// Looks every key up as Redis does before any set operation (for reading,
-/// or for writing in the STORE forms), failing with WRONGTYPE if any holds
-/// another type; returns each key's size, `None` when missing.
-fn check_sets(
-    ctx: &mut Ctx<'_>,
-    keys: &[Bytes],
-    write: bool,
-) -> Result<Vec<Option<usize>>, CmdError> {
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
+/// Looks every key up for reading as Redis does before any set operation
+/// (the STORE forms too: their sources count keyspace hits and misses),
+/// failing with WRONGTYPE if any holds another type; returns each key's
+/// size, `None` when missing.
+fn check_sets(ctx: &mut Ctx<'_>, keys: &[Bytes]) -> Result<Vec<Option<usize>>, CmdError> {
     let mut sizes = Vec::with_capacity(keys.len());
     for k in keys {
-        let entry = if write {
-            ctx.db().get_touch(k, secs, now)
-        } else {
-            ctx.lookup_read(k)
-        };
-        match entry.map(|e| &e.value) {
+        match ctx.lookup_read(k).map(|e| &e.value) {
             None => sizes.push(None),
             Some(Value::Set(s)) => sizes.push(Some(s.len())),
             Some(_) => return Err(CmdError::WRONG_TYPE),
@@ -528,8 +515,8 @@ fn peek<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c SetValue> {
 
 /// The members common to the sets under `keys`, in the iteration order of
 /// the smallest (ascending if it is an `intset`, as Redis replies).
-fn op_inter(ctx: &mut Ctx<'_>, keys: &[Bytes], write: bool) -> Result<Vec<Vec<u8>>, CmdError> {
-    let sizes = check_sets(ctx, keys, write)?;
+fn op_inter(ctx: &mut Ctx<'_>, keys: &[Bytes]) -> Result<Vec<Vec<u8>>, CmdError> {
+    let sizes = check_sets(ctx, keys)?;
     let mut smallest: Option<(usize, usize)> = None;
     for (i, size) in sizes.iter().enumerate() {
         match size {
@@ -559,13 +546,8 @@ fn op_inter(ctx: &mut Ctx<'_>, keys: &[Bytes], write: bool) -> Result<Vec<Vec<u8
 
 /// The union or (with `diff`) the difference of the sets under `keys`,
 /// built as Redis builds it: members added to a new `intset`.
-fn op_union_diff(
-    ctx: &mut Ctx<'_>,
-    keys: &[Bytes],
-    diff: bool,
-    write: bool,
-) -> Result<SetValue, CmdError> {
-    let sizes = check_sets(ctx, keys, write)?;
+fn op_union_diff(ctx: &mut Ctx<'_>, keys: &[Bytes], diff: bool) -> Result<SetValue, CmdError> {
+    let sizes = check_sets(ctx, keys)?;
     let max = ctx.settings.set_max_intset_entries;
     let mut out = SetValue::new();
     if diff && sizes.first().is_none_or(Option::is_none) {
@@ -612,23 +594,6 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], s: SetValue) {
         ctx.dirty += 1;
     }
     ctx.w().int(n as i64);
-}
-
-/// SSCAN's options: MATCH and COUNT as SCAN parses them; TYPE, which SCAN
-/// alone takes, is a syntax error at the place Redis's parser meets it.
-fn parse_sscan_args(args: &[Bytes]) -> Result<ScanArgs, CmdError> {
-    // Options are name/value pairs, so only even positions are names.
-    let type_at = (0..args.len())
-        .step_by(2)
-        .find(|&i| i + 1 < args.len() && args.get(i).is_some_and(|a| is(a, "type")));
-    let opts = parse_scan_args(
-        args.get(..type_at.unwrap_or(args.len()))
-            .unwrap_or_default(),
-    )?;
-    if type_at.is_some() {
-        return Err(CmdError::SYNTAX);
-    }
-    Ok(opts)
 }
 
 // ---------------------------------------------------------------------------

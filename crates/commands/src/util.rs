@@ -4,6 +4,14 @@ use bytes::Bytes;
 
 use crate::error::CmdError;
 
+/// The error for a count of `i64::MIN` (SRANDMEMBER, HRANDFIELD,
+/// ZRANDMEMBER take counts in `-i64::MAX..=i64::MAX`).
+pub const COUNT_OUT_OF_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+
+/// The error for a SCAN-family cursor that is not an unsigned integer.
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+
 /// Parses an integer argument with Redis's rules, or gives Redis's error.
 pub fn parse_i64(arg: &[u8]) -> Result<i64, CmdError> {
     ferrite_storage::num::parse_i64(arg).ok_or(CmdError::NOT_INTEGER)

@@ -112,17 +112,24 @@ impl<'a> Writer<'a> {
     /// A double, formatted as Redis 7.0 does (`%.17g`, `inf`/`-inf`, and
     /// glibc's `nan`/`-nan`): RESP3 `,<repr>`, RESP2 a bulk string.
     pub fn double(&mut self, d: f64) {
+        if !self.resp3 {
+            self.double_bulk(d);
+            return;
+        }
         let mut tmp = [0u8; 32];
         let n = format_double(d, &mut tmp);
-        let repr = tmp.get(..n).unwrap_or_default();
-        if self.resp3 {
-            self.buf.reserve(n + 3);
-            self.buf.put_u8(b',');
-            self.buf.put_slice(repr);
-            self.buf.put_slice(b"\r\n");
-        } else {
-            self.bulk(repr);
-        }
+        self.buf.reserve(n + 3);
+        self.buf.put_u8(b',');
+        self.buf.put_slice(tmp.get(..n).unwrap_or_default());
+        self.buf.put_slice(b"\r\n");
+    }
+
+    /// A double as a bulk string in either protocol (`%.17g` as
+    /// [`Writer::double`]): ZSCAN's scores.
+    pub fn double_bulk(&mut self, d: f64) {
+        let mut tmp = [0u8; 32];
+        let n = format_double(d, &mut tmp);
+        self.bulk(tmp.get(..n).unwrap_or_default());
     }
 
     /// A boolean: RESP3 `#t`/`#f`, RESP2 `:1`/`:0`.

@@ -1,5 +1,6 @@
-//! Blocking list commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP): the
-//! waiters, the per-shard wait queues, serving, timeouts and CLIENT UNBLOCK.
+//! Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP on lists;
+//! BZPOPMIN, BZPOPMAX, BZMPOP on sorted sets): the waiters, the per-shard
+//! wait queues, serving, timeouts and CLIENT UNBLOCK.
 //!
 //! A blocking command first runs like any keyed command. Its handler serves
 //! it at once if a key has data; otherwise it sets [`Ctx::block`] and the
@@ -7,7 +8,9 @@
 //! shard owning that key. When a key with waiters is stored (the database
 //! notes it, see `Db::mark_ready`), its shard serves the queue in
 //! first-come-first-served order right after the command that stored it, as
-//! Redis does after each command.
+//! Redis does after each command. A waiter is served only by the type it
+//! pops from: when a key several kinds of waiters wait on becomes a list,
+//! the BZPOPMIN waiters ahead of a BLPOP one are passed over and wait on.
 //!
 //! A waiter may wait on keys of several shards; whoever finishes it first —
 //! a shard serving it, its timeout, CLIENT UNBLOCK or a disconnect — does so
@@ -35,7 +38,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use ferrite_commands::{Block, CmdError, CommandSpec, Ctx, Handler};
 use ferrite_protocol::Writer;
-use ferrite_storage::{Db, Value};
+use ferrite_storage::{Db, Value, ValueType};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
@@ -78,6 +81,9 @@ pub struct Waiter {
     keys: Vec<Bytes>,
     /// BLMOVE/BRPOPLPUSH whose destination is on another shard than the source.
     cross_move: bool,
+    /// The type it pops from: a list, or a sorted set (BZPOPMIN, BZPOPMAX,
+    /// BZMPOP). A key of the other type does not serve it, as in Redis.
+    wants: ValueType,
 }
 
 impl std::fmt::Debug for Waiter {
@@ -156,6 +162,13 @@ fn keys_then_timeout(name: &[u8]) -> bool {
 /// `NAME timeout numkeys key [key ...] ...`: BLMPOP (and BZMPOP).
 fn timeout_then_numkeys(name: &[u8]) -> bool {
     is_cmd(name, "blmpop") || is_cmd(name, "bzmpop")
+}
+
+/// BZPOPMIN, BZPOPMAX and BZMPOP wait for a sorted set; the others for a list.
+fn is_zset_pop(name: &[u8]) -> bool {
+    ["bzpopmin", "bzpopmax", "bzmpop"]
+        .iter()
+        .any(|c| is_cmd(name, c))
 }
 
 /// BLMPOP's numkeys (validated by its handler before it asked to block).
@@ -277,15 +290,19 @@ fn serve_ready_slow(shard: &mut Shard) {
     }
 }
 
-/// Number of elements in the list under `key` (0 if missing or another type).
-fn list_len(db: &mut Db, key: &[u8], now: u64) -> usize {
+/// The type of the value under `key` if it is a list or a sorted set with
+/// elements to pop.
+fn ready_type(db: &mut Db, key: &[u8], now: u64) -> Option<ValueType> {
     match db.get(key, now).map(|e| &e.value) {
-        Some(Value::List(l)) => l.len(),
-        _ => 0,
+        Some(Value::List(l)) if !l.is_empty() => Some(ValueType::List),
+        Some(Value::ZSet(z)) if !z.is_empty() => Some(ValueType::ZSet),
+        _ => None,
     }
 }
 
-/// Serves `key`'s waiters, oldest first, while the list has unpromised elements.
+/// Serves `key`'s waiters, oldest first, while the key has unpromised
+/// elements. Waiters for the other type (a BZPOPMIN on a key that became a
+/// list) are passed over and stay queued, as Redis leaves them blocked.
 fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
     let now = Shared::now_ms();
     let qk = (d, key.clone());
@@ -301,16 +318,15 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         let Some(q) = blocking.queues.get_mut(&qk) else {
             return;
         };
-        let Some(w) = q.front().cloned() else {
+        while q.front().is_some_and(|w| w.state() != WAITING) {
+            q.pop_front();
+        }
+        if q.is_empty() {
             blocking.queues.remove(&qk);
             if let Some(db) = dbs.get_mut(d) {
                 db.unblock_key(key);
             }
             return;
-        };
-        if w.state() != WAITING {
-            q.pop_front();
-            continue;
         }
         let Some(db) = dbs.get_mut(d) else {
             return;
@@ -318,10 +334,21 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         // While a cross-shard move handed over is in flight, the next
         // waiters wait for it to finish: each then pops from the end it
         // asked for in the list as that move left it, as in Redis.
-        if blocking.reserved.contains_key(&qk) || list_len(db, key, now) == 0 {
+        if blocking.reserved.contains_key(&qk) {
             return;
         }
-        q.pop_front();
+        let Some(ready) = ready_type(db, key, now) else {
+            return;
+        };
+        let Some(at) = q
+            .iter()
+            .position(|w| w.state() == WAITING && w.wants == ready)
+        else {
+            return;
+        };
+        let Some(w) = q.remove(at) else {
+            return;
+        };
         if w.cross_move {
             if w.claim(HANDOFF) {
                 *blocking.reserved.entry(qk.clone()).or_default() += 1;
@@ -342,10 +369,10 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
             Writer::new(&mut out, w.resp3).error(e.to_string().as_bytes());
         } else if block.is_some() {
             // It found nothing after all (cannot happen with a non-empty
-            // list): the waiter, still ours, goes back to the head.
+            // value): the waiter, still ours, goes back to its place.
             w.state.store(WAITING, Ordering::Release);
             if let Some(q) = blocking.queues.get_mut(&qk) {
-                q.push_front(w);
+                q.insert(at.min(q.len()), w);
             }
             return;
         }
@@ -403,6 +430,11 @@ pub async fn attempt(
         resp3: conn.resp3,
         keys: keys.clone(),
         cross_move,
+        wants: if is_zset_pop(&argv[0]) {
+            ValueType::ZSet
+        } else {
+            ValueType::List
+        },
     });
     let mut shards: Vec<usize> = keys.iter().map(|k| shard_of(k, n)).collect();
     shards.sort_unstable();

@@ -5,6 +5,7 @@ use crate::hash::HashValue;
 use crate::list::ListValue;
 use crate::num::{fmt_i64, parse_i64, MAX_I64_CHARS};
 use crate::set::SetValue;
+use crate::zset::ZSetValue;
 
 /// Strings up to this length are reported as `embstr` by `OBJECT ENCODING`, as Redis does.
 pub const EMBSTR_MAX_LEN: usize = 44;
@@ -97,6 +98,8 @@ pub enum Value {
     Hash(HashValue),
     /// A set.
     Set(SetValue),
+    /// A sorted set.
+    ZSet(ZSetValue),
 }
 
 /// A value type a command works on: how to reach it inside a [`Value`], so
@@ -154,11 +157,13 @@ macro_rules! container {
 container!(ListValue);
 container!(HashValue);
 container!(SetValue);
+container!(ZSetValue);
 
 kind!(StrValue, Str);
 kind!(ListValue, List);
 kind!(HashValue, Hash);
 kind!(SetValue, Set);
+kind!(ZSetValue, ZSet);
 
 /// The type names `TYPE` and `SCAN ... TYPE` use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,6 +223,7 @@ impl Value {
             Value::List(_) => ValueType::List,
             Value::Hash(_) => ValueType::Hash,
             Value::Set(_) => ValueType::Set,
+            Value::ZSet(_) => ValueType::ZSet,
         }
     }
 
@@ -228,6 +234,7 @@ impl Value {
             Value::List(l) => l.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! Members are byte strings, each with an `f64` score; the set is ordered by
 //! score, ties by member bytes (lexicographically, as `memcmp`). Scores are
-//! never NaN here (the caller refuses NaN before it gets in) and `-0.0` is
-//! stored as `0.0`, because Redis replies `0` to `ZSCORE` after `ZADD z -0 m`.
+//! never NaN here (the caller refuses NaN before it gets in). As in Redis, a
+//! `listpack` stores `-0.0` as `0.0` (Redis packs integral scores as
+//! integers), while a `skiplist` keeps the sign: `ZSCORE` replies `0` or `-0`
+//! depending on the encoding.
 //!
 //! * `listpack`: one byte buffer of entries in order, each a LEB128 member
 //!   length, the member and the score as 8 little-endian bytes. Everything is
@@ -311,13 +313,28 @@ fn cmp_key(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
     }
 }
 
-/// `-0.0` is kept as `0.0` (see the module header).
+/// A packed set stores `-0.0` as `0.0` (see the module header).
 #[inline]
 fn canonical(score: f64) -> f64 {
     if score == 0.0 {
         0.0
     } else {
         score
+    }
+}
+
+/// True when `min`..`max` can hold no member whatever the set, as Redis
+/// tests first: `min` above `max`, or equal with either end exclusive
+/// (`-` and `+` count as exclusive, so `- -` and `+ +` are empty).
+fn lex_bounds_cross(min: &LexBound, max: &LexBound) -> bool {
+    use LexBound::*;
+    match (min, max) {
+        (NegInf, NegInf) | (PosInf, PosInf) => true,
+        (NegInf, _) | (_, PosInf) => false,
+        (PosInf, _) | (_, NegInf) => true,
+        (Inclusive(a) | Exclusive(a), Inclusive(b) | Exclusive(b)) => {
+            a > b || (a == b && (matches!(min, Exclusive(_)) || matches!(max, Exclusive(_))))
+        }
     }
 }
 
@@ -438,7 +455,6 @@ impl ZSetValue {
     /// converts.
     pub fn insert(&mut self, member: &[u8], score: f64, limits: ZSetLimits) -> Option<f64> {
         debug_assert!(!score.is_nan(), "NaN scores are refused by the caller");
-        let score = canonical(score);
         if let Repr::Packed(p) = &mut self.0 {
             if let Some(e) = p.find(member) {
                 let old = e.score;
@@ -550,24 +566,91 @@ impl ZSetValue {
         start..end
     }
 
-    /// The positions of the members within `min`..`max` by member bytes.
-    /// Meaningful when all scores are equal, as Redis documents; otherwise
-    /// the positions assume the members ascend (Redis's own answer then
-    /// depends on its skiplist's shape).
+    /// The positions of the members within `min`..`max` by member bytes
+    /// (ZLEXCOUNT, ZREMRANGEBYLEX, ZRANGEBYLEX): [`ZSetValue::lex_walk`]
+    /// forward with nothing skipped.
     pub fn lex_range(&self, min: &LexBound, max: &LexBound) -> Range<usize> {
-        let start = self.count_before(|_, m| !min.admits_as_min(m));
-        let end = match &self.0 {
-            // Redis walks a listpack from the first member in range.
-            Repr::Packed(p) => {
-                start
-                    + p.iter()
-                        .skip(start)
-                        .take_while(|(m, _)| max.admits_as_max(m))
-                        .count()
+        self.lex_walk(min, max, false, 0)
+    }
+
+    /// The run of positions a lex range reads, walking up from its first
+    /// member (down from its last when `rev`) after skipping `skip` members
+    /// (LIMIT's offset).
+    ///
+    /// Lex ranges are meaningful when all scores are equal, as Redis
+    /// documents. Otherwise Redis answers by its search, which this follows:
+    /// a range whose bounds cross, whose last member is below `min` or whose
+    /// first is above `max` is empty; a `listpack` is searched linearly (the
+    /// first member not below `min`, or from the top the first not above
+    /// `max`), the skip does not look at the members it passes, and the walk
+    /// stops at the first member out of range, so that replies on a packed
+    /// set are Redis's exactly. A `skiplist` is searched by descent, whose
+    /// answer on unordered members depends on the node levels (Redis's own
+    /// answer there varies from run to run).
+    pub fn lex_walk(&self, min: &LexBound, max: &LexBound, rev: bool, skip: usize) -> Range<usize> {
+        let len = self.len();
+        let ends_in_range = match (
+            self.get_by_rank(0),
+            len.checked_sub(1).and_then(|i| self.get_by_rank(i)),
+        ) {
+            (Some((first, _)), Some((last, _))) => {
+                min.admits_as_min(last) && max.admits_as_max(first)
             }
-            Repr::Skip(_) => self.count_before(|_, m| max.admits_as_max(m)).max(start),
+            _ => false,
         };
-        start..end
+        if !ends_in_range || lex_bounds_cross(min, max) {
+            return 0..0;
+        }
+        let Repr::Packed(p) = &self.0 else {
+            let start = self.count_before(|_, m| !min.admits_as_min(m));
+            let end = self.count_before(|_, m| max.admits_as_max(m)).max(start);
+            let skip = skip.min(end - start);
+            return if rev {
+                start..end - skip
+            } else {
+                start + skip..end
+            };
+        };
+        if !rev {
+            let Some(first) = p.iter().position(|(m, _)| min.admits_as_min(m)) else {
+                return 0..0;
+            };
+            if p.iter()
+                .nth(first)
+                .is_none_or(|(m, _)| !max.admits_as_max(m))
+            {
+                return 0..0;
+            }
+            let from = first.saturating_add(skip).min(len);
+            let n = p
+                .iter()
+                .skip(from)
+                .take_while(|(m, _)| max.admits_as_max(m))
+                .count();
+            from..from + n
+        } else {
+            let Some(last) = p
+                .iter()
+                .enumerate()
+                .filter(|(_, (m, _))| max.admits_as_max(m))
+                .map(|(i, _)| i)
+                .last()
+            else {
+                return 0..0;
+            };
+            if p.iter()
+                .nth(last)
+                .is_none_or(|(m, _)| !min.admits_as_min(m))
+            {
+                return 0..0;
+            }
+            let top = (last + 1).saturating_sub(skip);
+            let n = self
+                .iter_range(0..top, true)
+                .take_while(|(m, _)| min.admits_as_min(m))
+                .count();
+            top - n..top
+        }
     }
 
     /// ZCOUNT: O(log n) on a skiplist.
@@ -956,7 +1039,7 @@ fn put_entry(out: &mut Vec<u8>, member: &[u8], score: f64) {
     }
     out.push(n as u8);
     out.extend_from_slice(member);
-    out.extend_from_slice(&score.to_le_bytes());
+    out.extend_from_slice(&canonical(score).to_le_bytes());
 }
 
 fn read_varint(s: &[u8]) -> Option<(usize, usize)> {
@@ -1301,7 +1384,9 @@ mod tests {
         }
         for (_, s) in &all {
             assert!(!s.is_nan());
-            assert!(!(*s == 0.0 && s.is_sign_negative()), "-0 is stored as 0");
+            if z.is_packed() {
+                assert!(!(*s == 0.0 && s.is_sign_negative()), "packed -0 is 0");
+            }
         }
         let mut rev = items(z, 0..usize::MAX, true);
         rev.reverse();
@@ -1414,7 +1499,7 @@ mod tests {
     }
 
     #[test]
-    fn negative_zero_is_stored_as_zero_and_ties_order_by_member() {
+    fn negative_zero_is_zero_when_packed_and_ties_order_by_member() {
         for lim in [
             SMALL,
             ZSetLimits {
@@ -1427,7 +1512,8 @@ mod tests {
             z.insert(b"a", 0.0, lim);
             z.insert(b"c", -0.0, lim);
             let s = z.score(b"b").expect("present");
-            assert!(s == 0.0 && s.is_sign_positive());
+            assert_eq!(s, 0.0);
+            assert_eq!(s.is_sign_negative(), !z.is_packed());
             assert_eq!(
                 items(&z, 0..3, false),
                 vec![
@@ -1798,9 +1884,17 @@ mod tests {
                     prop_assert_eq!(z.count_in_lex_range(min, max), want.len());
                     let r = z.lex_range(min, max);
                     prop_assert_eq!(items(&z, r.clone(), false), want.clone());
-                    let mut rev = want;
+                    let mut rev = want.clone();
                     rev.reverse();
-                    prop_assert_eq!(items(&z, r, true), rev);
+                    prop_assert_eq!(items(&z, r, true), rev.clone());
+                    // LIMIT's offset: skipped from the bottom, or from the
+                    // top walking down.
+                    for skip in [0usize, 1, 3, 50] {
+                        let up = z.lex_walk(min, max, false, skip);
+                        prop_assert_eq!(items(&z, up, false), want.iter().skip(skip).cloned().collect::<Vec<_>>());
+                        let down = z.lex_walk(min, max, true, skip);
+                        prop_assert_eq!(items(&z, down, true), rev.iter().skip(skip).cloned().collect::<Vec<_>>());
+                    }
                 }
             }
             for k in doomed {

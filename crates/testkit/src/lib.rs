@@ -411,6 +411,29 @@ impl Pair {
         }
     }
 
+    /// Runs each command line (as [`Pair::check_all`]) and after each one
+    /// asserts that both servers report the same change counter
+    /// (`rdb_changes_since_last_save`) and keyspace hits and misses, counted
+    /// from a `CONFIG RESETSTAT` done first.
+    pub fn check_counters(&mut self, lines: &[&str]) {
+        self.check_all(&["CONFIG RESETSTAT"]);
+        for line in lines {
+            self.check_all(&[line]);
+            let (f, r) = self.both_bytes(&[b"INFO", b"all"]);
+            for field in [
+                "rdb_changes_since_last_save",
+                "keyspace_hits",
+                "keyspace_misses",
+            ] {
+                assert_eq!(
+                    info_field(&f, field),
+                    info_field(&r, field),
+                    "{field} differs after {line}"
+                );
+            }
+        }
+    }
+
     /// Like [`Pair::check`] for replies whose element order is unspecified
     /// (KEYS, SMEMBERS, ...): compares the sorted elements of a flat array.
     pub fn check_unordered(&mut self, args: &[&str]) -> Vec<Vec<u8>> {
@@ -480,6 +503,15 @@ fn drain(c: &mut RawClient, quiet: Duration) -> Vec<u8> {
     }
     out.append(&mut c.buf);
     out
+}
+
+/// The value of `field` in an INFO reply (panics if it has none).
+pub fn info_field(reply: &[u8], field: &str) -> String {
+    let text = String::from_utf8_lossy(reply);
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("no {field} in INFO"))
+        .to_owned()
 }
 
 /// The elements of a flat aggregate reply (an array `*`, a set `~`, or a

@@ -1,0 +1,1 @@
+//! Differential tests for SORT (work in progress).
