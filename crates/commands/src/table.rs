@@ -179,6 +179,23 @@ pub enum Exec {
 /// Special key extraction for commands whose keys are not a first/last/step range.
 pub type KeysFn = fn(&[Bytes], &mut Vec<usize>);
 
+/// Keys a command reads besides its declared ones, known only from the
+/// data (SORT's BY and GET patterns): the runtime must fetch them before
+/// the handler runs when they may live on other shards.
+#[derive(Clone, Copy)]
+pub struct Lookups {
+    /// True when these arguments make the command read such keys; cheap,
+    /// from the arguments alone.
+    pub needed: fn(&[Bytes]) -> bool,
+    /// The distinct keys the handler will read, in the selected database,
+    /// computed from the declared keys (already present in the `Ctx`).
+    /// Must not count keyspace hits or misses: the handler does.
+    pub keys: LookupFn,
+}
+
+/// See [`Lookups::keys`].
+pub type LookupFn = fn(&mut Ctx<'_>, &[Bytes]) -> Vec<Bytes>;
+
 /// One row of the command table.
 pub struct CommandSpec {
     /// Lower-case name (`get`, or `config|get` for subcommands).
@@ -210,6 +227,8 @@ pub struct CommandSpec {
     /// Position of a `numkeys` argument followed by that many keys (LMPOP,
     /// BLMPOP, ...); 0 when the command has none.
     pub numkeys_at: i32,
+    /// Keys read through patterns in the data, if the command has such.
+    pub lookups: Option<Lookups>,
     /// Subcommands (for `Exec::Container`).
     pub subcommands: &'static [CommandSpec],
 }
@@ -232,6 +251,7 @@ impl CommandSpec {
             exec,
             keys: None,
             numkeys_at: 0,
+            lookups: None,
             subcommands: &[],
         }
     }
@@ -261,6 +281,18 @@ impl CommandSpec {
     pub const fn keys_numkeys(mut self, at: i32) -> Self {
         self.numkeys_at = at;
         self
+    }
+
+    /// Declares the keys the command reads through patterns (see [`Lookups`]).
+    pub const fn lookups(mut self, needed: fn(&[Bytes]) -> bool, keys: LookupFn) -> Self {
+        self.lookups = Some(Lookups { needed, keys });
+        self
+    }
+
+    /// The planner of the extra keys these arguments make the command read,
+    /// if any.
+    pub fn lookups_for(&self, args: &[Bytes]) -> Option<LookupFn> {
+        self.lookups.filter(|l| (l.needed)(args)).map(|l| l.keys)
     }
 
     /// True when the keys' positions depend on the arguments (COMMAND INFO's

@@ -517,7 +517,8 @@ impl Session {
             self.keypos.clear();
             spec.key_positions(argv, &mut self.keypos);
             let mut target: Option<usize> = None;
-            let mut multi = false;
+            // Keys read through patterns (SORT ... BY w_*) may be on any shard.
+            let mut multi = spec.lookups_for(argv).is_some();
             for &p in &self.keypos {
                 let s = shard_of(&argv[p], nshards);
                 match target {

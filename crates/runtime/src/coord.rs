@@ -11,6 +11,7 @@
 //! there once, and *checking in* the resulting entries. Entries are moved, not
 //! copied. With one shard none of this is used.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -113,7 +114,18 @@ where
 
 type Checked = Vec<(usize, Bytes, Option<Entry>)>;
 
-/// Runs a keyed command whose keys live on several shards, atomically.
+/// (db, key) pairs, one list per shard.
+type PerShard = Vec<Vec<(usize, Bytes)>>;
+
+/// Runs a keyed command whose keys live on several shards (or whose
+/// pattern lookups may), atomically.
+///
+/// The declared keys are checked out of their shards into a private set of
+/// databases. A command reading keys through patterns in its data
+/// ([`CommandSpec::lookups_for`], SORT's BY and GET) instead locks every
+/// shard, since those keys may be anywhere; once its declared keys are
+/// checked out, its planner names the pattern keys, and they are checked
+/// out too before the handler runs once over the lot.
 pub async fn run_multi(
     worker: &Rc<Worker>,
     spec: &'static CommandSpec,
@@ -125,8 +137,7 @@ pub async fn run_multi(
 ) -> Result<(Bytes, Option<Block>), CmdError> {
     let shared = &worker.shared;
     let n = shared.nshards;
-    // (db, key) pairs, grouped per shard.
-    let mut per_shard: Vec<Vec<(usize, Bytes)>> = vec![Vec::new(); n];
+    let mut per_shard: PerShard = vec![Vec::new(); n];
     let mut add = |dbi: usize, key: &Bytes| {
         let s = shard_of(key, n);
         if !per_shard[s].iter().any(|(d, k)| *d == dbi && k == key) {
@@ -145,14 +156,104 @@ pub async fn run_multi(
             }
         }
     }
-    let shards: Vec<usize> = (0..n).filter(|&s| !per_shard[s].is_empty()).collect();
+    let planner = spec.lookups_for(argv);
+    let shards: Vec<usize> = if planner.is_some() {
+        (0..n).collect()
+    } else {
+        (0..n).filter(|&s| !per_shard[s].is_empty()).collect()
+    };
     let tx = lock(shared, &shards).await?;
-
-    // Check out.
+    let settings = worker.shard.borrow().settings.clone();
     let mut temp: Vec<Db> = (0..shared.databases).map(|_| Db::new()).collect();
+    let mut stats = Stats::default();
+
+    let mut layout: PerShard = vec![Vec::new(); n];
+    let mut ok = check_out(shared, tx, per_shard, &mut temp, &mut layout).await;
+    if let (true, Some(plan)) = (ok, planner) {
+        // The planner reads the checked-out source; its reply and counters
+        // are discarded (the handler counts its own lookups).
+        let mut scratch = BytesMut::new();
+        let mut scratch_stats = Stats::default();
+        let mut ctx = Ctx::new(
+            &mut temp,
+            db,
+            Shared::now_ms(),
+            &mut scratch,
+            resp3,
+            &settings,
+            &mut scratch_stats,
+        );
+        // A planner bug must not leave every shard locked and its entries
+        // checked out: caught like a handler's (crate::guard).
+        let planned = catch_unwind(AssertUnwindSafe(|| plan(&mut ctx, argv)));
+        let Ok(planned) = planned else {
+            tracing::error!(command = spec.name, "lookup planner panicked");
+            check_in(shared, tx, layout, &mut temp, &shards);
+            return Err(CmdError::other(format!(
+                "ERR internal error while running '{}', please report it",
+                spec.name
+            )));
+        };
+        let mut extra: PerShard = vec![Vec::new(); n];
+        for key in planned {
+            let s = shard_of(&key, n);
+            // A declared key is checked out already (moved, so a second
+            // check-out would find it absent).
+            if !layout[s].iter().any(|(d, k)| *d == db && *k == key) {
+                extra[s].push((db, key));
+            }
+        }
+        ok = check_out(shared, tx, extra, &mut temp, &mut layout).await;
+    }
+    if !ok {
+        // Give back whatever did arrive.
+        check_in(shared, tx, layout, &mut temp, &shards);
+        return Err(unavailable());
+    }
+
+    // Run the command once over the checked-out entries.
+    let mut out = BytesMut::new();
+    let mut ctx = Ctx::new(
+        &mut temp,
+        db,
+        Shared::now_ms(),
+        &mut out,
+        resp3,
+        &settings,
+        &mut stats,
+    );
+    let res = crate::guard::call(h, &mut ctx, argv);
+    let dirty = ctx.dirty;
+    let block = ctx.block;
+
+    check_in(shared, tx, layout, &mut temp, &shards);
+    {
+        let mut shard = worker.shard.borrow_mut();
+        shard.stats.keyspace_hits += stats.keyspace_hits;
+        shard.stats.keyspace_misses += stats.keyspace_misses;
+        shard.dirty += dirty;
+        shard.commands_processed += 1;
+    }
+    res?;
+    Ok((out.freeze(), block))
+}
+
+/// Moves the entries of `keys` (per shard) out of their shards, which `tx`
+/// has locked, into `temp`, one message per shard, and adds the keys (absent
+/// ones included) to `layout` for [`check_in`]. False if a shard did not
+/// answer (shutting down).
+async fn check_out(
+    shared: &Shared,
+    tx: TxId,
+    keys: PerShard,
+    temp: &mut [Db],
+    layout: &mut PerShard,
+) -> bool {
     let mut waits = Vec::new();
-    for &s in &shards {
-        let keys = std::mem::take(&mut per_shard[s]);
+    for (s, keys) in keys.into_iter().enumerate() {
+        if keys.is_empty() {
+            continue;
+        }
         let (done, rx) = oneshot::channel::<Checked>();
         let f = Box::new(move |shard: &mut Shard| {
             let now = Shared::now_ms();
@@ -170,47 +271,33 @@ pub async fn run_multi(
         let _ = shared.inbox(s).send(ShardMsg::Run { tx: Some(tx), f });
         waits.push((s, rx));
     }
-    let mut layout: Vec<(usize, Vec<(usize, Bytes)>)> = Vec::new();
-    let mut failed = false;
+    let mut ok = true;
     for (s, rx) in waits {
         match rx.await {
             Ok(items) => {
-                let mut keys = Vec::with_capacity(items.len());
                 for (d, k, e) in items {
                     if let (Some(e), Some(db)) = (e, temp.get_mut(d)) {
                         db.put(&k, e);
                     }
-                    keys.push((d, k));
+                    if let Some(keys) = layout.get_mut(s) {
+                        keys.push((d, k));
+                    }
                 }
-                layout.push((s, keys));
             }
-            Err(_) => failed = true,
+            Err(_) => ok = false,
         }
     }
-    if failed {
-        unlock(shared, tx, &shards);
-        return Err(unavailable());
-    }
+    ok
+}
 
-    // Run the command once over the checked-out entries.
-    let mut out = BytesMut::new();
-    let mut stats = Stats::default();
-    let settings = worker.shard.borrow().settings.clone();
-    let mut ctx = Ctx::new(
-        &mut temp,
-        db,
-        Shared::now_ms(),
-        &mut out,
-        resp3,
-        &settings,
-        &mut stats,
-    );
-    let res = crate::guard::call(h, &mut ctx, argv);
-    let dirty = ctx.dirty;
-    let block = ctx.block;
-
-    // Check in, and release each shard's lock right after its check-in.
-    for (s, keys) in layout {
+/// Moves the entries named by `layout` back from `temp` to their shards
+/// (a key gone from `temp` is deleted there) and releases `tx`'s locks on
+/// `locked`, each right after that shard's check-in.
+fn check_in(shared: &Shared, tx: TxId, layout: PerShard, temp: &mut [Db], locked: &[usize]) {
+    for (s, keys) in layout.into_iter().enumerate() {
+        if keys.is_empty() {
+            continue;
+        }
         let items: Checked = keys
             .into_iter()
             .map(|(d, k)| {
@@ -233,17 +320,8 @@ pub async fn run_multi(
             crate::blocking::serve_ready(shard);
         });
         let _ = shared.inbox(s).send(ShardMsg::Run { tx: Some(tx), f });
-        let _ = shared.inbox(s).send(ShardMsg::Unlock { tx });
     }
-    {
-        let mut shard = worker.shard.borrow_mut();
-        shard.stats.keyspace_hits += stats.keyspace_hits;
-        shard.stats.keyspace_misses += stats.keyspace_misses;
-        shard.dirty += dirty;
-        shard.commands_processed += 1;
-    }
-    res?;
-    Ok((out.freeze(), block))
+    unlock(shared, tx, locked);
 }
 
 /// For COPY ... DB n: the destination database, whose key must be checked out too.
