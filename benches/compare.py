@@ -64,14 +64,17 @@ def start(kind, port, ferrite_bin):
 
 # Tests redis-benchmark would mix with a fill it measures too (LRANGE_* runs
 # an LPUSH of as many requests first; LPOP/RPOP on an empty list measure a
-# miss): these run as a custom command after an unmeasured fill instead.
+# miss), or does not have (ZRANGEBYSCORE): these run as a custom command
+# after an unmeasured fill instead. name -> (command, fill).
 CUSTOM = {
-    "lrange_100": ["LRANGE", "mylist", "0", "99"],
-    "lrange_300": ["LRANGE", "mylist", "0", "299"],
-    "lrange_600": ["LRANGE", "mylist", "0", "599"],
+    "lrange_100": (["LRANGE", "mylist", "0", "99"], "list600"),
+    "lrange_300": (["LRANGE", "mylist", "0", "299"], "list600"),
+    "lrange_600": (["LRANGE", "mylist", "0", "599"], "list600"),
+    # 10 of 1000 members (a skiplist), with their scores.
+    "zrangebyscore_10": (["ZRANGEBYSCORE", "zbench", "500", "(510", "WITHSCORES"], "zset1000"),
 }
 # Unmeasured fills: the redis-benchmark test run before the measured one.
-FILL = {"lpop": "lpush", "rpop": "rpush"}
+FILL = {"lpop": "lpush", "rpop": "rpush", "spop": "sadd", "zpopmin": "zadd"}
 
 
 def resp(*args):
@@ -82,24 +85,35 @@ def resp(*args):
     return out
 
 
-def fill_list(port, n, size):
-    """DEL mylist, then LPUSH n elements of `size` bytes, as redis-benchmark's fill does."""
+def send_all(port, payload, replies):
+    """Sends `payload` and waits for `replies` single-line replies."""
     with socket.create_connection(("127.0.0.1", port)) as s:
-        payload = resp("DEL", "mylist") + b"".join(
-            resp("LPUSH", "mylist", b"x" * size) for _ in range(n))
         s.sendall(payload)
-        want, got = n + 1, 0
-        buf = b""
-        while got < want:
+        got, buf = 0, b""
+        while got < replies:
             buf += s.recv(65536)
             got = buf.count(b"\r\n")
 
 
+def fill(port, kind):
+    """The unmeasured data a custom test reads."""
+    if kind == "list600":
+        # DEL mylist, then LPUSH 600 elements of 16 bytes, as redis-benchmark's fill does.
+        cmds = [resp("DEL", "mylist")] + [resp("LPUSH", "mylist", b"x" * 16) for _ in range(600)]
+    elif kind == "zset1000":
+        cmds = [resp("DEL", "zbench")] + [
+            resp("ZADD", "zbench", f"{i}.5", f"member:{i:06}") for i in range(1000)]
+    else:
+        raise ValueError(kind)
+    send_all(port, b"".join(cmds), len(cmds))
+
+
 def bench(port, test, pipeline, requests, clients, extra):
     base = ["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-c", str(clients),
-            "-n", str(requests), "-r", "100000", "-d", extra.get("d", "16"), "-P", str(pipeline),
+            "-n", str(requests), "-r", extra.get("r", "100000"), "-d", extra.get("d", "16"),
+            "-P", str(pipeline),
             "--csv"]
-    cmd = base + (CUSTOM[test] if test in CUSTOM else ["-t", test])
+    cmd = base + (CUSTOM[test][0] if test in CUSTOM else ["-t", test])
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rows = list(csv.reader(out.strip().splitlines()))
     header, vals = rows[0], rows[-1]
@@ -128,9 +142,10 @@ def main():
                     for kind in ("ferrite", "redis"):
                         pid = procs[kind].pid
                         if test in CUSTOM:
-                            fill_list(ports[kind], 600, 16)
+                            fill(ports[kind], CUSTOM[test][1])
                         if test in FILL:
-                            bench(ports[kind], FILL[test], p, n, args.clients, {})
+                            # Distinct members, so that every measured pop finds one.
+                            bench(ports[kind], FILL[test], p, n, args.clients, {"r": "100000000"})
                         before = cpu_ns(pid)
                         rps, p99 = bench(ports[kind], test, p, n, args.clients, {})
                         used = cpu_ns(pid) - before

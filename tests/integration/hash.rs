@@ -59,8 +59,7 @@ fn fill(p: &mut Pair, key: &str, n: usize, value_len: usize) {
         let v = format!("v{i}");
         args.push(format!("{v:x<value_len$}"));
     }
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    p.check(&refs);
+    p.check_strings(&args);
 }
 
 #[test]

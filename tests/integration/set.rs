@@ -14,8 +14,7 @@ use ferrite_testkit::{
 fn fill(p: &mut Pair, key: &str, prefix: &str, n: usize) {
     let mut args = vec!["SADD".to_owned(), key.to_owned()];
     args.extend((0..n).map(|i| format!("{prefix}{i}")));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    p.check(&refs);
+    p.check_strings(&args);
 }
 
 #[test]
@@ -300,8 +299,7 @@ fn algebra_matches_redis_across_shards() {
                 n.to_string()
             });
         }
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        p.check(&refs);
+        p.check_strings(&args);
     }
     for args in [
         vec!["SINTER", a, b, c],

@@ -10,12 +10,6 @@ use ferrite_testkit::{flat_elements, key_on_shard, one_key_per_shard, show, Pair
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// Runs `args` (strings) through [`Pair::check`].
-fn check(p: &mut Pair, args: &[String]) {
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    p.check(&refs);
-}
-
 #[test]
 fn every_option_matches_redis() {
     let mut p = Pair::new();
@@ -377,7 +371,7 @@ fn stored_encodings_follow_the_limits_like_redis() {
         zadd.push(i.to_string());
         zadd.push(format!("m{i:03}"));
     }
-    check(&mut p, &zadd);
+    p.check_strings(&zadd);
     let long = "x".repeat(65);
     p.check(&["ZADD", "long", "1", &long, "2", "short"]);
     p.check(&["ZADD", "small", "1", "m000", "2", "m001"]);
@@ -418,7 +412,7 @@ fn stored_encodings_follow_the_limits_like_redis() {
         zadd.push((i % 7).to_string());
         zadd.push(format!("m{i:03}"));
     }
-    check(&mut p, &zadd);
+    p.check_strings(&zadd);
     p.check(&["OBJECT", "ENCODING", "packed"]);
     for cmd in [
         &["ZINTER", "2", "big", "packed", "WITHSCORES"][..],
@@ -618,7 +612,7 @@ fn random_inputs_and_options_match_redis() {
                             let n = rng.random_range(0..20);
                             args.push(if int { n.to_string() } else { format!("m{n}") });
                         }
-                        check(&mut p, &args);
+                        p.check_strings(&args);
                     }
                     _ => {
                         let mut args = vec!["ZADD".to_owned(), k.clone()];
@@ -632,7 +626,7 @@ fn random_inputs_and_options_match_redis() {
                                 format!("m{n}")
                             });
                         }
-                        check(&mut p, &args);
+                        p.check_strings(&args);
                     }
                 }
             }
@@ -671,19 +665,10 @@ fn random_inputs_and_options_match_redis() {
             if !store && op != "ZINTERCARD" && rng.random_bool(0.7) {
                 args.push("WITHSCORES".to_owned());
             }
-            check(&mut p, &args);
+            p.check_strings(&args);
             if store {
-                check(
-                    &mut p,
-                    &[
-                        "ZRANGE".to_owned(),
-                        dest.clone(),
-                        "0".to_owned(),
-                        "-1".to_owned(),
-                        "WITHSCORES".to_owned(),
-                    ],
-                );
-                check(&mut p, &["OBJECT".to_owned(), "ENCODING".to_owned(), dest]);
+                p.check(&["ZRANGE", &dest, "0", "-1", "WITHSCORES"]);
+                p.check(&["OBJECT", "ENCODING", &dest]);
             }
         }
     }

@@ -438,11 +438,7 @@ pub fn cmd_rpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub fn cmd_lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let m = parse_mpop(args, 1, parse_end)?;
-    if !mpop_generic(ctx, m.keys, m.end, m.count)? {
-        ctx.w().null_array();
-    }
-    Ok(())
+    mpop_command(ctx, args, false, parse_end, mpop_generic)
 }
 
 /// BLPOP key [key ...] timeout
@@ -471,16 +467,7 @@ pub fn cmd_brpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub fn cmd_blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let m = parse_mpop(args, 2, parse_end)?;
-    // Redis reads the timeout last, after every other argument.
-    let timeout_ms = parse_timeout(arg(args, 1))?;
-    if !mpop_generic(ctx, m.keys, m.end, m.count)? {
-        ctx.block = Some(Block {
-            timeout_ms,
-            null_array: true,
-        });
-    }
-    Ok(())
+    mpop_command(ctx, args, true, parse_end, mpop_generic)
 }
 
 // ---------------------------------------------------------------------------
@@ -648,6 +635,38 @@ fn bmove_generic(
                 timeout_ms,
                 null_array: false,
             })
+        }
+    }
+    Ok(())
+}
+
+/// LMPOP and ZMPOP, or with `blocking` BLMPOP and BZMPOP (whose timeout
+/// comes first): parses the arguments (`parse_end` reads LEFT|RIGHT or
+/// MIN|MAX) and lets `pop` serve from the first non-empty key; when none
+/// has data the reply is a null array, or the blocking form waits.
+pub(crate) fn mpop_command<E>(
+    ctx: &mut Ctx<'_>,
+    args: &[Bytes],
+    blocking: bool,
+    parse_end: fn(&[u8]) -> Result<E, CmdError>,
+    pop: fn(&mut Ctx<'_>, &[Bytes], E, u64) -> Result<bool, CmdError>,
+) -> CmdResult {
+    let m = parse_mpop(args, if blocking { 2 } else { 1 }, parse_end)?;
+    // Redis reads the timeout last, after every other argument.
+    let timeout_ms = if blocking {
+        Some(parse_timeout(arg(args, 1))?)
+    } else {
+        None
+    };
+    if !pop(ctx, m.keys, m.end, m.count)? {
+        match timeout_ms {
+            Some(timeout_ms) => {
+                ctx.block = Some(Block {
+                    timeout_ms,
+                    null_array: true,
+                })
+            }
+            None => ctx.w().null_array(),
         }
     }
     Ok(())

@@ -32,7 +32,7 @@ use rand::Rng;
 use crate::ctx::{Block, Ctx, Settings};
 use crate::error::{CmdError, CmdResult};
 use crate::generic::parse_member_scan_args;
-use crate::list::{op_range_bounds, parse_mpop};
+use crate::list::{mpop_command, op_range_bounds};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{
     arg, check_repeated_picks, is, parse_i64, parse_timeout, COUNT_OUT_OF_RANGE, INVALID_CURSOR,
@@ -433,11 +433,7 @@ pub fn cmd_zpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 pub fn cmd_zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let m = parse_mpop(args, 1, parse_side)?;
-    if !mpop_generic(ctx, m.keys, m.end, m.count)? {
-        ctx.w().null_array();
-    }
-    Ok(())
+    mpop_command(ctx, args, false, parse_side, mpop_generic)
 }
 
 /// BZPOPMIN key [key ...] timeout
@@ -452,16 +448,7 @@ pub fn cmd_bzpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
 pub fn cmd_bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let m = parse_mpop(args, 2, parse_side)?;
-    // Redis reads the timeout last, after every other argument.
-    let timeout_ms = parse_timeout(arg(args, 1))?;
-    if !mpop_generic(ctx, m.keys, m.end, m.count)? {
-        ctx.block = Some(Block {
-            timeout_ms,
-            null_array: true,
-        });
-    }
-    Ok(())
+    mpop_command(ctx, args, true, parse_side, mpop_generic)
 }
 
 /// ZRANDMEMBER key [count [WITHSCORES]]
@@ -779,6 +766,13 @@ fn range_generic(
         let mut out = ZSetValue::new();
         if let (Some(z), _) = ctx.read::<ZSetValue>(src)? {
             let r = select(z, &bounds, rev, offset, limit);
+            // Redis sizes the result by a rank range's length: a skiplist
+            // from the start when that many cannot be packed, otherwise a
+            // listpack converted as it grows (so which `-0` scores become
+            // `0` depends on it).
+            if matches!(bounds, Bounds::Rank(..)) && r.len() > limits.max_entries {
+                out = result_set();
+            }
             for (m, s) in z.iter_range(r, rev) {
                 out.insert(m, s, limits);
             }
@@ -831,6 +825,15 @@ fn select(z: &ZSetValue, bounds: &Bounds, rev: bool, offset: i64, limit: i64) ->
     } else {
         walk.start..walk.start + n
     }
+}
+
+/// An empty skiplist to build a command's result in, as Redis builds the
+/// results of ZUNIONSTORE and friends (so `-0` survives until
+/// [`store_result`] packs a result that fits).
+pub fn result_set() -> ZSetValue {
+    let mut z = ZSetValue::new();
+    z.convert();
+    z
 }
 
 /// Stores a STORE form's result under `dst` (deleting `dst` when empty),

@@ -27,17 +27,16 @@
 //! other input in turn, which does the same lookups in the same order per
 //! member as Redis's member-by-member loop.
 
-use std::cmp::Ordering;
-
 use ahash::AHashMap;
 use bytes::Bytes;
-use ferrite_storage::zset::ZSetLimits;
-use ferrite_storage::{CompactBytes, SetValue, StoreTtl, Value, ZSetValue};
+use ferrite_storage::zset::cmp_key;
+use ferrite_storage::{CompactBytes, SetValue, Value, ZSetValue};
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{arg, is, parse_i64};
+use crate::zset::{limits, result_set, scored_header, scored_item, store_result};
 
 /// The rows of the sorted-set algebra commands.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -357,56 +356,25 @@ fn lookup_inputs(ctx: &mut Ctx<'_>, keys: &[Bytes]) -> Result<Vec<usize>, CmdErr
 }
 
 /// Writes the members in order (score, then member), with their scores
-/// when asked: one flat array in RESP2, an array of pairs in RESP3.
+/// when asked (see [`scored_header`]).
 fn reply(ctx: &mut Ctx<'_>, mut items: Vec<(CompactBytes, f64)>, withscores: bool) {
     items.sort_unstable_by(|a, b| cmp_key(a.1, &a.0, b.1, &b.0));
-    let resp3 = ctx.resp3;
     let mut w = ctx.w();
-    w.array(if withscores && !resp3 {
-        items.len() * 2
-    } else {
-        items.len()
-    });
+    scored_header(&mut w, items.len(), withscores);
     for (m, s) in &items {
-        if withscores && resp3 {
-            w.array(2);
-        }
-        w.bulk(m);
-        if withscores {
-            w.double(*s);
-        }
+        scored_item(&mut w, m, *s, withscores);
     }
 }
 
-/// The STORE forms' ending, as Redis's: the result is built as a skiplist
-/// and packed if it fits the `zset-max-listpack-*` limits, then replaces
-/// the destination whatever it held (its TTL included); an empty result
-/// deletes the destination instead. Replies the result's size.
+/// The STORE forms' ending (see [`store_result`]): the result replaces the
+/// destination whatever it held (its TTL included), or deletes it if empty.
 fn store(ctx: &mut Ctx<'_>, dst: &[u8], items: Vec<(CompactBytes, f64)>) {
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
-    let n = items.len();
-    if n == 0 {
-        if ctx.db().remove(dst, now).is_some() {
-            ctx.dirty += 1;
-        }
-        ctx.w().int(0);
-        return;
-    }
-    let limits = ZSetLimits {
-        max_entries: ctx.settings.zset_max_listpack_entries,
-        max_value: ctx.settings.zset_max_listpack_value,
-    };
-    let mut z = ZSetValue::new();
-    z.convert();
+    let limits = limits(ctx.settings);
+    let mut z = result_set();
     for (m, s) in &items {
         z.insert(m, *s, limits);
     }
-    z.shrink_if_fits(limits);
-    ctx.db()
-        .store(dst, Value::ZSet(z), StoreTtl::Clear, now, secs);
-    ctx.dirty += 1;
-    ctx.w().int(n as i64);
+    store_result(ctx, dst, z);
 }
 
 // ---------------------------------------------------------------------------
@@ -478,13 +446,6 @@ impl<'a> Finder<'a> {
 // ---------------------------------------------------------------------------
 // Pure operations.
 // ---------------------------------------------------------------------------
-
-/// The set's order: score (`-0` equal to `0`), then member bytes.
-fn cmp_key(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
-    s1.partial_cmp(&s2)
-        .unwrap_or(Ordering::Equal)
-        .then_with(|| m1.cmp(m2))
-}
 
 /// Folds `value` into `target` as Redis's `zunionInterAggregate`: a NaN
 /// sum is 0; MIN and MAX keep `target` when the comparison fails (NaN).
@@ -624,6 +585,7 @@ mod tests {
     use super::*;
 
     use crate::testing::{bulk, TestShard as Shard};
+    use ferrite_storage::zset::ZSetLimits;
 
     const WRONGTYPE: &str =
         "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";

@@ -105,22 +105,18 @@ int ferrite_ld_fmt_fixed17(const unsigned char *v, char *buf, size_t cap) {
 }
 
 /*
- * Parses the NUL-terminated s, whose length is len, as Redis's string2d
- * does: non-empty, no leading white space, strtod consumes all len bytes, no
- * overflow or underflow to zero, not NaN. Returns 1 and sets *out, else 0.
+ * C's strtod over the NUL-terminated s: the value goes to *out, whether
+ * strtod set errno to ERANGE (overflow, or an inexact underflow) to
+ * *erange, and the result is how many bytes it consumed (0: no conversion).
+ * Redis reads doubles with strtod and decides from these three what it
+ * accepts, differently per command; `src/num.rs` does the same.
  */
-int ferrite_parse_double(const char *s, size_t len, double *out) {
+size_t ferrite_strtod(const char *s, double *out, int *erange) {
     char *end = NULL;
-    double v;
-
-    if (len == 0 || isspace((unsigned char)s[0])) return 0;
     errno = 0;
-    v = strtod(s, &end);
-    if (end == NULL || (size_t)(end - s) != len) return 0;
-    if (errno == ERANGE && (isinf(v) || v == 0.0)) return 0;
-    if (isnan(v)) return 0;
-    *out = v;
-    return 1;
+    *out = strtod(s, &end);
+    *erange = errno == ERANGE;
+    return end == NULL ? 0 : (size_t)(end - s);
 }
 
 /*

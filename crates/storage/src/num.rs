@@ -30,7 +30,7 @@ mod ffi {
         pub fn ferrite_ld_class(v: *const u8) -> c_int;
         pub fn ferrite_ld_timeout_ms(v: *const u8, out: *mut i64) -> c_int;
         pub fn ferrite_ld_fmt_fixed17(v: *const u8, buf: *mut c_char, cap: usize) -> c_int;
-        pub fn ferrite_parse_double(s: *const c_char, len: usize, out: *mut f64) -> c_int;
+        pub fn ferrite_strtod(s: *const c_char, out: *mut f64, erange: *mut c_int) -> usize;
         #[cfg(test)]
         pub fn ferrite_fmt_double_g17(d: f64, buf: *mut c_char, cap: usize) -> c_int;
     }
@@ -184,6 +184,31 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     if s.first().is_none_or(|&b| is_c_space(b)) || s.contains(&0) {
         return None;
     }
+    let r = strtod(s);
+    let out_of_range = r.erange && (r.value.is_infinite() || r.value == 0.0);
+    (r.consumed == s.len() && !out_of_range && !r.value.is_nan()).then_some(r.value)
+}
+
+/// What C's `strtod` makes of a text: Redis reads doubles with it and
+/// accepts or refuses the result by rules of its own per command
+/// ([`parse_f64`], score-range bounds, SORT weights).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Strtod {
+    /// The value (±inf or ±0 on overflow or underflow, as strtod gives them).
+    pub value: f64,
+    /// Bytes consumed from the start; 0 when nothing was converted.
+    pub consumed: usize,
+    /// `errno` became ERANGE: overflow, or an inexact underflow.
+    pub erange: bool,
+}
+
+/// C's `strtod` over `s` as C code sees it, up to its first NUL byte
+/// (leading white space skipped, decimal and hexadecimal forms, `inf`,
+/// `infinity`, `nan`, all in the C locale).
+pub fn strtod(s: &[u8]) -> Strtod {
+    let s = s
+        .get(..s.iter().position(|&b| b == 0).unwrap_or(s.len()))
+        .unwrap_or_default();
     // strtod needs a NUL-terminated copy.
     let mut stack = [0u8; 64];
     let heap;
@@ -198,10 +223,15 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         &heap
     };
     let mut value = 0.0f64;
-    // SAFETY: `text` is `s` followed by a NUL, so strtod stays within it;
-    // `s.len()` is the length before the NUL; `value` is a valid f64 slot.
-    let ok = unsafe { ffi::ferrite_parse_double(text.as_ptr().cast(), s.len(), &mut value) };
-    (ok == 1).then_some(value)
+    let mut erange = 0;
+    // SAFETY: `text` is `s` followed by its only NUL, so strtod reads within
+    // it; `value` and `erange` are valid slots for the results.
+    let consumed = unsafe { ffi::ferrite_strtod(text.as_ptr().cast(), &mut value, &mut erange) };
+    Strtod {
+        value,
+        consumed: consumed.min(s.len()),
+        erange: erange != 0,
+    }
 }
 
 /// Appends `d` as Redis 7.0 replies with a double (`ZSCORE`, `ZINCRBY`,
@@ -633,6 +663,29 @@ mod tests {
         (b"--1", None),
         (b"1_0", None),
     ];
+
+    #[test]
+    fn strtod_reports_what_c_does() {
+        let r = |t: &[u8]| {
+            let x = strtod(t);
+            (x.value, x.consumed, x.erange)
+        };
+        assert_eq!(r(b"1.5"), (1.5, 3, false));
+        assert_eq!(r(b"  -2x"), (-2.0, 4, false));
+        assert_eq!(r(b"1\0junk"), (1.0, 1, false));
+        assert_eq!(r(b""), (0.0, 0, false));
+        assert_eq!(r(b"abc"), (0.0, 0, false));
+        assert_eq!(r(b"0x1p3"), (8.0, 5, false));
+        assert_eq!(r(b"INFINITY"), (f64::INFINITY, 8, false));
+        assert_eq!(r(b"1e400"), (f64::INFINITY, 5, true));
+        assert_eq!(r(b"-1e-400"), (-0.0, 7, true));
+        // Underflow to a denormal is a range error only when inexact.
+        assert!(r(b"1e-310").2);
+        assert_eq!(r(b"0x.8p-1073"), (f64::from_bits(1), 10, false));
+        let long = format!("{}1", "0".repeat(100));
+        assert_eq!(r(long.as_bytes()), (1.0, 101, false));
+        assert!(strtod(b"nan").value.is_nan());
+    }
 
     #[test]
     fn parse_and_format_f64_agree_with_redis() {

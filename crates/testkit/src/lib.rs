@@ -399,6 +399,12 @@ impl Pair {
         self.check_bytes(&a)
     }
 
+    /// [`Pair::check`] with owned arguments (built with `format!`).
+    pub fn check_strings(&mut self, args: &[String]) -> Vec<u8> {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.check(&refs)
+    }
+
     /// Runs each whitespace-separated command line through [`Pair::check`];
     /// `''` stands for an empty argument.
     pub fn check_all(&mut self, lines: &[&str]) {
