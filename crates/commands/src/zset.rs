@@ -616,30 +616,35 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], at: usize, f: AddFlags) -> Cm
     let mut last: Option<f64> = None;
     ctx.update(key, |z: &mut ZSetValue| {
         for (p, &score) in pairs.chunks_exact(2).zip(&scores) {
-            let member = &p[1];
-            match z.score(member) {
+            let (mut nan, mut changed, mut new_member) = (false, false, false);
+            let set = z.update(&p[1], limits, |cur| match cur {
                 Some(cur) => {
                     if f.nx {
-                        continue;
+                        return None;
                     }
                     let new = if f.incr { cur + score } else { score };
-                    if new.is_nan() {
-                        return Err(CmdError::other(NAN_RESULT));
+                    nan = new.is_nan();
+                    if nan || (f.gt && new <= cur) || (f.lt && new >= cur) {
+                        return None;
                     }
-                    if (f.gt && new <= cur) || (f.lt && new >= cur) {
-                        continue;
-                    }
-                    if new != cur {
-                        z.insert(member, new, limits);
-                        updated += 1;
-                    }
-                    last = Some(new);
+                    changed = new != cur;
+                    Some(new)
                 }
-                None if f.xx => {}
+                None if f.xx => None,
                 None => {
-                    z.insert(member, score, limits);
+                    new_member = true;
+                    Some(score)
+                }
+            });
+            if nan {
+                return Err(CmdError::other(NAN_RESULT));
+            }
+            if let Some(new) = set {
+                last = Some(new);
+                if new_member {
                     added += 1;
-                    last = Some(score);
+                } else if changed {
+                    updated += 1;
                 }
             }
         }

@@ -53,7 +53,7 @@ impl<V> Default for KeyMap<V> {
 }
 
 #[inline]
-fn prefetch_read<T>(p: *const T) {
+pub(crate) fn prefetch_read<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: prefetching is a hint that never faults, whatever the address.
     unsafe {

@@ -346,6 +346,41 @@ impl ZSetValue {
         }
     }
 
+    /// ZADD's read-then-write in one member lookup: `decide` gets the
+    /// member's score (`None` if absent) and returns the score to set, or
+    /// `None` to leave the set as it is (never NaN). Setting is
+    /// [`ZSetValue::insert`]'s, conversions included. Returns what `decide`
+    /// returned.
+    pub fn update(
+        &mut self,
+        member: &[u8],
+        limits: ZSetLimits,
+        decide: impl FnOnce(Option<f64>) -> Option<f64>,
+    ) -> Option<f64> {
+        let Repr::Skip(b) = &mut self.0 else {
+            let new = decide(self.score(member))?;
+            self.insert(member, new, limits);
+            return Some(new);
+        };
+        match b.map.get_mut(member) {
+            Some(s) => {
+                let old = *s;
+                let new = decide(Some(old))?;
+                if new != old {
+                    *s = new;
+                    b.list.delete(old, member);
+                    b.list.insert(new, CompactBytes::new(member));
+                }
+                Some(new)
+            }
+            None => {
+                let new = decide(None)?;
+                b.insert(member, new);
+                Some(new)
+            }
+        }
+    }
+
     /// Sets `member`'s score (the caller has refused NaN); returns the old
     /// score, `None` when the member is new. A new member converts a packed
     /// set first if the set would then exceed `max_entries` or the member
@@ -965,38 +1000,47 @@ struct Link {
 
 /// A node's links, the two lowest inline: with Redis's p = 1/4, 15 nodes
 /// in 16 have at most two levels, so a search step finds the links it
-/// reads in the node it has just loaded instead of behind another pointer
-/// (this halved ZADD's cost on a 100,000-member set). Higher levels, when
-/// there are any, are in `high`.
+/// reads in the node it has just loaded instead of behind another pointer.
+/// Higher levels, when there are any, are behind `high` (a thin pointer,
+/// to keep [`Node`] at one cache line); the few nodes that have them are
+/// the ones every search passes, so they stay cached.
 #[derive(Clone, Debug)]
 #[repr(C)]
 struct Links {
     low: [Link; 2],
-    high: Box<[Link]>,
+    high: Option<Box<HighLinks>>,
 }
+
+/// Links at levels 2 and up, boxed as one thin pointer (a boxed slice
+/// would take 16 bytes in every node).
+#[derive(Clone, Debug, Default)]
+struct HighLinks(Vec<Link>);
 
 impl Links {
     fn new(levels: usize) -> Links {
         let empty = Link { next: NIL, span: 0 };
         Links {
             low: [empty; 2],
-            high: vec![empty; levels.saturating_sub(2)].into_boxed_slice(),
+            high: (levels > 2).then(|| Box::new(HighLinks(vec![empty; levels - 2]))),
         }
     }
 
     #[inline]
     fn get(&self, level: usize) -> Link {
-        match self.low.get(level) {
-            Some(l) => *l,
-            None => self.high[level - 2],
+        match (self.low.get(level), &self.high) {
+            (Some(l), _) => *l,
+            (None, Some(h)) => h.0[level - 2],
+            (None, None) => Link { next: NIL, span: 0 },
         }
     }
 
     #[inline]
     fn get_mut(&mut self, level: usize) -> &mut Link {
+        // Only levels a node has are written (its own, below `Links::new`'s
+        // count), so `high` holds `level`.
         match self.low.get_mut(level) {
             Some(l) => l,
-            None => &mut self.high[level - 2],
+            None => &mut self.high.get_or_insert_with(Default::default).0[level - 2],
         }
     }
 
@@ -1007,10 +1051,11 @@ impl Links {
     }
 }
 
-/// What a search step reads (score, links) comes first, so that it sits in
-/// one cache line.
+/// One skiplist node in exactly one cache line (64 bytes, 64-aligned):
+/// what a search step reads (the score, the low links) and the member it
+/// reads on a tie are all there.
 #[derive(Clone, Debug)]
-#[repr(C)]
+#[repr(C, align(64))]
 struct Node {
     score: f64,
     /// The previous node at level 0 (NIL for the first).
@@ -1060,6 +1105,19 @@ impl SkipList {
         self.nodes[i as usize].links.get_mut(level)
     }
 
+    /// Starts loading the node a search at `x` reaches if it goes down
+    /// from level `i`, while it compares with the next node at level `i`:
+    /// the two possible cache misses of a step then overlap.
+    #[inline]
+    fn prefetch_below(&self, x: u32, i: usize) {
+        if i > 0 {
+            let below = self.link(x, i - 1).next;
+            if let Some(n) = self.nodes.get(below as usize) {
+                crate::keymap::prefetch_read(n);
+            }
+        }
+    }
+
     fn random_level() -> usize {
         // P(level > k) = 4^-k, as Redis's ZSKIPLIST_P = 0.25.
         let r: u64 = rand::random();
@@ -1075,6 +1133,7 @@ impl SkipList {
             rank[i] = if i + 1 == self.level { 0 } else { rank[i + 1] };
             loop {
                 let l = self.link(x, i);
+                self.prefetch_below(x, i);
                 if l.next != NIL {
                     let n = self.node(l.next);
                     // The member only on a tie: most steps then read nothing
@@ -1199,6 +1258,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let l = self.link(x, i);
+                self.prefetch_below(x, i);
                 if l.next != NIL {
                     let n = self.node(l.next);
                     if cmp_key(n.score, &n.member, score, member) != Ordering::Greater {
@@ -1249,6 +1309,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let l = self.link(x, i);
+                self.prefetch_below(x, i);
                 if l.next != NIL {
                     let n = self.node(l.next);
                     if before(n.score, &n.member) {
@@ -1387,6 +1448,7 @@ mod tests {
     #[test]
     fn size_is_small() {
         assert!(std::mem::size_of::<ZSetValue>() <= 32);
+        assert_eq!(std::mem::size_of::<Node>(), 64, "a node is one cache line");
         let z = ZSetValue::new();
         assert_eq!(z.encoding(), "listpack");
         assert!(z.is_empty());
