@@ -27,7 +27,6 @@ use ferrite_storage::glob::string_match;
 use ferrite_storage::num::{fmt_i64, parse_f64, parse_scan_cursor, MAX_I64_CHARS};
 use ferrite_storage::zset::{LexBound, ScoreBound, ZSetLimits, ERR_LEX_RANGE, ERR_SCORE_RANGE};
 use ferrite_storage::{StoreTtl, Value, ZSetValue};
-use rand::Rng;
 
 use crate::ctx::{Block, Ctx, Settings};
 use crate::error::{CmdError, CmdResult};
@@ -456,10 +455,7 @@ pub fn cmd_zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     if args.len() < 3 {
         let (z, mut w) = ctx.read::<ZSetValue>(key)?;
-        let pick = z.and_then(|z| {
-            let s = z.sampler();
-            s.get(rand::rng().random_range(0..s.len().max(1)))
-        });
+        let pick = z.and_then(|z| z.sampler().pick(&mut rand::rng()));
         match pick {
             Some((m, _)) => w.bulk(m),
             None => w.null(),
@@ -1035,17 +1031,15 @@ fn op_random_members(z: &ZSetValue, count: i64, withscores: bool, w: &mut Writer
     scored_header(w, usize::try_from(n).unwrap_or(usize::MAX), withscores);
     if count < 0 {
         for _ in 0..n {
-            if let Some(p) = s.get(rng.random_range(0..s.len())) {
+            if let Some(p) = s.pick(&mut rng) {
                 scored_item(w, p.0, p.1, withscores);
             }
         }
         return;
     }
     // 0 < n < size here.
-    for i in rand::seq::index::sample(&mut rng, s.len(), n as usize) {
-        if let Some(p) = s.get(i) {
-            scored_item(w, p.0, p.1, withscores);
-        }
+    for p in s.distinct(n as usize, &mut rng) {
+        scored_item(w, p.0, p.1, withscores);
     }
 }
 

@@ -248,6 +248,80 @@ impl std::fmt::Write for StackBuf<'_> {
     }
 }
 
+/// The significant digits of finite, non-zero `d` when its exact value has
+/// at most 17 of them (integers below 10^17, and binary fractions such as
+/// `500.5` or `0.25`: most scores), with the decimal exponent of the first:
+/// then `%.17g` prints them unrounded, and they are found with integer
+/// arithmetic instead of a big-number formatting of the double.
+fn exact_digits(d: f64) -> Option<([u8; 17], usize, i32)> {
+    let bits = d.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    if biased == 0 || biased == 0x7ff {
+        return None; // subnormal (or not finite)
+    }
+    let mut m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    let mut e = biased - 1075;
+    let tz = m.trailing_zeros();
+    m >>= tz;
+    e += tz as i32;
+    // |d| = m * 2^e with m odd: an integer if e >= 0, else n / 10^-e with
+    // n = m * 5^-e.
+    let (n, scale) = if e >= 0 {
+        (u128::from(m).checked_shl(e as u32).filter(|_| e < 64)?, 0)
+    } else {
+        let k = e.unsigned_abs();
+        (u128::from(m).checked_mul(5u128.checked_pow(k)?)?, k)
+    };
+    if n >= 100_000_000_000_000_000 {
+        return None;
+    }
+    let mut digits = [0u8; 17];
+    let mut tmp = [0u8; 17];
+    let mut len = 0;
+    // Below 10^17, so u64 arithmetic (u128 division is a library call).
+    let mut rest = u64::try_from(n).ok()?;
+    while rest > 0 {
+        *tmp.get_mut(len)? = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        len += 1;
+    }
+    for (dst, src) in digits.iter_mut().zip(tmp.get(..len)?.iter().rev()) {
+        *dst = *src;
+    }
+    Some((digits, len, len as i32 - 1 - scale as i32))
+}
+
+/// `d` (finite, non-zero) correctly rounded to 17 significant digits, with
+/// the decimal exponent of the first.
+fn rounded_digits(d: f64) -> ([u8; 17], usize, i32) {
+    let mut sci = [0u8; 32];
+    let mut w = StackBuf {
+        buf: &mut sci,
+        len: 0,
+    };
+    let mut digits = [0u8; 17];
+    if std::fmt::write(&mut w, format_args!("{:.16e}", d.abs())).is_err() {
+        return (digits, 0, 0);
+    }
+    let sci_len = w.len;
+    let sci = sci.get(..sci_len).unwrap_or_default();
+    let e_pos = sci.iter().position(|&b| b == b'e').unwrap_or(sci.len());
+    let mut nd = 0;
+    for &b in sci.get(..e_pos).unwrap_or_default() {
+        if b.is_ascii_digit() {
+            if let Some(slot) = digits.get_mut(nd) {
+                *slot = b;
+                nd += 1;
+            }
+        }
+    }
+    let exp: i32 = std::str::from_utf8(sci.get(e_pos + 1..).unwrap_or_default())
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (digits, nd, exp)
+}
+
 /// Formats `d` like C's `printf("%.17g")` (with Redis's explicit `inf` and
 /// `-inf`) into `out`, returning the length. 32 bytes always suffice: the
 /// longest output is `-1.2345678901234567e-308` (24 bytes).
@@ -271,32 +345,10 @@ pub(crate) fn format_double(d: f64, out: &mut [u8; 32]) -> usize {
         }
         return s.len();
     }
-    // 17 significant digits, correctly rounded, as `d.ddddddddddddddddeX`.
-    let mut sci = [0u8; 32];
-    let mut w = StackBuf {
-        buf: &mut sci,
-        len: 0,
+    let (digits, mut nd, exp) = match exact_digits(d) {
+        Some(found) => found,
+        None => rounded_digits(d),
     };
-    if std::fmt::write(&mut w, format_args!("{:.16e}", d.abs())).is_err() {
-        return 0;
-    }
-    let sci_len = w.len;
-    let sci = sci.get(..sci_len).unwrap_or_default();
-    let e_pos = sci.iter().position(|&b| b == b'e').unwrap_or(sci.len());
-    let mut digits = [0u8; 17];
-    let mut nd = 0;
-    for &b in sci.get(..e_pos).unwrap_or_default() {
-        if b.is_ascii_digit() {
-            if let Some(slot) = digits.get_mut(nd) {
-                *slot = b;
-                nd += 1;
-            }
-        }
-    }
-    let exp: i32 = std::str::from_utf8(sci.get(e_pos + 1..).unwrap_or_default())
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
     // %g drops trailing zeros of the significand.
     while nd > 1 && digits.get(nd - 1) == Some(&b'0') {
         nd -= 1;
@@ -478,6 +530,51 @@ mod tests {
 
     // ZSCORE replies of redis-server 7.0.15 (RESP2, then after HELLO 3),
     // other values checked against printf("%.17g").
+    fn stripped(mut f: ([u8; 17], usize, i32)) -> (Vec<u8>, i32) {
+        while f.1 > 1 && f.0[f.1 - 1] == b'0' {
+            f.1 -= 1;
+        }
+        (f.0[..f.1].to_vec(), f.2)
+    }
+
+    proptest::proptest! {
+        /// The integer fast path gives exactly the digits the correctly
+        /// rounded 17-digit formatting gives, whenever it applies.
+        #[test]
+        fn exact_digits_agree_with_rounding(
+            bits in proptest::num::u64::ANY,
+            int in -(1i64 << 56)..(1i64 << 56),
+            shift in 0i32..70,
+        ) {
+            let dyadic = int as f64 / 2f64.powi(shift);
+            for d in [f64::from_bits(bits), dyadic, int as f64] {
+                if d.is_finite() && d != 0.0 {
+                    if let Some(fast) = exact_digits(d) {
+                        proptest::prop_assert_eq!(stripped(fast), stripped(rounded_digits(d)), "{}", d);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn exact_digits_cover_common_scores() {
+        for d in [
+            500.5,
+            3.0,
+            -2.5,
+            0.25,
+            1e16,
+            9007199254740993.0,
+            1.0 / 1024.0,
+        ] {
+            assert!(exact_digits(d).is_some(), "{d}");
+        }
+        for d in [0.1, 1e17, 1.5e-4, 5e-324, 1.0 / 3.0] {
+            assert!(exact_digits(d).is_none(), "{d}");
+        }
+    }
+
     #[test]
     fn doubles() {
         check(

@@ -19,13 +19,161 @@ const EMPTY: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    /// High 32 bits of the key's hash.
+    /// High 32 bits of the key's hash; its low bits are the slot's home.
     tag: u32,
-    /// Position in `entries`, or EMPTY.
+    /// Position of the entry, or EMPTY.
     idx: u32,
 }
 
 const EMPTY_SLOT: Slot = Slot { tag: 0, idx: EMPTY };
+
+/// The index half of a hash table: open addressing over 8-byte slots
+/// (linear probing, backward-shift deletion) from a 64-bit hash to a `u32`
+/// position in storage the owner keeps. A slot's home is the low bits of
+/// its 32-bit tag, so growing and deleting never need an entry's hash
+/// again: [`KeyMap`] uses it over its entry vector, the sorted set over its
+/// skiplist nodes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SlotIndex {
+    slots: Vec<Slot>,
+}
+
+impl SlotIndex {
+    #[inline]
+    fn tag(hash: u64) -> u32 {
+        (hash >> 32) as u32
+    }
+
+    #[inline]
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    #[inline]
+    fn home(&self, tag: u32) -> usize {
+        (tag as usize) & self.mask()
+    }
+
+    /// Number of positions indexed.
+    #[cfg(test)]
+    pub(crate) fn live(&self) -> usize {
+        self.slots.iter().filter(|s| s.idx != EMPTY).count()
+    }
+
+    /// Starts loading the slot where `hash` is looked up.
+    #[inline]
+    pub(crate) fn prefetch(&self, hash: u64) {
+        if let Some(s) = self.slots.get(self.home(Self::tag(hash))) {
+            prefetch_read(s);
+        }
+    }
+
+    /// The position in `hash`'s home slot if its tag matches: where the
+    /// entry usually is, for prefetching (the slot should be in cache).
+    #[inline]
+    pub(crate) fn likely(&self, hash: u64) -> Option<u32> {
+        let tag = Self::tag(hash);
+        let s = self.slots.get(self.home(tag))?;
+        (s.idx != EMPTY && s.tag == tag).then_some(s.idx)
+    }
+
+    /// (slot, position) of the first entry of `hash` for which `eq` holds.
+    #[inline]
+    pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<(usize, u32)> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.mask();
+        let tag = Self::tag(hash);
+        let mut pos = self.home(tag);
+        loop {
+            let s = self.slots[pos];
+            if s.idx == EMPTY {
+                return None;
+            }
+            if s.tag == tag && eq(s.idx) {
+                return Some((pos, s.idx));
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+
+    /// The slot holding position `idx`, whose hash is `hash`.
+    pub(crate) fn slot_of(&self, hash: u64, idx: u32) -> Option<usize> {
+        self.find(hash, |i| i == idx).map(|(pos, _)| pos)
+    }
+
+    /// Points slot `pos` at position `idx` (its entry moved).
+    #[inline]
+    pub(crate) fn set(&mut self, pos: usize, idx: u32) {
+        self.slots[pos].idx = idx;
+    }
+
+    /// Indexes position `idx` under `hash`; `len` is the number of
+    /// positions indexed before. Grows at a load of 3/4 so probes stay short.
+    pub(crate) fn insert(&mut self, hash: u64, idx: u32, len: usize) {
+        if (len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let mask = self.mask();
+        let tag = Self::tag(hash);
+        let mut pos = self.home(tag);
+        while self.slots[pos].idx != EMPTY {
+            pos = (pos + 1) & mask;
+        }
+        self.slots[pos] = Slot { tag, idx };
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 2).max(8);
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY_SLOT; cap]);
+        let mask = cap - 1;
+        for s in old.into_iter().filter(|s| s.idx != EMPTY) {
+            let mut pos = (s.tag as usize) & mask;
+            while self.slots[pos].idx != EMPTY {
+                pos = (pos + 1) & mask;
+            }
+            self.slots[pos] = s;
+        }
+    }
+
+    /// Empties slot `pos` and shifts later slots of the same probe run
+    /// back, so that lookups never need tombstones.
+    pub(crate) fn remove(&mut self, mut pos: usize) {
+        let mask = self.mask();
+        loop {
+            self.slots[pos] = EMPTY_SLOT;
+            let mut next = (pos + 1) & mask;
+            loop {
+                let s = self.slots[next];
+                if s.idx == EMPTY {
+                    return;
+                }
+                let home = (s.tag as usize) & mask;
+                // May the slot at `next` move back to `pos`? Only if its home
+                // is not cyclically within (pos, next].
+                let stays = if pos <= next {
+                    pos < home && home <= next
+                } else {
+                    pos < home || home <= next
+                };
+                if !stays {
+                    self.slots[pos] = s;
+                    pos = next;
+                    break;
+                }
+                next = (next + 1) & mask;
+            }
+        }
+    }
+
+    /// Rewrites every position through `f` (the owner compacted its storage).
+    pub(crate) fn remap(&mut self, mut f: impl FnMut(u32) -> u32) {
+        for s in self.slots.iter_mut().filter(|s| s.idx != EMPTY) {
+            s.idx = f(s.idx);
+        }
+    }
+}
 
 #[derive(Debug)]
 struct Bucket<V> {
@@ -37,7 +185,7 @@ struct Bucket<V> {
 /// An insertion-ordered hash map from byte-string keys to `V`.
 #[derive(Debug)]
 pub struct KeyMap<V> {
-    slots: Vec<Slot>,
+    index: SlotIndex,
     entries: Vec<Bucket<V>>,
     hasher: ahash::RandomState,
 }
@@ -45,7 +193,7 @@ pub struct KeyMap<V> {
 impl<V> Default for KeyMap<V> {
     fn default() -> Self {
         KeyMap {
-            slots: Vec::new(),
+            index: SlotIndex::default(),
             entries: Vec::new(),
             hasher: ahash::RandomState::new(),
         }
@@ -111,34 +259,22 @@ impl<V> KeyMap<V> {
         self.hasher.hash_one(key)
     }
 
-    #[inline]
-    fn mask(&self) -> usize {
-        self.slots.len().wrapping_sub(1)
-    }
-
-    #[inline]
-    fn home(&self, hash: u64) -> usize {
-        (hash as usize) & self.mask()
-    }
-
     /// Starts loading the slot where a key with this hash is looked up.
     #[inline]
     pub fn prefetch_slot(&self, hash: u64) {
-        if let Some(s) = self.slots.get(self.home(hash)) {
-            prefetch_read(s);
-        }
+        self.index.prefetch(hash);
     }
 
     /// Starts loading the entry of the key with this hash, if its slot is
     /// where it is usually found (the slot should be in cache by now).
     #[inline]
     pub fn prefetch_entry(&self, hash: u64) {
-        if let Some(s) = self.slots.get(self.home(hash)) {
-            if s.idx != EMPTY && s.tag == (hash >> 32) as u32 {
-                if let Some(b) = self.entries.get(s.idx as usize) {
-                    prefetch_read(b);
-                }
-            }
+        if let Some(b) = self
+            .index
+            .likely(hash)
+            .and_then(|i| self.entries.get(i as usize))
+        {
+            prefetch_read(b);
         }
     }
 
@@ -149,44 +285,12 @@ impl<V> KeyMap<V> {
             return None;
         }
         let hash = self.hash(key);
-        self.find(hash, key).map(|(_, idx)| idx)
-    }
-
-    /// (slot position, entry position) of `key`.
-    fn find(&self, hash: u64, key: &[u8]) -> Option<(usize, usize)> {
-        let mask = self.mask();
-        let tag = (hash >> 32) as u32;
-        let mut pos = self.home(hash);
-        loop {
-            let s = self.slots[pos];
-            if s.idx == EMPTY {
-                return None;
-            }
-            if s.tag == tag {
-                let b = &self.entries[s.idx as usize];
-                if b.hash == hash && b.key.as_slice() == key {
-                    return Some((pos, s.idx as usize));
-                }
-            }
-            pos = (pos + 1) & mask;
-        }
-    }
-
-    /// The slot position holding entry `idx` (whose hash is `hash`).
-    fn slot_of(&self, hash: u64, idx: usize) -> Option<usize> {
-        let mask = self.mask();
-        let mut pos = self.home(hash);
-        for _ in 0..self.slots.len() {
-            let s = self.slots[pos];
-            if s.idx == EMPTY {
-                return None;
-            }
-            if s.idx as usize == idx {
-                return Some(pos);
-            }
-            pos = (pos + 1) & mask;
-        }
-        None
+        self.index
+            .find(hash, |i| {
+                let b = &self.entries[i as usize];
+                b.hash == hash && b.key.as_slice() == key
+            })
+            .map(|(_, i)| i as usize)
     }
 
     /// The entry at position `i`.
@@ -211,85 +315,27 @@ impl<V> KeyMap<V> {
         self.entries.get_mut(i).map(|b| &mut b.value)
     }
 
-    fn grow(&mut self) {
-        let cap = (self.slots.len() * 2).max(8);
-        self.slots = vec![EMPTY_SLOT; cap];
-        let mask = cap - 1;
-        for (i, b) in self.entries.iter().enumerate() {
-            let mut pos = (b.hash as usize) & mask;
-            while self.slots[pos].idx != EMPTY {
-                pos = (pos + 1) & mask;
-            }
-            self.slots[pos] = Slot {
-                tag: (b.hash >> 32) as u32,
-                idx: i as u32,
-            };
-        }
-    }
-
     /// Inserts `key` (which must not be present) with `value`; returns its position.
     pub fn insert_new(&mut self, key: CompactBytes, value: V) -> usize {
         debug_assert!(self.get_index_of(&key).is_none());
-        // Load factor at most 7/8... kept at 3/4 so probes stay short.
-        if (self.entries.len() + 1) * 4 > self.slots.len() * 3 {
-            self.grow();
-        }
         let hash = self.hash(&key);
-        let mask = self.mask();
-        let mut pos = self.home(hash);
-        while self.slots[pos].idx != EMPTY {
-            pos = (pos + 1) & mask;
-        }
         let idx = self.entries.len();
-        self.slots[pos] = Slot {
-            tag: (hash >> 32) as u32,
-            idx: idx as u32,
-        };
+        self.index.insert(hash, idx as u32, idx);
         self.entries.push(Bucket { hash, key, value });
         idx
-    }
-
-    /// Empties `pos` and shifts later slots of the same probe run back, so
-    /// that lookups never need tombstones.
-    fn remove_slot(&mut self, mut pos: usize) {
-        let mask = self.mask();
-        loop {
-            self.slots[pos] = EMPTY_SLOT;
-            let mut next = (pos + 1) & mask;
-            loop {
-                let s = self.slots[next];
-                if s.idx == EMPTY {
-                    return;
-                }
-                let home = (self.entries[s.idx as usize].hash as usize) & mask;
-                // May the slot at `next` move back to `pos`? Only if its home
-                // is not cyclically within (pos, next].
-                let stays = if pos <= next {
-                    pos < home && home <= next
-                } else {
-                    pos < home || home <= next
-                };
-                if !stays {
-                    self.slots[pos] = s;
-                    pos = next;
-                    break;
-                }
-                next = (next + 1) & mask;
-            }
-        }
     }
 
     /// Removes the entry at position `i`, moving the last entry into its
     /// place (as `Vec::swap_remove`).
     pub fn swap_remove_index(&mut self, i: usize) -> Option<(CompactBytes, V)> {
         let hash = self.entries.get(i)?.hash;
-        let pos = self.slot_of(hash, i)?;
-        self.remove_slot(pos);
+        let pos = self.index.slot_of(hash, i as u32)?;
+        self.index.remove(pos);
         let last = self.entries.len() - 1;
         if i != last {
             let moved_hash = self.entries[last].hash;
-            if let Some(p) = self.slot_of(moved_hash, last) {
-                self.slots[p].idx = i as u32;
+            if let Some(p) = self.index.slot_of(moved_hash, last as u32) {
+                self.index.set(p, i as u32);
             }
         }
         let b = self.entries.swap_remove(i);
@@ -350,8 +396,7 @@ mod tests {
             assert_eq!(m.get_index(i).map(|(k2, _)| k2.to_vec()), Some(k.clone()));
         }
         // Every slot points at a distinct live entry.
-        let live = m.slots.iter().filter(|s| s.idx != EMPTY).count();
-        assert_eq!(live, m.len());
+        assert_eq!(m.index.live(), m.len());
     }
 
     proptest! {

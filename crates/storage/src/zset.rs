@@ -13,20 +13,27 @@
 //!   (`zset-max-listpack-entries`, 128 by default) is cheaper than pointer
 //!   chasing and keeps a small set at one allocation.
 //! * `skiplist`: a skiplist with spans (a rank-augmented skiplist, as
-//!   Redis's) plus a [`KeyMap`] from member to score. The map answers
-//!   `ZSCORE` in O(1), gives a random member in O(1) (its entries sit in a
-//!   vector) and lets `ZSCAN` walk positions with `SCAN`'s guarantee. The
-//!   skiplist gives, in O(log n) expected: insert, delete, the rank of a
-//!   member, the member at a rank, and the first position at or after a
-//!   score or lex bound (so `ZCOUNT`/`ZLEXCOUNT` are two descents).
+//!   Redis's) plus a hash index from member to node. The skiplist gives, in
+//!   O(log n) expected: insert, delete, the rank of a member, the member at
+//!   a rank, and the first position at or after a score or lex bound (so
+//!   `ZCOUNT`/`ZLEXCOUNT` are two descents). The index (8-byte slots of a
+//!   32-bit hash tag and a node number, see `keymap::SlotIndex`) answers
+//!   `ZSCORE` in O(1); the member and its score are stored once, in the
+//!   node, where Redis keeps a dict entry besides the node.
 //!
 //! Why a skiplist rather than an order-statistic B-tree: it has the same
 //! bounds for every operation needed here, its algorithms (spans along the
 //! search path) are short and easy to check against a model, and it walks
 //! backwards through a single back pointer, which `ZREVRANGE` needs. Nodes
-//! live in a vector addressed by `u32` (a free list reuses slots), so there
-//! is no `unsafe` and no per-link pointer; each node owns its own small
-//! vector of links (1.33 on average, with Redis's p = 1/4). A `u32` index
+//! live in a vector addressed by `u32` (a free list reuses slots, and the
+//! vector is compacted in order when it is mostly free), so there is no
+//! `unsafe` and no per-link pointer. A node is one 64-byte cache line:
+//! score, back link, the links of the three lowest levels, the member
+//! (inline up to 22 bytes); the rare nodes with more levels keep the rest
+//! in one shared vector. A search step therefore costs one cache miss, the
+//! next one prefetched while the current compares. Because node numbers
+//! are stable (compaction only moves nodes down), `ZSCAN` walks them with
+//! `SCAN`'s guarantee and `ZRANDMEMBER` draws them directly. A `u32` index
 //! bounds a set to about 4 billion members, far beyond any memory.
 //!
 //! Conversion follows Redis 7.0 and goes one way only while a set lives:
@@ -47,7 +54,7 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::compact::CompactBytes;
-use crate::keymap::KeyMap;
+use crate::keymap::SlotIndex;
 
 /// Redis refuses to grow a listpack past 1 GiB; an insert that would
 /// converts the set first.
@@ -249,9 +256,13 @@ enum Repr {
     Skip(Box<Big>),
 }
 
+/// The `skiplist` encoding: the list holds members and scores, the index
+/// maps a member's hash to its node.
+#[derive(Clone)]
 struct Big {
     list: SkipList,
-    map: KeyMap<f64>,
+    index: SlotIndex,
+    hasher: ahash::RandomState,
 }
 
 impl Default for ZSetValue {
@@ -262,21 +273,12 @@ impl Default for ZSetValue {
 
 impl Clone for ZSetValue {
     fn clone(&self) -> Self {
-        match &self.0 {
-            Repr::Packed(p) => ZSetValue(Repr::Packed(p.clone())),
-            Repr::Skip(b) => {
-                // Inserting in position order keeps every member's position,
-                // so the copy scans and samples as the original does.
-                let mut map = KeyMap::default();
-                for (m, s) in b.map.iter() {
-                    map.insert_new(m.clone(), *s);
-                }
-                ZSetValue(Repr::Skip(Box::new(Big {
-                    list: b.list.clone(),
-                    map,
-                })))
-            }
-        }
+        ZSetValue(match &self.0 {
+            Repr::Packed(p) => Repr::Packed(p.clone()),
+            // Node indices are kept, so the copy scans and samples as the
+            // original does.
+            Repr::Skip(b) => Repr::Skip(b.clone()),
+        })
     }
 }
 
@@ -339,10 +341,8 @@ impl ZSetValue {
         match &self.0 {
             Repr::Packed(p) => p.find(member).map(|e| e.score),
             Repr::Skip(b) => b
-                .map
-                .get_index_of(member)
-                .and_then(|i| b.map.get_index(i))
-                .map(|(_, s)| *s),
+                .find(b.hash(member), member)
+                .map(|(_, i)| b.list.node(i).score),
         }
     }
 
@@ -362,20 +362,19 @@ impl ZSetValue {
             self.insert(member, new, limits);
             return Some(new);
         };
-        match b.map.get_mut(member) {
-            Some(s) => {
-                let old = *s;
+        let hash = b.hash(member);
+        match b.find(hash, member) {
+            Some((pos, i)) => {
+                let old = b.list.node(i).score;
                 let new = decide(Some(old))?;
                 if new != old {
-                    *s = new;
-                    b.list.delete(old, member);
-                    b.list.insert(new, CompactBytes::new(member));
+                    b.rescore(pos, i, new);
                 }
                 Some(new)
             }
             None => {
                 let new = decide(None)?;
-                b.insert(member, new);
+                b.add(hash, member, new);
                 Some(new)
             }
         }
@@ -422,12 +421,7 @@ impl ZSetValue {
                 p.remove_bytes(e.start..e.end);
                 Some(e.score)
             }
-            Repr::Skip(b) => {
-                let i = b.map.get_index_of(member)?;
-                let (m, s) = b.map.swap_remove_index(i)?;
-                b.list.delete(s, &m);
-                Some(s)
-            }
+            Repr::Skip(b) => b.remove(member),
         }
     }
 
@@ -624,22 +618,18 @@ impl ZSetValue {
                 }
             }
             Repr::Skip(b) => {
-                let doomed: Vec<(CompactBytes, f64)> = {
-                    let mut v = Vec::with_capacity(end - start);
-                    let mut node = b.list.node_at(start + 1);
-                    while v.len() < end - start && node != NIL {
-                        let n = b.list.node(node);
-                        v.push((n.member.clone(), n.score));
-                        node = n.links.next();
+                let Big {
+                    list,
+                    index,
+                    hasher,
+                } = &mut **b;
+                list.delete_ranks(start + 1, end, |i, m| {
+                    let hash = hasher.hash_one(m.as_slice());
+                    if let Some(pos) = index.slot_of(hash, i) {
+                        index.remove(pos);
                     }
-                    v
-                };
-                for (m, s) in &doomed {
-                    b.list.delete(*s, m);
-                    if let Some(i) = b.map.get_index_of(m) {
-                        b.map.swap_remove_index(i);
-                    }
-                }
+                });
+                b.settle();
             }
         }
         end - start
@@ -674,20 +664,19 @@ impl ZSetValue {
         out
     }
 
-    /// Random access by index for ZRANDMEMBER: O(1) per pick. A packed set
-    /// is listed once (O(n), n being small); a skiplist's member map is
-    /// used as it is (its own order, not the set's).
+    /// Random picks for ZRANDMEMBER. A packed set is listed once (O(n), n
+    /// being small); a skiplist's nodes are drawn from directly.
     pub fn sampler(&self) -> Sampler<'_> {
         Sampler(match &self.0 {
             Repr::Packed(p) => SamplerRepr::Packed(p.iter().collect()),
-            Repr::Skip(b) => SamplerRepr::Map(&b.map),
+            Repr::Skip(b) => SamplerRepr::Skip(&b.list),
         })
     }
 
     /// One step of ZSCAN from `cursor` (0 starts), calling `f` for each
     /// (member, score) returned; the result is the next cursor, 0 when done.
     /// A packed set returns everything at once with cursor 0, as Redis does;
-    /// a skiplist walks the member map's positions like `SCAN`.
+    /// a skiplist walks its node indices like `SCAN` walks positions.
     pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
         match &self.0 {
             Repr::Packed(p) => {
@@ -696,11 +685,18 @@ impl ZSetValue {
                 }
                 0
             }
-            Repr::Skip(b) => crate::keymap::scan_positions(b.map.len(), cursor, count, |pos| {
-                if let Some((m, s)) = b.map.get_index(pos) {
-                    f(m, *s);
-                }
-            }),
+            Repr::Skip(b) => {
+                let list = &b.list;
+                // Node 0 is the head; compaction only moves nodes down,
+                // which the downward walk tolerates.
+                crate::keymap::scan_positions(list.nodes.len() - 1, cursor, count, |pos| {
+                    let i = (pos + 1) as u32;
+                    if list.is_live(i) {
+                        let n = list.node(i);
+                        f(n.member.as_slice(), n.score);
+                    }
+                })
+            }
         }
     }
 
@@ -709,12 +705,9 @@ impl ZSetValue {
         let Repr::Packed(p) = &self.0 else {
             return;
         };
-        let mut big = Big {
-            list: SkipList::new(),
-            map: KeyMap::default(),
-        };
+        let mut big = Big::new();
         for (m, s) in p.iter() {
-            big.insert(m, s);
+            big.add(big.hash(m), m, s);
         }
         self.0 = Repr::Skip(Box::new(big));
     }
@@ -749,22 +742,84 @@ impl ZSetValue {
 }
 
 impl Big {
+    fn new() -> Big {
+        Big {
+            list: SkipList::new(),
+            index: SlotIndex::default(),
+            hasher: ahash::RandomState::new(),
+        }
+    }
+
+    #[inline]
+    fn hash(&self, member: &[u8]) -> u64 {
+        self.hasher.hash_one(member)
+    }
+
+    /// (index slot, node) of `member`, whose hash is `hash`.
+    #[inline]
+    fn find(&self, hash: u64, member: &[u8]) -> Option<(usize, u32)> {
+        self.index
+            .find(hash, |i| self.list.node(i).member.as_slice() == member)
+    }
+
+    /// Adds `member`, which is not present.
+    fn add(&mut self, hash: u64, member: &[u8], score: f64) {
+        let i = self.list.insert(score, CompactBytes::new(member));
+        self.index.insert(hash, i, self.list.len - 1);
+    }
+
+    /// Sets or adds; returns the old score.
     fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
-        match self.map.get_mut(member) {
-            Some(s) => {
-                let old = *s;
+        let hash = self.hash(member);
+        match self.find(hash, member) {
+            Some((pos, i)) => {
+                let old = self.list.node(i).score;
                 if old != score {
-                    *s = score;
-                    self.list.delete(old, member);
-                    self.list.insert(score, CompactBytes::new(member));
+                    self.rescore(pos, i, score);
                 }
                 Some(old)
             }
             None => {
-                self.map.insert_new(CompactBytes::new(member), score);
-                self.list.insert(score, CompactBytes::new(member));
+                self.add(hash, member, score);
                 None
             }
+        }
+    }
+
+    /// Gives node `i` (indexed at slot `pos`) a new score: in place when
+    /// its neighbours stay on either side (as Redis's `zslUpdateScore`),
+    /// else unlinked and linked again where it belongs.
+    fn rescore(&mut self, pos: usize, i: u32, score: f64) {
+        if self.list.keeps_place(i, score) {
+            self.list.nodes[i as usize].score = score;
+            return;
+        }
+        let n = self.list.node(i);
+        let (old, member) = (n.score, n.member.clone());
+        if let Some((_, member)) = self.list.delete(old, &member) {
+            let j = self.list.insert(score, member);
+            self.index.set(pos, j);
+        }
+    }
+
+    /// Removes `member`; returns its score.
+    fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        let (pos, i) = self.find(self.hash(member), member)?;
+        let score = self.list.node(i).score;
+        self.index.remove(pos);
+        self.list.delete(score, member);
+        self.settle();
+        Some(score)
+    }
+
+    /// After removals: compacts the list when it is mostly holes, and
+    /// gives the index's memory back when the set is empty.
+    fn settle(&mut self) {
+        let index = &mut self.index;
+        self.list
+            .maybe_compact(|map| index.remap(|i| map[i as usize]));
+        if self.list.len == 0 {
+            self.index = SlotIndex::default();
         }
     }
 }
@@ -811,7 +866,7 @@ impl<'a> Iterator for Iter<'a> {
                 let list: &'a SkipList = list;
                 let n = list.node(*node);
                 *left -= 1;
-                *node = if *reverse { n.back } else { n.links.next() };
+                *node = if *reverse { n.back } else { n.low[0].next };
                 Some((n.member.as_slice(), n.score))
             }
         }
@@ -823,28 +878,80 @@ pub struct Sampler<'a>(SamplerRepr<'a>);
 
 enum SamplerRepr<'a> {
     Packed(Vec<(&'a [u8], f64)>),
-    Map(&'a KeyMap<f64>),
+    Skip(&'a SkipList),
 }
 
 impl<'a> Sampler<'a> {
-    /// Number of pairs.
+    /// Number of members.
     pub fn len(&self) -> usize {
         match &self.0 {
             SamplerRepr::Packed(v) => v.len(),
-            SamplerRepr::Map(m) => m.len(),
+            SamplerRepr::Skip(l) => l.len,
         }
     }
 
-    /// True when there is no pair.
+    /// True when there is nothing to pick.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// The pair at index `i` (< [`Sampler::len`]).
-    pub fn get(&self, i: usize) -> Option<(&'a [u8], f64)> {
+    /// A member drawn uniformly, `None` if empty.
+    pub fn pick(&self, rng: &mut impl rand::Rng) -> Option<(&'a [u8], f64)> {
+        if self.is_empty() {
+            return None;
+        }
         match &self.0 {
-            SamplerRepr::Packed(v) => v.get(i).copied(),
-            SamplerRepr::Map(m) => m.get_index(i).map(|(k, s)| (k.as_slice(), *s)),
+            SamplerRepr::Packed(v) => v.get(rng.random_range(0..v.len())).copied(),
+            SamplerRepr::Skip(l) => {
+                // Free nodes are at most about half the vector (see
+                // `SkipList::maybe_compact`), so this takes few draws.
+                let list: &'a SkipList = l;
+                loop {
+                    let i = rng.random_range(1..list.nodes.len()) as u32;
+                    if list.is_live(i) {
+                        let n = list.node(i);
+                        return Some((n.member.as_slice(), n.score));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `n` distinct members (all of them if `n` is not below the size), in
+    /// no particular order.
+    pub fn distinct(&self, n: usize, rng: &mut impl rand::Rng) -> Vec<(&'a [u8], f64)> {
+        let len = self.len();
+        match &self.0 {
+            SamplerRepr::Packed(v) => rand::seq::index::sample(rng, len, n.min(len))
+                .into_iter()
+                .map(|i| v[i])
+                .collect(),
+            SamplerRepr::Skip(l) => {
+                let list: &'a SkipList = l;
+                if n.saturating_mul(3) > len {
+                    // A large share: list everything, then draw positions.
+                    let all: Vec<u32> = (1..list.nodes.len() as u32)
+                        .filter(|&i| list.is_live(i))
+                        .collect();
+                    return rand::seq::index::sample(rng, all.len(), n.min(all.len()))
+                        .into_iter()
+                        .map(|k| {
+                            let node = list.node(all[k]);
+                            (node.member.as_slice(), node.score)
+                        })
+                        .collect();
+                }
+                let mut seen = std::collections::HashSet::with_capacity(n);
+                let mut out = Vec::with_capacity(n);
+                while out.len() < n {
+                    let i = rng.random_range(1..list.nodes.len()) as u32;
+                    if list.is_live(i) && seen.insert(i) {
+                        let node = list.node(i);
+                        out.push((node.member.as_slice(), node.score));
+                    }
+                }
+                out
+            }
         }
     }
 }
@@ -987,7 +1094,13 @@ fn read_varint(s: &[u8]) -> Option<(usize, usize)> {
 // ---------------------------------------------------------------------------
 
 const NIL: u32 = u32::MAX;
+/// `back` of a node on the free list.
+const DEAD: u32 = u32::MAX - 1;
 const MAX_LEVEL: usize = 32;
+/// Levels whose links sit in the node itself: with Redis's p = 1/4, 63
+/// nodes in 64 have no more, so a search step finds the links it reads in
+/// the node it has just loaded.
+const LOW: usize = 3;
 const HEAD: u32 = 0;
 
 /// A forward link at one level: the next node and how many level-0 steps
@@ -998,58 +1111,7 @@ struct Link {
     span: u32,
 }
 
-/// A node's links, the two lowest inline: with Redis's p = 1/4, 15 nodes
-/// in 16 have at most two levels, so a search step finds the links it
-/// reads in the node it has just loaded instead of behind another pointer.
-/// Higher levels, when there are any, are behind `high` (a thin pointer,
-/// to keep [`Node`] at one cache line); the few nodes that have them are
-/// the ones every search passes, so they stay cached.
-#[derive(Clone, Debug)]
-#[repr(C)]
-struct Links {
-    low: [Link; 2],
-    high: Option<Box<HighLinks>>,
-}
-
-/// Links at levels 2 and up, boxed as one thin pointer (a boxed slice
-/// would take 16 bytes in every node).
-#[derive(Clone, Debug, Default)]
-struct HighLinks(Vec<Link>);
-
-impl Links {
-    fn new(levels: usize) -> Links {
-        let empty = Link { next: NIL, span: 0 };
-        Links {
-            low: [empty; 2],
-            high: (levels > 2).then(|| Box::new(HighLinks(vec![empty; levels - 2]))),
-        }
-    }
-
-    #[inline]
-    fn get(&self, level: usize) -> Link {
-        match (self.low.get(level), &self.high) {
-            (Some(l), _) => *l,
-            (None, Some(h)) => h.0[level - 2],
-            (None, None) => Link { next: NIL, span: 0 },
-        }
-    }
-
-    #[inline]
-    fn get_mut(&mut self, level: usize) -> &mut Link {
-        // Only levels a node has are written (its own, below `Links::new`'s
-        // count), so `high` holds `level`.
-        match self.low.get_mut(level) {
-            Some(l) => l,
-            None => &mut self.high.get_or_insert_with(Default::default).0[level - 2],
-        }
-    }
-
-    /// The next node at level 0.
-    #[inline]
-    fn next(&self) -> u32 {
-        self.low[0].next
-    }
-}
+const EMPTY_LINK: Link = Link { next: NIL, span: 0 };
 
 /// One skiplist node in exactly one cache line (64 bytes, 64-aligned):
 /// what a search step reads (the score, the low links) and the member it
@@ -1058,17 +1120,30 @@ impl Links {
 #[repr(C, align(64))]
 struct Node {
     score: f64,
-    /// The previous node at level 0 (NIL for the first).
+    /// The previous node at level 0 (NIL for the first, DEAD when free).
     back: u32,
-    links: Links,
+    /// Where this node's links above `LOW` start in [`SkipList::high`], NIL
+    /// when it has none.
+    high: u32,
+    low: [Link; LOW],
     member: CompactBytes,
 }
 
-/// Node 0 is the head, which holds no member and has `MAX_LEVEL` links.
+/// Nodes live in a vector addressed by `u32` (node 0 is the head, which
+/// holds no member and has `MAX_LEVEL` levels); a freed node goes on a
+/// free list and the vector is compacted, in order, once more than half of
+/// it is free. A node's index is therefore stable until a compaction, and
+/// a compaction never moves a node to a higher index (which `ZSCAN` relies
+/// on). Links above `LOW` live in one shared vector, `high`, in blocks of
+/// a header (`next` = the block's link count, `span` = the next free block
+/// of that size while free) followed by the links.
 #[derive(Clone, Debug)]
 struct SkipList {
     nodes: Vec<Node>,
     free: Vec<u32>,
+    high: Vec<Link>,
+    /// The first free block in `high` for each link count, NIL if none.
+    high_free: [u32; MAX_LEVEL],
     level: usize,
     len: usize,
     tail: u32,
@@ -1076,17 +1151,66 @@ struct SkipList {
 
 impl SkipList {
     fn new() -> SkipList {
-        SkipList {
-            nodes: vec![Node {
-                member: CompactBytes::new(b""),
-                score: 0.0,
-                back: NIL,
-                links: Links::new(MAX_LEVEL),
-            }],
+        let mut list = SkipList {
+            nodes: Vec::new(),
             free: Vec::new(),
+            high: Vec::new(),
+            high_free: [NIL; MAX_LEVEL],
             level: 1,
             len: 0,
             tail: NIL,
+        };
+        list.reset();
+        list
+    }
+
+    /// Back to an empty list, giving the memory back.
+    fn reset(&mut self) {
+        self.nodes = Vec::new();
+        self.free = Vec::new();
+        self.high = Vec::new();
+        self.high_free = [NIL; MAX_LEVEL];
+        let high = self.alloc_high(MAX_LEVEL);
+        self.nodes.push(Node {
+            score: 0.0,
+            back: NIL,
+            high,
+            low: [EMPTY_LINK; LOW],
+            member: CompactBytes::new(b""),
+        });
+        self.level = 1;
+        self.len = 0;
+        self.tail = NIL;
+    }
+
+    /// A block for the links of a node of `levels` levels, NIL if it needs
+    /// none.
+    fn alloc_high(&mut self, levels: usize) -> u32 {
+        let Some(count) = levels.checked_sub(LOW).filter(|&c| c > 0) else {
+            return NIL;
+        };
+        let at = self.high_free[count];
+        if at != NIL {
+            let at_us = at as usize;
+            self.high_free[count] = self.high[at_us].span;
+            self.high[at_us].span = 0;
+            self.high[at_us + 1..at_us + 1 + count].fill(EMPTY_LINK);
+            return at;
+        }
+        let at = self.high.len();
+        self.high.push(Link {
+            next: count as u32,
+            span: 0,
+        });
+        self.high.resize(at + 1 + count, EMPTY_LINK);
+        at as u32
+    }
+
+    fn free_high(&mut self, at: u32) {
+        if at != NIL {
+            let count = self.high[at as usize].next as usize;
+            self.high[at as usize].span = self.high_free[count];
+            self.high_free[count] = at;
         }
     }
 
@@ -1095,14 +1219,29 @@ impl SkipList {
         &self.nodes[i as usize]
     }
 
+    /// Whether `i` holds a member (not the head, not free).
+    #[inline]
+    fn is_live(&self, i: u32) -> bool {
+        i != HEAD && self.nodes.get(i as usize).is_some_and(|n| n.back != DEAD)
+    }
+
+    /// Link `level` of node `i`, which must have that level.
     #[inline]
     fn link(&self, i: u32, level: usize) -> Link {
-        self.nodes[i as usize].links.get(level)
+        let n = &self.nodes[i as usize];
+        match n.low.get(level) {
+            Some(l) => *l,
+            None => self.high[n.high as usize + 1 + level - LOW],
+        }
     }
 
     #[inline]
     fn link_mut(&mut self, i: u32, level: usize) -> &mut Link {
-        self.nodes[i as usize].links.get_mut(level)
+        let n = &mut self.nodes[i as usize];
+        match n.low.get_mut(level) {
+            Some(l) => l,
+            None => &mut self.high[n.high as usize + 1 + level - LOW],
+        }
     }
 
     /// Starts loading the node a search at `x` reaches if it goes down
@@ -1153,7 +1292,8 @@ impl SkipList {
         (update, rank)
     }
 
-    fn insert(&mut self, score: f64, member: CompactBytes) {
+    /// Inserts (score, member), which must not be present; returns its node.
+    fn insert(&mut self, score: f64, member: CompactBytes) -> u32 {
         let (mut update, mut rank) = self.search(score, &member);
         let lvl = Self::random_level();
         if lvl > self.level {
@@ -1168,7 +1308,8 @@ impl SkipList {
             member,
             score,
             back: if update[0] == HEAD { NIL } else { update[0] },
-            links: Links::new(lvl),
+            high: self.alloc_high(lvl),
+            low: [EMPTY_LINK; LOW],
         };
         let idx = match self.free.pop() {
             Some(i) => {
@@ -1203,19 +1344,13 @@ impl SkipList {
             self.nodes[next as usize].back = idx;
         }
         self.len += 1;
+        idx
     }
 
-    /// Removes (score, member) if present.
-    fn delete(&mut self, score: f64, member: &[u8]) -> bool {
-        let (update, _) = self.search(score, member);
-        let idx = self.link(update[0], 0).next;
-        if idx == NIL {
-            return false;
-        }
-        let n = self.node(idx);
-        if cmp_key(n.score, &n.member, score, member) != Ordering::Equal {
-            return false;
-        }
+    /// Unlinks and frees node `idx` given its predecessors at every level
+    /// (`update`, as [`SkipList::search`] finds them); returns its member.
+    /// The list is left with a hole; see [`SkipList::maybe_compact`].
+    fn unlink(&mut self, idx: u32, update: &[u32; MAX_LEVEL]) -> CompactBytes {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             let ul = self.link(u, i);
             if ul.next == idx {
@@ -1240,15 +1375,128 @@ impl SkipList {
         }
         self.len -= 1;
         let dead = &mut self.nodes[idx as usize];
-        dead.member = CompactBytes::new(b"");
-        dead.links = Links::new(0);
+        let member = std::mem::replace(&mut dead.member, CompactBytes::new(b""));
+        dead.back = DEAD;
+        dead.low = [EMPTY_LINK; LOW];
+        let high = std::mem::replace(&mut dead.high, NIL);
+        self.free_high(high);
         self.free.push(idx);
-        if self.len == 0 {
-            // Give the memory of an emptied list back at once.
-            self.nodes.truncate(1);
-            self.free.clear();
+        member
+    }
+
+    /// Removes (score, member) if present; returns its node and member.
+    fn delete(&mut self, score: f64, member: &[u8]) -> Option<(u32, CompactBytes)> {
+        let (update, _) = self.search(score, member);
+        let idx = self.link(update[0], 0).next;
+        if idx == NIL {
+            return None;
         }
-        true
+        let n = self.node(idx);
+        if cmp_key(n.score, &n.member, score, member) != Ordering::Equal {
+            return None;
+        }
+        Some((idx, self.unlink(idx, &update)))
+    }
+
+    /// Removes the nodes at 1-based ranks `from..=to` (within the list) in
+    /// one descent, calling `gone` with each node and its member.
+    fn delete_ranks(&mut self, from: usize, to: usize, mut gone: impl FnMut(u32, CompactBytes)) {
+        let mut update = [HEAD; MAX_LEVEL];
+        let mut x = HEAD;
+        let mut traversed = 0usize;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(x, i);
+                if l.next != NIL && traversed + (l.span as usize) < from {
+                    traversed += l.span as usize;
+                    x = l.next;
+                } else {
+                    break;
+                }
+            }
+            update[i] = x;
+        }
+        // Deleting the node after update[0] leaves update[] the
+        // predecessors of the next one.
+        for _ in from..=to {
+            let idx = self.link(update[0], 0).next;
+            if idx == NIL {
+                break;
+            }
+            let member = self.unlink(idx, &update);
+            gone(idx, member);
+        }
+    }
+
+    /// Whether node `idx` may take score `score` where it stands: its
+    /// neighbours stay strictly on either side.
+    fn keeps_place(&self, idx: u32, score: f64) -> bool {
+        let n = self.node(idx);
+        let after_back = n.back == NIL || {
+            let b = self.node(n.back);
+            cmp_key(b.score, &b.member, score, &n.member) == Ordering::Less
+        };
+        let next = n.low[0].next;
+        after_back
+            && (next == NIL || {
+                let f = self.node(next);
+                cmp_key(score, &n.member, f.score, &f.member) == Ordering::Less
+            })
+    }
+
+    /// Squeezes the free nodes out once they outnumber the live ones (and
+    /// there are a few), keeping the order of node indices. Calls `moved`
+    /// with the old-to-new index map when it did. Amortised O(1) per
+    /// deletion; afterwards `ZRANDMEMBER` needs at most two draws per pick
+    /// on average and memory follows the set down.
+    fn maybe_compact(&mut self, moved: impl FnOnce(&[u32])) {
+        if self.len == 0 {
+            if self.nodes.len() > 1 {
+                self.reset();
+            }
+            return;
+        }
+        if self.free.len() <= self.len.max(16) {
+            return;
+        }
+        let mut map = vec![NIL; self.nodes.len()];
+        let mut next = 0u32;
+        for (old, n) in self.nodes.iter().enumerate() {
+            if n.back != DEAD {
+                map[old] = next;
+                next += 1;
+            }
+        }
+        let remap = |i: u32| if i == NIL { NIL } else { map[i as usize] };
+        let old_high = std::mem::take(&mut self.high);
+        self.high_free = [NIL; MAX_LEVEL];
+        self.nodes.retain(|n| n.back != DEAD);
+        self.nodes.shrink_to_fit();
+        self.free = Vec::new();
+        for i in 0..self.nodes.len() {
+            let n = &mut self.nodes[i];
+            n.back = remap(n.back);
+            for l in n.low.iter_mut() {
+                l.next = remap(l.next);
+            }
+            let h = n.high;
+            if h != NIL {
+                let count = old_high[h as usize].next as usize;
+                let links = &old_high[h as usize + 1..h as usize + 1 + count];
+                let at = self.high.len() as u32;
+                self.high.push(Link {
+                    next: count as u32,
+                    span: 0,
+                });
+                self.high.extend(links.iter().map(|l| Link {
+                    next: remap(l.next),
+                    span: l.span,
+                }));
+                self.nodes[i].high = at;
+            }
+        }
+        self.tail = remap(self.tail);
+        moved(&map);
     }
 
     /// 1-based rank of (score, member), if present.
@@ -1399,7 +1647,8 @@ mod tests {
         assert_eq!(rev, all, "backward walk mirrors the forward one");
         if let Repr::Skip(b) = &z.0 {
             let l = &b.list;
-            assert_eq!(b.map.len(), l.len);
+            assert_eq!(b.index.live(), l.len);
+            assert!(l.free.len() <= l.len.max(16), "compacted when mostly holes");
             // Level 0 walk, back pointers and tail.
             let mut x = l.link(HEAD, 0).next;
             let mut prev = NIL;
@@ -1438,10 +1687,20 @@ mod tests {
             if l.level > 1 {
                 assert_ne!(l.link(HEAD, l.level - 1).next, NIL, "level is tight");
             }
-            for (m, s) in b.map.iter() {
-                assert_eq!(z.score(m), Some(*s));
-                assert!(all.iter().any(|(m2, s2)| m2 == m.as_slice() && s2 == s));
+            // Every live node is indexed under its member; free nodes are
+            // on the free list.
+            for i in 1..l.nodes.len() as u32 {
+                if l.is_live(i) {
+                    let n = l.node(i);
+                    assert_eq!(
+                        b.find(b.hash(&n.member), &n.member).map(|(_, j)| j),
+                        Some(i)
+                    );
+                } else {
+                    assert!(l.free.contains(&i));
+                }
             }
+            assert_eq!(l.free.len() + l.len + 1, l.nodes.len());
         }
     }
 
@@ -1639,6 +1898,84 @@ mod tests {
     }
 
     #[test]
+    fn compaction_keeps_scan_s_guarantee_and_gives_memory_back() {
+        let lim = ZSetLimits::default();
+        let mut z = ZSetValue::new();
+        for i in 0..3000 {
+            z.insert(format!("m{i}").as_bytes(), f64::from(i % 11), lim);
+        }
+        // Members m0, m3, m6... stay; the others go while a scan runs, so
+        // the node vector is compacted under the scan's feet.
+        let kept: HashSet<Vec<u8>> = (0..3000)
+            .step_by(3)
+            .map(|i| format!("m{i}").into_bytes())
+            .collect();
+        let mut doomed: Vec<Vec<u8>> = (0..3000)
+            .filter(|i| i % 3 != 0)
+            .map(|i| format!("m{i}").into_bytes())
+            .collect();
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut compactions = 0;
+        loop {
+            cursor = z.scan(cursor, 10, |m, _| {
+                seen.insert(m.to_vec());
+            });
+            let before = nodes_len(&z);
+            for m in doomed.drain(..doomed.len().min(40)) {
+                assert!(z.remove(&m).is_some());
+            }
+            compactions += usize::from(nodes_len(&z) < before);
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert!(compactions > 0, "the scan ran across a compaction");
+        assert!(kept.is_subset(&seen));
+        check_invariants(&z);
+        // Draining compacts down to the head, then frees everything.
+        z.remove_range(0..z.len() - 1);
+        check_invariants(&z);
+        assert!(nodes_len(&z) < 40);
+        z.pop(1, false);
+        assert!(z.is_empty());
+        assert_eq!(nodes_len(&z), 1);
+    }
+
+    fn nodes_len(z: &ZSetValue) -> usize {
+        match &z.0 {
+            Repr::Skip(b) => b.list.nodes.len(),
+            Repr::Packed(_) => 0,
+        }
+    }
+
+    #[test]
+    fn a_score_update_that_keeps_the_order_stays_in_place() {
+        let lim = ZSetLimits::default();
+        let mut z = ZSetValue::new();
+        for i in 0..200 {
+            z.insert(format!("m{i:03}").as_bytes(), f64::from(i) * 10.0, lim);
+        }
+        let Repr::Skip(b) = &z.0 else { panic!() };
+        let node_of = |b: &Big, m: &[u8]| b.find(b.hash(m), m).map(|(_, i)| i);
+        let at = node_of(b, b"m050");
+        // Between its neighbours (490, 510): in place.
+        z.insert(b"m050", 505.0, lim);
+        let Repr::Skip(b) = &z.0 else { panic!() };
+        assert_eq!(node_of(b, b"m050"), at);
+        check_invariants(&z);
+        // Past a neighbour: moved, still found, order right.
+        z.insert(b"m050", 515.0, lim);
+        assert_eq!(z.rank(b"m050", false), Some(51));
+        // Equal to a neighbour's score: the member decides.
+        z.insert(b"m050", 510.0, lim);
+        assert_eq!(z.rank(b"m050", false), Some(50));
+        z.insert(b"m052", 510.0, lim);
+        assert_eq!(z.rank(b"m052", false), Some(52));
+        check_invariants(&z);
+    }
+
+    #[test]
     fn a_large_skiplist_keeps_its_invariants_through_churn() {
         let lim = ZSetLimits::default();
         let mut z = ZSetValue::new();
@@ -1777,13 +2114,22 @@ mod tests {
                 }
             }
         }
-        // The sampler sees exactly the members.
+        // The sampler sees exactly the members: all of them as distinct
+        // picks, a third of them distinct, and single picks among them.
         let s = z.sampler();
-        let sampled: HashMap<Vec<u8>, f64> = (0..s.len())
-            .filter_map(|i| s.get(i))
+        let mut rng = rand::rng();
+        let sampled: HashMap<Vec<u8>, f64> = s
+            .distinct(s.len(), &mut rng)
+            .into_iter()
             .map(|(m, s)| (m.to_vec(), s))
             .collect();
         prop_assert_eq!(&sampled, &model.scores);
+        let third = s.distinct(s.len() / 3, &mut rng);
+        let unique: HashSet<&[u8]> = third.iter().map(|(m, _)| *m).collect();
+        prop_assert_eq!(unique.len(), s.len() / 3);
+        for (m, sc) in third.into_iter().chain(s.pick(&mut rng)) {
+            prop_assert_eq!(model.scores.get(m), Some(&sc));
+        }
         Ok(())
     }
 
