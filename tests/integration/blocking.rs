@@ -551,3 +551,18 @@ fn waiters_are_served_only_by_their_own_type() {
         out
     });
 }
+
+#[test]
+fn a_waiter_outlives_a_flush_of_its_database() {
+    same_on_both(|port| {
+        let [k, _, _] = one_key_per_shard("flushed");
+        let mut c = RawClient::connect(port);
+        let mut out = vec![show(&c.cmd_str(&["SET", "filler", "x"]))];
+        let mut w = blocked(port, &["BLPOP", &k, "0"], 0);
+        out.push(show(&c.cmd_str(&["FLUSHALL"])));
+        out.push(show(&c.cmd_str(&["FLUSHDB", "ASYNC"])));
+        out.push(show(&c.cmd_str(&["RPUSH", &k, "a"])));
+        out.push(show(&w.read_reply()));
+        out
+    });
+}

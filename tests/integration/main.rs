@@ -13,6 +13,7 @@ mod generic;
 mod hash;
 mod keyspace;
 mod list;
+mod multi;
 mod protocol;
 mod protocol_oracle;
 mod runtime;

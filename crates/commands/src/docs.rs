@@ -47,6 +47,7 @@ pub fn compatibility_markdown(table: &CommandTable) -> String {
         Group::Hash,
         Group::Set,
         Group::SortedSet,
+        Group::Transactions,
         Group::Connection,
         Group::Server,
     ];

@@ -27,6 +27,7 @@ pub mod string;
 pub mod table;
 #[cfg(test)]
 mod testing;
+pub mod transactions;
 pub mod util;
 pub mod zset;
 pub mod zsetops;
@@ -49,6 +50,7 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         sort::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
+        transactions::COMMANDS,
     ]
 }
 

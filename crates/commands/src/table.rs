@@ -163,6 +163,11 @@ pub enum RuntimeCmd {
     RandomKey,
     Lastsave,
     Debug,
+    Multi,
+    Exec,
+    Discard,
+    Watch,
+    Unwatch,
 }
 
 /// How a command is executed.

@@ -313,6 +313,7 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
             settings,
             stats,
             dirty,
+            watches,
             ..
         } = &mut *shard;
         let Some(q) = blocking.queues.get_mut(&qk) else {
@@ -365,6 +366,8 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         let res = crate::guard::call(w.handler, &mut ctx, &argv);
         *dirty += ctx.dirty;
         let block = ctx.block;
+        let modified = ctx.dirty > 0;
+        crate::shard::settle_writes(dbs, *watches, modified);
         if let Err(e) = res {
             Writer::new(&mut out, w.resp3).error(e.to_string().as_bytes());
         } else if block.is_some() {
@@ -478,7 +481,8 @@ pub async fn attempt(
     }
     // Keys on several shards: an atomic attempt over all of them, then the
     // waiter joins each shard's queues (each checks its keys again).
-    match crate::coord::run_multi(&worker, spec, h, argv, &keypos, conn.db, conn.resp3).await {
+    match crate::coord::run_multi(&worker, spec, h, argv, &keypos, conn.db, conn.resp3, None).await
+    {
         Ok((_, Some(block))) => {
             for &s in &shards {
                 let w = waiter.clone();
@@ -639,8 +643,10 @@ fn finish(worker: &Rc<Worker>, conn: &Conn, p: &Pending) {
 /// first: the waiter is queued again at the head and waits on.
 async fn handoff(worker: &Rc<Worker>, conn: &Conn, p: &Pending) -> Option<Bytes> {
     let w = &p.waiter;
-    let res =
-        crate::coord::run_multi(worker, p.spec, w.handler, &w.argv, &p.keypos, w.db, w.resp3).await;
+    let res = crate::coord::run_multi(
+        worker, p.spec, w.handler, &w.argv, &p.keypos, w.db, w.resp3, None,
+    )
+    .await;
     let src = w.keys.first().cloned().unwrap_or_default();
     let s = shard_of(&src, worker.shared.nshards);
     let again = matches!(res, Ok((_, Some(_))));

@@ -64,6 +64,10 @@ pub struct Conn {
     /// Full name of the last command dispatched; published to the registry
     /// once per batch rather than per command.
     pub last_cmd: &'static str,
+    /// The transaction being queued (between MULTI and EXEC).
+    pub multi: Option<crate::multi::MultiState>,
+    /// The keys WATCHed.
+    pub watch: crate::multi::WatchState,
 }
 
 /// Serves one connection until it closes.
@@ -121,6 +125,8 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         reply_mode: ReplyMode::On,
         close: false,
         last_cmd: "NULL",
+        multi: None,
+        watch: Default::default(),
     };
     let mut session = Session::new(worker.clone());
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
@@ -230,6 +236,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         }
         info.db.store(conn.db, Ordering::Relaxed);
     }
+    crate::multi::unwatch_all(&session, &mut conn);
     shared.clients.remove(id);
     info.mark_closed();
     drop(stream);
@@ -312,6 +319,9 @@ pub struct Session {
     pub blocked: Option<crate::blocking::Pending>,
     /// The last command name looked up, as sent, and its row.
     last_name: NameCache,
+    /// The shard locks an EXEC holds while it runs its commands: they run
+    /// inline or tagged with its transaction, which passes the locks.
+    pub held: Option<crate::multi::Held>,
 }
 
 /// The last command name a connection sent and its table row: pipelines
@@ -354,6 +364,7 @@ impl Session {
             keypos: Vec::new(),
             blocked: None,
             last_name: NameCache::default(),
+            held: None,
         }
     }
 
@@ -385,8 +396,13 @@ impl Session {
         }
     }
 
+    /// The transaction whose locks this session holds (during EXEC).
+    pub fn held_tx(&self) -> Option<crate::shard::TxId> {
+        self.held.as_ref().map(|h| h.tx)
+    }
+
     /// Where the next local reply goes.
-    fn out(&mut self) -> &mut BytesMut {
+    pub(crate) fn out(&mut self) -> &mut BytesMut {
         if self.outstanding == 0 {
             &mut self.wbuf
         } else {
@@ -394,12 +410,12 @@ impl Session {
         }
     }
 
-    fn out_len(&mut self) -> usize {
+    pub(crate) fn out_len(&mut self) -> usize {
         self.out().len()
     }
 
     /// Records the end of a local reply started at `start`.
-    fn end_local(&mut self, start: usize, skip: bool) {
+    pub(crate) fn end_local(&mut self, start: usize, skip: bool) {
         if self.outstanding == 0 {
             if skip {
                 self.wbuf.truncate(start);
@@ -423,9 +439,10 @@ impl Session {
         Writer::new(self.out(), resp3).error(text.as_bytes());
     }
 
-    /// Dispatches one request.
-    pub async fn dispatch(&mut self, conn: &mut Conn, argv: &[Bytes]) {
-        let skip = match conn.reply_mode {
+    /// Whether CLIENT REPLY drops the reply of the command starting now
+    /// (and the mode that follows).
+    pub(crate) fn reply_skip(&mut self, conn: &mut Conn) -> bool {
+        match conn.reply_mode {
             ReplyMode::On => false,
             ReplyMode::Off => true,
             ReplyMode::Skip => {
@@ -436,11 +453,19 @@ impl Session {
                 conn.reply_mode = ReplyMode::On;
                 false
             }
-        };
+        }
+    }
+
+    /// Dispatches one request.
+    pub async fn dispatch(&mut self, conn: &mut Conn, argv: &[Bytes]) {
+        let skip = self.reply_skip(conn);
         let table = &self.worker.shared.table;
         let spec = match lookup_cached(table, argv, &mut self.last_name) {
             Ok(spec) => spec,
             Err(e) => {
+                if let Some(m) = conn.multi.as_mut() {
+                    m.failed = true;
+                }
                 let start = self.out_len();
                 self.error(conn, &e);
                 self.end_local(start, skip);
@@ -451,14 +476,44 @@ impl Session {
             && !spec.flags.contains(ferrite_commands::Flags::NO_AUTH)
             && crate::cmd::connection::auth_required(self, conn)
         {
+            if let Some(m) = conn.multi.as_mut() {
+                m.failed = true;
+            }
             let start = self.out_len();
             self.error(conn, &CmdError::other("NOAUTH Authentication required."));
             self.end_local(start, skip);
             return;
         }
         conn.last_cmd = spec.name;
+        if let Some(m) = conn.multi.as_mut() {
+            if !crate::multi::runs_in_multi(spec) {
+                m.push(spec, argv);
+                let start = self.out_len();
+                Writer::new(self.out(), conn.resp3).simple(b"QUEUED");
+                self.end_local(start, skip);
+                return;
+            }
+        }
+        if let Exec::Runtime(ferrite_commands::RuntimeCmd::Exec) = spec.exec {
+            crate::multi::exec(self, conn, skip).await;
+            return;
+        }
+        self.run_spec(conn, spec, argv, skip).await;
+    }
+
+    /// Runs a looked-up command (the dispatch of one request, or one
+    /// command of a transaction, after the checks).
+    pub(crate) async fn run_spec(
+        &mut self,
+        conn: &mut Conn,
+        spec: &'static CommandSpec,
+        argv: &[Bytes],
+        skip: bool,
+    ) {
         match spec.exec {
-            Exec::Keyed(h) if spec.flags.contains(Flags::BLOCKING) => {
+            // In a transaction a blocking command answers as its
+            // non-blocking form (the keyed path never waits).
+            Exec::Keyed(h) if spec.flags.contains(Flags::BLOCKING) && self.held.is_none() => {
                 // Earlier replies first: the command may wait.
                 self.flush().await;
                 match crate::blocking::attempt(self, conn, spec, h, argv, skip).await {
@@ -534,11 +589,7 @@ impl Session {
             }
         };
         match target {
-            Some(s)
-                if s == me
-                    && self.batches[me].is_none()
-                    && !self.worker.shard.borrow().is_locked() =>
-            {
+            Some(s) if s == me && self.batches[me].is_none() && self.may_run_inline() => {
                 let start = self.out_len();
                 let resp3 = conn.resp3;
                 let db = conn.db;
@@ -579,6 +630,7 @@ impl Session {
                     &keys,
                     conn.db,
                     conn.resp3,
+                    self.held_tx(),
                 )
                 .await;
                 match res {
@@ -588,6 +640,15 @@ impl Session {
                 }
                 self.end_local(start, skip);
             }
+        }
+    }
+
+    /// True when a command for this thread's shard may run inline: the
+    /// shard is not locked, or locked by this session's transaction.
+    fn may_run_inline(&self) -> bool {
+        match self.worker.shard.borrow().lock_owner() {
+            None => true,
+            Some(tx) => Some(tx) == self.held_tx(),
         }
     }
 
@@ -619,6 +680,7 @@ impl Session {
             return;
         }
         let shared = self.worker.shared.clone();
+        let held = self.held_tx();
         let mut waits: Vec<(usize, oneshot::Receiver<RemoteReplies>)> = Vec::new();
         for (s, slot) in self.batches.iter_mut().enumerate() {
             if let Some(batch) = slot.take() {
@@ -647,7 +709,7 @@ impl Session {
                         dirty,
                     });
                 });
-                let _ = shared.inbox(s).send(ShardMsg::Run { tx: None, f });
+                let _ = shared.inbox(s).send(ShardMsg::Run { tx: held, f });
                 waits.push((s, rx));
             }
         }
@@ -799,6 +861,7 @@ pub fn run_handler_may_block(
     if let Err(e) = res {
         Writer::new(out, resp3).error(e.to_string().as_bytes());
     }
+    shard.settle_writes(dirty > 0);
     shard.dirty += dirty;
     shard.commands_processed += 1;
     crate::blocking::serve_ready(shard);

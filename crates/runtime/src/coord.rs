@@ -50,6 +50,12 @@ where
 /// Takes the locks of `shards` (sorted, deduplicated) for a new operation.
 pub async fn lock(shared: &Shared, shards: &[usize]) -> Result<TxId, CmdError> {
     let tx = shared.next_tx.fetch_add(1, Ordering::Relaxed);
+    lock_as(shared, tx, shards).await?;
+    Ok(tx)
+}
+
+/// Takes the locks of `shards` (sorted, deduplicated) for operation `tx`.
+pub async fn lock_as(shared: &Shared, tx: TxId, shards: &[usize]) -> Result<(), CmdError> {
     for (i, &s) in shards.iter().enumerate() {
         let (granted, rx) = oneshot::channel();
         let sent = shared.inbox(s).send(ShardMsg::Lock { tx, granted }).is_ok();
@@ -58,7 +64,7 @@ pub async fn lock(shared: &Shared, shards: &[usize]) -> Result<TxId, CmdError> {
             return Err(unavailable());
         }
     }
-    Ok(tx)
+    Ok(())
 }
 
 /// Releases the locks `tx` holds on `shards`.
@@ -69,8 +75,13 @@ pub fn unlock(shared: &Shared, tx: TxId, shards: &[usize]) {
 }
 
 /// Runs `f` on every shard atomically (all shards locked for the duration)
-/// and returns the results in shard order.
-pub async fn fan_out<R, F>(worker: &Rc<Worker>, f: F) -> Result<Vec<R>, CmdError>
+/// and returns the results in shard order. `held`: the caller's EXEC holds
+/// every shard's lock already as this operation.
+pub async fn fan_out<R, F>(
+    worker: &Rc<Worker>,
+    held: Option<TxId>,
+    f: F,
+) -> Result<Vec<R>, CmdError>
 where
     R: Send + 'static,
     F: Fn(&mut Shard) -> R + Send + Sync + 'static,
@@ -82,7 +93,10 @@ where
         return Ok(vec![f(&mut shard)]);
     }
     let all: Vec<usize> = (0..shared.nshards).collect();
-    let tx = lock(shared, &all).await?;
+    let tx = match held {
+        Some(tx) => tx,
+        None => lock(shared, &all).await?,
+    };
     let f = Arc::new(f);
     let mut waits = Vec::with_capacity(all.len());
     for &s in &all {
@@ -105,7 +119,9 @@ where
             Err(_) => failed = true,
         }
     }
-    unlock(shared, tx, &all);
+    if held.is_none() {
+        unlock(shared, tx, &all);
+    }
     if failed {
         return Err(unavailable());
     }
@@ -125,7 +141,9 @@ type PerShard = Vec<Vec<(usize, Bytes)>>;
 /// ([`CommandSpec::lookups_for`], SORT's BY and GET) instead locks every
 /// shard, since those keys may be anywhere; once its declared keys are
 /// checked out, its planner names the pattern keys, and they are checked
-/// out too before the handler runs once over the lot.
+/// out too before the handler runs once over the lot. `held`: the caller's
+/// EXEC already holds the locks needed, as this operation.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_multi(
     worker: &Rc<Worker>,
     spec: &'static CommandSpec,
@@ -134,6 +152,7 @@ pub async fn run_multi(
     keypos: &[usize],
     db: usize,
     resp3: bool,
+    held: Option<TxId>,
 ) -> Result<(Bytes, Option<Block>), CmdError> {
     let shared = &worker.shared;
     let n = shared.nshards;
@@ -162,9 +181,14 @@ pub async fn run_multi(
     } else {
         (0..n).filter(|&s| !per_shard[s].is_empty()).collect()
     };
-    let tx = lock(shared, &shards).await?;
+    let tx = match held {
+        Some(tx) => tx,
+        None => lock(shared, &shards).await?,
+    };
+    // Locks this call took, released at check-in (none under EXEC's).
+    let shards: Vec<usize> = if held.is_some() { Vec::new() } else { shards };
     let settings = worker.shard.borrow().settings.clone();
-    let mut temp: Vec<Db> = (0..shared.databases).map(|_| Db::new()).collect();
+    let mut temp: Vec<Db> = (0..shared.databases).map(|_| Db::recording()).collect();
     let mut stats = Stats::default();
 
     let mut layout: PerShard = vec![Vec::new(); n];
@@ -211,6 +235,10 @@ pub async fn run_multi(
         return Err(unavailable());
     }
 
+    // Moving the entries in was no write of the command's.
+    for d in temp.iter_mut() {
+        d.take_touched();
+    }
     // Run the command once over the checked-out entries.
     let mut out = BytesMut::new();
     let mut ctx = Ctx::new(
@@ -225,8 +253,29 @@ pub async fn run_multi(
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
+    // The keys the command changed, for the clients watching them.
+    let changed: Vec<Vec<Bytes>> = temp
+        .iter_mut()
+        .map(|d| {
+            let t = d.take_touched();
+            if dirty > 0 {
+                t
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
 
-    check_in(shared, tx, layout, &mut temp, &shards);
+    let touched: Vec<usize> = (0..n).filter(|&s| !layout[s].is_empty()).collect();
+    check_in_changed(shared, tx, layout, &mut temp, &shards, &changed);
+    if held.is_some() {
+        // Under EXEC the locks stay, so nothing orders the transaction's
+        // next command (which may run inline on this thread) after the
+        // check-in messages: wait for them.
+        for s in touched {
+            run_on(shared, s, Some(tx), |_| ()).await?;
+        }
+    }
     {
         let mut shard = worker.shard.borrow_mut();
         shard.stats.keyspace_hits += stats.keyspace_hits;
@@ -294,6 +343,19 @@ async fn check_out(
 /// (a key gone from `temp` is deleted there) and releases `tx`'s locks on
 /// `locked`, each right after that shard's check-in.
 fn check_in(shared: &Shared, tx: TxId, layout: PerShard, temp: &mut [Db], locked: &[usize]) {
+    check_in_changed(shared, tx, layout, temp, locked, &[]);
+}
+
+/// [`check_in`], signalling the keys in `changed` (per database) to the
+/// clients watching them on their shards.
+fn check_in_changed(
+    shared: &Shared,
+    tx: TxId,
+    layout: PerShard,
+    temp: &mut [Db],
+    locked: &[usize],
+    changed: &[Vec<Bytes>],
+) {
     for (s, keys) in layout.into_iter().enumerate() {
         if keys.is_empty() {
             continue;
@@ -305,6 +367,11 @@ fn check_in(shared: &Shared, tx: TxId, layout: PerShard, temp: &mut [Db], locked
                 (d, k, e)
             })
             .collect();
+        let signal: Vec<(usize, Bytes)> = items
+            .iter()
+            .filter(|(d, k, _)| changed.get(*d).is_some_and(|c| c.contains(k)))
+            .map(|(d, k, _)| (*d, k.clone()))
+            .collect();
         let f = Box::new(move |shard: &mut Shard| {
             for (d, k, e) in items {
                 if let Some(db) = shard.dbs.get_mut(d) {
@@ -314,6 +381,13 @@ fn check_in(shared: &Shared, tx: TxId, layout: PerShard, temp: &mut [Db], locked
                             db.take(&k);
                         }
                     }
+                    // Putting back is not a change of its own.
+                    db.settle_writes(false);
+                }
+            }
+            for (d, k) in signal {
+                if let Some(db) = shard.dbs.get(d) {
+                    db.signal(&k);
                 }
             }
             // A checked-in list may be what a blocked client waits for.

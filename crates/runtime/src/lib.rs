@@ -30,6 +30,7 @@ pub mod conn;
 pub mod coord;
 pub mod guard;
 pub mod info;
+pub mod multi;
 pub mod server;
 pub mod shard;
 pub mod signals;

@@ -72,6 +72,9 @@ pub struct Shard {
     pub commands_processed: u64,
     /// Changes since start (Redis's `dirty`, summed over shards).
     pub dirty: u64,
+    /// WATCH registrations on this shard's keys (while 0, commands record
+    /// nothing for WATCH).
+    pub watches: usize,
     lock: Option<TxId>,
     pending: VecDeque<ShardMsg>,
 }
@@ -88,6 +91,7 @@ impl Shard {
             settings,
             commands_processed: 0,
             dirty: 0,
+            watches: 0,
             lock: None,
             pending: VecDeque::new(),
         }
@@ -97,6 +101,38 @@ impl Shard {
     /// thread must then queue its work as a message instead of running inline.
     pub fn is_locked(&self) -> bool {
         self.lock.is_some()
+    }
+
+    /// The operation holding the lock, if any.
+    pub fn lock_owner(&self) -> Option<TxId> {
+        self.lock
+    }
+
+    /// Takes the lock for `tx` from the shard's own thread, if it is free:
+    /// an EXEC whose keys all live here needs no message. Work arriving
+    /// meanwhile waits as it would for any holder.
+    pub fn try_lock_local(&mut self, tx: TxId) -> bool {
+        if self.lock.is_some() {
+            return false;
+        }
+        self.lock = Some(tx);
+        true
+    }
+
+    /// Releases a lock taken with [`Shard::try_lock_local`] and runs what
+    /// waited for it.
+    pub fn unlock_local(&mut self, tx: TxId) {
+        if self.lock == Some(tx) {
+            self.lock = None;
+            self.drain();
+        }
+    }
+
+    /// After a command ran here: signals the watched keys it asked to write
+    /// if it changed anything (see `Db::settle_writes`).
+    #[inline]
+    pub fn settle_writes(&mut self, modified: bool) {
+        settle_writes(&mut self.dbs, self.watches, modified);
     }
 
     /// Handles one inbox message (or queues it while another operation holds the lock).
@@ -134,6 +170,16 @@ impl Shard {
     /// Number of messages waiting for the lock to be released.
     pub fn queue_depth(&self) -> usize {
         self.pending.len()
+    }
+}
+
+/// [`Shard::settle_writes`] over borrowed parts of a shard.
+#[inline]
+pub fn settle_writes(dbs: &mut [Db], watches: usize, modified: bool) {
+    if watches > 0 {
+        for db in dbs {
+            db.settle_writes(modified);
+        }
     }
 }
 

@@ -7,6 +7,9 @@
 //! that is from an already-visited position to a lower one. So an entry present
 //! for the whole scan is always returned (perhaps twice, which Redis allows).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use bytes::Bytes;
 use indexmap::IndexSet;
 use rand::Rng;
@@ -61,6 +64,23 @@ pub struct Db {
     blocked: std::collections::HashSet<Bytes, Hasher>,
     /// Blocked-on keys stored since the last [`Db::take_ready`], in order.
     ready: Vec<Bytes>,
+    /// Clients WATCHing keys of this database, per key.
+    watched: std::collections::HashMap<Bytes, Vec<Watcher>, Hasher>,
+    /// Keys a command asked to write while recording (see [`Db::note_write`]).
+    touched: Vec<Bytes>,
+    /// Record every written key (a coordinator's scratch database).
+    record_all: bool,
+}
+
+/// A client WATCHing a key: its id and the flag that, once set, makes its
+/// EXEC fail (Redis's `CLIENT_DIRTY_CAS`). The flag is shared by every key
+/// the client watches, on every shard.
+#[derive(Debug, Clone)]
+pub struct Watcher {
+    /// The client's id.
+    pub client: u64,
+    /// Set when a watched key is modified.
+    pub flag: Arc<AtomicBool>,
 }
 
 /// Keeps the index of keys with a TTL in step with an entry whose expiry
@@ -108,6 +128,113 @@ impl Db {
         Db::default()
     }
 
+    /// A scratch database that records every key a command writes (the
+    /// coordinator runs multi-shard commands on checked-out entries in such
+    /// databases, then tells the owning shards which keys changed).
+    pub fn recording() -> Db {
+        Db {
+            record_all: true,
+            ..Db::default()
+        }
+    }
+
+    /// Registers `client`'s `flag` on `key` (WATCH). A key whose time has
+    /// come is removed first, so that its expiry, already past, does not
+    /// count as a change later (as Redis 7.0 ignores keys expired when
+    /// watched).
+    pub fn watch(&mut self, key: &[u8], client: u64, flag: &Arc<AtomicBool>, now_ms: u64) {
+        self.live_index(key, now_ms);
+        let list = self.watched.entry(Bytes::copy_from_slice(key)).or_default();
+        if !list.iter().any(|w| w.client == client) {
+            list.push(Watcher {
+                client,
+                flag: flag.clone(),
+            });
+        }
+    }
+
+    /// Drops `client`'s registration on `key` (UNWATCH, EXEC, disconnect).
+    pub fn unwatch(&mut self, key: &[u8], client: u64) {
+        if let Some(list) = self.watched.get_mut(key) {
+            list.retain(|w| w.client != client);
+            if list.is_empty() {
+                self.watched.remove(key);
+            }
+        }
+        if self.watched.is_empty() {
+            self.watched = Default::default();
+        }
+    }
+
+    /// Number of watched keys.
+    pub fn watched_keys(&self) -> usize {
+        self.watched.len()
+    }
+
+    /// Marks `key` as changed for the clients watching it.
+    pub fn signal(&self, key: &[u8]) {
+        if let Some(list) = self.watched.get(key) {
+            for w in list {
+                w.flag.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    /// Notes that a command asks to write `key`. Only recorded while
+    /// someone watches the key (or in a recording database): whether the
+    /// key did change is known only once the command counted its changes,
+    /// see [`Db::settle_writes`].
+    #[inline]
+    fn note_write(&mut self, key: &[u8]) {
+        if self.record_all || (!self.watched.is_empty() && self.watched.contains_key(key)) {
+            self.touched.push(Bytes::copy_from_slice(key));
+        }
+    }
+
+    /// After a command: if it changed anything (`modified`, its `dirty`
+    /// count), the watched keys it asked to write are signalled, as Redis
+    /// signals the keys a command modifies; the record is cleared either way.
+    pub fn settle_writes(&mut self, modified: bool) {
+        if self.touched.is_empty() {
+            return;
+        }
+        let touched = std::mem::take(&mut self.touched);
+        if modified {
+            for k in &touched {
+                self.signal(k);
+            }
+        }
+    }
+
+    /// The keys recorded since the last call (a recording database's).
+    pub fn take_touched(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.touched)
+    }
+
+    /// Signals every watched key present here or in `other` (FLUSHDB,
+    /// FLUSHALL, SWAPDB), whatever its expiry, as Redis 7.0 does.
+    fn signal_present(&self, other: Option<&Db>) {
+        for (k, list) in &self.watched {
+            let present = self.map.get_index_of(k).is_some()
+                || other.is_some_and(|o| o.map.get_index_of(k).is_some());
+            if present {
+                for w in list {
+                    w.flag.store(true, Ordering::Release);
+                }
+            }
+        }
+    }
+
+    /// Removes the entry at `idx`, whose time has come.
+    fn expire_index(&mut self, idx: usize) {
+        if let Some((k, _)) = self.remove_index(idx) {
+            self.expired_count += 1;
+            if !self.watched.is_empty() {
+                self.signal(&k);
+            }
+        }
+    }
+
     /// Number of keys, including expired ones not yet removed.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -127,8 +254,7 @@ impl Db {
     fn live_index(&mut self, key: &[u8], now_ms: u64) -> Option<usize> {
         let idx = self.map.get_index_of(key)?;
         if self.map[idx].is_expired(now_ms) {
-            self.remove_index(idx);
-            self.expired_count += 1;
+            self.expire_index(idx);
             return None;
         }
         Some(idx)
@@ -152,6 +278,7 @@ impl Db {
     /// [`Db::set_expire`].
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
         let idx = self.live_index(key, now_ms)?;
+        self.note_write(key);
         Some(&mut self.map[idx].value)
     }
 
@@ -159,6 +286,7 @@ impl Db {
     /// IDLETIME (one hash lookup: the read-modify-write path of INCR and friends).
     pub fn get_mut_touch(&mut self, key: &[u8], now_secs: u32, now_ms: u64) -> Option<&mut Value> {
         let idx = self.live_index(key, now_ms)?;
+        self.note_write(key);
         let e = &mut self.map[idx];
         e.access_secs = now_secs;
         Some(&mut e.value)
@@ -195,6 +323,7 @@ impl Db {
     /// Stores `value` under `key` with the given absolute expiry (None: no expiry).
     pub fn set_with_expire(&mut self, key: &[u8], value: Value, expire_at: Option<u64>) {
         self.note_stored(key);
+        self.note_write(key);
         let expire_at = expire_at.unwrap_or(0);
         match self.map.get_full_mut(key) {
             Some((_, k, e)) => {
@@ -233,6 +362,7 @@ impl Db {
         now_secs: u32,
     ) -> bool {
         self.note_stored(key);
+        self.note_write(key);
         if let Some(idx) = self.live_index(key, now_ms) {
             let new_expire = match ttl {
                 StoreTtl::Clear => 0,
@@ -272,7 +402,10 @@ impl Db {
     /// Stores `value` under `key`, keeping the existing expiry (KEEPTTL, SETRANGE, ...).
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {
         match self.live_index(key, now_ms) {
-            Some(idx) => self.map[idx].value = value,
+            Some(idx) => {
+                self.note_write(key);
+                self.map[idx].value = value;
+            }
             None => self.set(key, value),
         }
     }
@@ -331,6 +464,8 @@ impl Db {
     /// keys stay with their database number, as waiters belong to a number;
     /// every blocked-on key that now exists is marked ready.
     pub fn swap_data(&mut self, other: &mut Db) {
+        self.signal_present(Some(other));
+        other.signal_present(Some(self));
         std::mem::swap(&mut self.map, &mut other.map);
         std::mem::swap(&mut self.expires, &mut other.expires);
         for db in [self, other] {
@@ -349,6 +484,7 @@ impl Db {
     /// Removes `key`; returns its entry if it was live.
     pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
         let idx = self.live_index(key, now_ms)?;
+        self.note_write(key);
         self.remove_index(idx).map(|(_, e)| e)
     }
 
@@ -378,6 +514,7 @@ impl Db {
         let Some(idx) = self.live_index(key, now_ms) else {
             return false;
         };
+        self.note_write(key);
         let new = expire_at.unwrap_or(0);
         let (k, e) = match self.map.get_index_mut(idx) {
             Some(kv) => kv,
@@ -409,8 +546,22 @@ impl Db {
         }
     }
 
+    /// Removes every key (FLUSHDB) and returns them as a database of their
+    /// own, to be dropped wherever freeing is cheapest. Watched keys that
+    /// were present are signalled; the registrations of watchers and blocked
+    /// clients stay with this database, as they belong to its number.
+    pub fn flush(&mut self) -> Db {
+        self.signal_present(None);
+        Db {
+            map: std::mem::take(&mut self.map),
+            expires: std::mem::take(&mut self.expires),
+            ..Db::default()
+        }
+    }
+
     /// Removes every key.
     pub fn clear(&mut self) {
+        self.signal_present(None);
         self.map = KeyMap::default();
         self.expires = IndexSet::default();
     }
@@ -425,8 +576,7 @@ impl Db {
             }
             let idx = rng.random_range(0..self.map.len());
             if self.map[idx].is_expired(now_ms) {
-                self.remove_index(idx);
-                self.expired_count += 1;
+                self.expire_index(idx);
                 continue;
             }
             return self
@@ -456,8 +606,7 @@ impl Db {
             if let Some((k, e)) = self.map.get_index(idx) {
                 if e.is_expired(now_ms) {
                     // Moving the last entry here is safe: it was visited already.
-                    self.remove_index(idx);
-                    self.expired_count += 1;
+                    self.expire_index(idx);
                 } else {
                     f(k, e);
                 }
@@ -491,8 +640,7 @@ impl Db {
             stats.sampled += 1;
             if let Some(idx) = self.map.get_index_of(&key) {
                 if self.map[idx].is_expired(now_ms) {
-                    self.remove_index(idx);
-                    self.expired_count += 1;
+                    self.expire_index(idx);
                     stats.expired += 1;
                 }
             } else {

@@ -18,7 +18,7 @@ pub mod value;
 pub mod zset;
 
 pub use compact::CompactBytes;
-pub use db::{Db, Entry, StoreTtl};
+pub use db::{Db, Entry, StoreTtl, Watcher};
 pub use hash::HashValue;
 pub use list::ListValue;
 pub use set::SetValue;

@@ -67,9 +67,11 @@ pub fn quit(s: &mut Session, conn: &mut Conn) -> CmdResult {
     Ok(())
 }
 
-/// RESET: back to a fresh connection's state: database 0, RESP2, no name,
-/// replies on, and unauthenticated again when a password is required.
+/// RESET: back to a fresh connection's state: no transaction, nothing
+/// watched, database 0, RESP2, no name, replies on, and unauthenticated again when a password is required.
 pub fn reset(s: &mut Session, conn: &mut Conn) -> CmdResult {
+    conn.multi = None;
+    crate::multi::unwatch_all(s, conn);
     conn.db = 0;
     conn.resp3 = false;
     // A reply already being skipped by CLIENT REPLY SKIP stays skipped: RESET

@@ -15,7 +15,10 @@ use crate::shard::Shard;
 /// DBSIZE
 pub async fn dbsize(s: &mut Session, conn: &mut Conn) -> CmdResult {
     let db = conn.db;
-    let sizes = coord::fan_out(&s.worker, move |sh| sh.dbs.get(db).map_or(0, |d| d.len())).await?;
+    let sizes = coord::fan_out(&s.worker, s.held_tx(), move |sh| {
+        sh.dbs.get(db).map_or(0, |d| d.len())
+    })
+    .await?;
     s.writer(conn.resp3).int(sizes.iter().sum::<usize>() as i64);
     Ok(())
 }
@@ -33,16 +36,13 @@ pub async fn flush(s: &mut Session, conn: &mut Conn, argv: &[Bytes], all: bool) 
         _ => return Err(CmdError::SYNTAX),
     };
     let db = conn.db;
-    coord::fan_out(&s.worker, move |sh| {
+    coord::fan_out(&s.worker, s.held_tx(), move |sh| {
         let mut removed = 0usize;
         let mut old: Vec<Db> = Vec::new();
         for (i, d) in sh.dbs.iter_mut().enumerate() {
             if (all || i == db) && !d.is_empty() {
                 removed += d.len();
-                // The expiry counter is a statistic of the server, not of the data.
-                let expired = d.expired_count;
-                old.push(std::mem::take(d));
-                d.expired_count = expired;
+                old.push(d.flush());
             }
         }
         // Redis counts one change per removed key (none for an empty database).
@@ -75,7 +75,7 @@ pub async fn swapdb(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResu
     let dbs = s.worker.shared.databases;
     let a = db_index(&argv[1], "first", dbs)?;
     let b = db_index(&argv[2], "second", dbs)?;
-    coord::fan_out(&s.worker, move |sh| {
+    coord::fan_out(&s.worker, s.held_tx(), move |sh| {
         if a != b {
             let (lo, hi) = (a.min(b), a.max(b));
             let (left, right) = sh.dbs.split_at_mut(hi);
@@ -99,7 +99,7 @@ pub async fn swapdb(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResu
 pub async fn keys(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     let db = conn.db;
     let pattern = argv[1].clone();
-    let lists = coord::fan_out(&s.worker, move |sh| {
+    let lists = coord::fan_out(&s.worker, s.held_tx(), move |sh| {
         let mut out: Vec<Bytes> = Vec::new();
         if let Some(d) = sh.dbs.get_mut(db) {
             op_keys(d, &pattern, Shared::now_ms(), &mut out);
@@ -145,7 +145,7 @@ pub async fn scan(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult
         let (next, found) = if n == 1 {
             step(&mut s.worker.shard.borrow_mut())
         } else {
-            coord::run_on(&s.worker.shared, shard, None, step).await?
+            coord::run_on(&s.worker.shared, shard, s.held_tx(), step).await?
         };
         keys.extend(found);
         if next != 0 {
@@ -173,7 +173,7 @@ pub async fn scan(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult
 /// RANDOMKEY
 pub async fn randomkey(s: &mut Session, conn: &mut Conn) -> CmdResult {
     let db = conn.db;
-    let picks = coord::fan_out(&s.worker, move |sh| {
+    let picks = coord::fan_out(&s.worker, s.held_tx(), move |sh| {
         let now = Shared::now_ms();
         sh.dbs.get_mut(db).map(|d| (d.len(), d.random_key(now)))
     })

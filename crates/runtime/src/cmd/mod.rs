@@ -64,5 +64,11 @@ pub async fn run(
         Shutdown => server::shutdown(s, conn, argv),
         Lastsave => server::lastsave(s, conn),
         Debug => server::debug(s, conn, argv).await,
+        Multi => crate::multi::multi(s, conn),
+        Discard => crate::multi::discard(s, conn),
+        Watch => crate::multi::watch(s, conn, argv).await,
+        Unwatch => crate::multi::unwatch(s, conn),
+        // Dispatched before commands run (it runs others): never here.
+        Exec => Err(ferrite_commands::CmdError::other("ERR EXEC without MULTI")),
     }
 }

@@ -429,7 +429,10 @@ pub async fn info(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult
     let sections = Sections::parse(argv.get(1..).unwrap_or_default());
     let figures = if sections.needs_shards() {
         let ttl = sections.has(info::Section::Keyspace);
-        coord::fan_out(&s.worker, move |sh| ShardFigures::collect(sh, ttl)).await?
+        coord::fan_out(&s.worker, s.held_tx(), move |sh| {
+            ShardFigures::collect(sh, ttl)
+        })
+        .await?
     } else {
         Vec::new()
     };
@@ -491,11 +494,14 @@ pub async fn config(
             }
             shared.config_epoch.fetch_add(1, Ordering::Relaxed);
             let settings = shared.settings();
-            coord::fan_out(&s.worker, move |sh| sh.settings = settings.clone()).await?;
+            coord::fan_out(&s.worker, s.held_tx(), move |sh| {
+                sh.settings = settings.clone()
+            })
+            .await?;
             s.writer(conn.resp3).simple(b"OK");
         }
         "config|resetstat" => {
-            coord::fan_out(&s.worker, |sh| {
+            coord::fan_out(&s.worker, s.held_tx(), |sh| {
                 sh.stats = Default::default();
                 sh.commands_processed = 0;
                 for db in &mut sh.dbs {
@@ -664,13 +670,16 @@ pub async fn debug(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResul
             // Redis sleeps in its only thread, stopping everything: block
             // every shard thread at once for the same effect.
             if let Ok(d) = Duration::try_from_secs_f64(secs) {
-                coord::fan_out(&s.worker, move |_| std::thread::sleep(d)).await?;
+                coord::fan_out(&s.worker, s.held_tx(), move |_| std::thread::sleep(d)).await?;
             }
             s.writer(conn.resp3).simple(b"OK");
         }
         Some(on) if is(sub, "set-active-expire") => {
             let on = c_atoi(on) != 0;
-            coord::fan_out(&s.worker, move |_| ACTIVE_EXPIRE.with(|c| c.set(on))).await?;
+            coord::fan_out(&s.worker, s.held_tx(), move |_| {
+                ACTIVE_EXPIRE.with(|c| c.set(on))
+            })
+            .await?;
             s.writer(conn.resp3).simple(b"OK");
         }
         Some(msg) if is(sub, "log") => {
