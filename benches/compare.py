@@ -73,6 +73,13 @@ CUSTOM = {
     # 10 of 1000 members (a skiplist), with their scores.
     "zrangebyscore_10": (["ZRANGEBYSCORE", "zbench", "500", "(510", "WITHSCORES"], "zset1000"),
 }
+# Workloads redis-benchmark cannot express, run by benches/load.rs (built
+# with `cargo build --release -p ferrite-benches --bin load`): name -> its
+# arguments. `-P` is the number of transactions per batch; a request is one
+# transaction (MULTI, 10 SETs of random keys, EXEC).
+LOAD = {
+    "txn10": ["tx", "--sets", "10"],
+}
 # Unmeasured fills: the redis-benchmark test run before the measured one.
 FILL = {"lpop": "lpush", "rpop": "rpush", "spop": "sadd", "zpopmin": "zadd"}
 
@@ -109,6 +116,13 @@ def fill(port, kind):
 
 
 def bench(port, test, pipeline, requests, clients, extra):
+    if test in LOAD:
+        cmd = ["taskset", "-c", "1", os.path.join(ROOT, "target/release/load")] + LOAD[test] + [
+            "--port", str(port), "--clients", str(clients), "--transactions", str(requests),
+            "--pipeline", str(pipeline)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        rps, p99 = out.strip().splitlines()[-1].split(",")
+        return float(rps), float(p99)
     base = ["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-c", str(clients),
             "-n", str(requests), "-r", extra.get("r", "100000"), "-d", extra.get("d", "16"),
             "-P", str(pipeline),
