@@ -16,6 +16,7 @@ mod list;
 mod multi;
 mod protocol;
 mod protocol_oracle;
+mod pubsub;
 mod runtime;
 mod server;
 mod set;

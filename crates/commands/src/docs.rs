@@ -48,6 +48,7 @@ pub fn compatibility_markdown(table: &CommandTable) -> String {
         Group::Set,
         Group::SortedSet,
         Group::Transactions,
+        Group::PubSub,
         Group::Connection,
         Group::Server,
     ];

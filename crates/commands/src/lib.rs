@@ -19,6 +19,7 @@ pub mod error;
 pub mod generic;
 pub mod hash;
 pub mod list;
+pub mod pubsub;
 mod robustness;
 pub mod server;
 pub mod set;
@@ -51,6 +52,7 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         connection::COMMANDS,
         server::COMMANDS,
         transactions::COMMANDS,
+        pubsub::COMMANDS,
     ]
 }
 

@@ -68,6 +68,8 @@ pub struct Conn {
     pub multi: Option<crate::multi::MultiState>,
     /// The keys WATCHed.
     pub watch: crate::multi::WatchState,
+    /// Pub/Sub subscriptions (None: none).
+    pub subs: Option<Box<crate::pubsub::Subs>>,
 }
 
 /// Serves one connection until it closes.
@@ -127,6 +129,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         last_cmd: "NULL",
         multi: None,
         watch: Default::default(),
+        subs: None,
     };
     let mut session = Session::new(worker.clone());
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
@@ -137,7 +140,23 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         if rbuf.capacity() - rbuf.len() < 4096 {
             rbuf.reserve(16 * 1024);
         }
-        match stream.read_buf(&mut rbuf).await {
+        // A subscriber also wakes for messages published to it.
+        let mailbox = conn.subs.as_ref().map(|s| s.mailbox.clone());
+        let read = match &mailbox {
+            Some(mb) if mb.has_pending() || mb.is_over() => None,
+            Some(mb) => tokio::select! {
+                r = stream.read_buf(&mut rbuf) => Some(r),
+                _ = mb.notify.notified() => None,
+            },
+            None => Some(stream.read_buf(&mut rbuf).await),
+        };
+        let Some(read) = read else {
+            if !session.deliver(&mut stream, &conn).await {
+                break 'conn;
+            }
+            continue;
+        };
+        match read {
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 shared
@@ -211,7 +230,12 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             if let Ok(mut last) = info.last_cmd.lock() {
                 *last = conn.last_cmd;
             }
-            if !session.wbuf.is_empty() {
+            if conn.subs.is_some() {
+                // Messages published meanwhile go out with the replies.
+                if !session.deliver(&mut stream, &conn).await {
+                    break 'conn;
+                }
+            } else if !session.wbuf.is_empty() {
                 info.note_reply_buffer(session.wbuf.len(), session.wbuf.capacity());
                 if !session.write_pending(&mut stream).await {
                     break 'conn;
@@ -237,6 +261,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         info.db.store(conn.db, Ordering::Relaxed);
     }
     crate::multi::unwatch_all(&session, &mut conn);
+    shared.pubsub.forget(&mut conn.subs, id);
     shared.clients.remove(id);
     info.mark_closed();
     drop(stream);
@@ -485,6 +510,30 @@ impl Session {
             return;
         }
         conn.last_cmd = spec.name;
+        if conn.subs.is_some() && !conn.resp3 && !crate::pubsub::allowed_when_subscribed(spec) {
+            // RESP2 subscriber mode (RESP3 clients may run anything).
+            let reason = format!(
+                "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                spec.name
+            );
+            let is_exec = matches!(spec.exec, Exec::Runtime(ferrite_commands::RuntimeCmd::Exec));
+            let text = match conn.multi.as_mut() {
+                Some(_) if is_exec => {
+                    conn.multi = None;
+                    crate::multi::unwatch_all(self, conn);
+                    format!("EXECABORT Transaction discarded because of: {reason}")
+                }
+                Some(m) => {
+                    m.failed = true;
+                    format!("ERR {reason}")
+                }
+                None => format!("ERR {reason}"),
+            };
+            let start = self.out_len();
+            self.error(conn, &CmdError::other(text));
+            self.end_local(start, skip);
+            return;
+        }
         if let Some(m) = conn.multi.as_mut() {
             if !crate::multi::runs_in_multi(spec) {
                 m.push(spec, argv);
@@ -649,6 +698,50 @@ impl Session {
         match self.worker.shard.borrow().lock_owner() {
             None => true,
             Some(tx) => Some(tx) == self.held_tx(),
+        }
+    }
+
+    /// For a subscriber: writes the pending replies and every message its
+    /// mailbox holds, until the mailbox is empty. A write that stalls (the
+    /// client does not read) gives way when the mailbox passes its output
+    /// limit. False if the connection must close.
+    pub async fn deliver(&mut self, stream: &mut TcpStream, conn: &Conn) -> bool {
+        let Some(mb) = conn.subs.as_ref().map(|s| s.mailbox.clone()) else {
+            return self.write_pending(stream).await;
+        };
+        let limit = self.worker.shared.pubsub.limit();
+        loop {
+            if mb.is_over() {
+                return false;
+            }
+            let n = mb.drain_into(&mut self.wbuf);
+            if self.wbuf.is_empty() {
+                return true;
+            }
+            let mut pos = 0;
+            while pos < self.wbuf.len() {
+                tokio::select! {
+                    r = stream.write(&self.wbuf[pos..]) => match r {
+                        Ok(0) | Err(_) => return false,
+                        Ok(k) => pos += k,
+                    },
+                    _ = mb.notify.notified() => {
+                        if mb.is_over() {
+                            return false;
+                        }
+                    }
+                }
+            }
+            self.worker
+                .shared
+                .stats
+                .total_net_output_bytes
+                .fetch_add(self.wbuf.len() as u64, Ordering::Relaxed);
+            self.wbuf.clear();
+            if self.wbuf.capacity() > 1024 * 1024 {
+                self.wbuf = BytesMut::with_capacity(16 * 1024);
+            }
+            mb.written(n, limit);
         }
     }
 

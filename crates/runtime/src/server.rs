@@ -63,6 +63,8 @@ pub struct Shared {
     pub port: u16,
     /// Counters.
     pub stats: GlobalStats,
+    /// Pub/Sub subscriptions of every connection.
+    pub pubsub: crate::pubsub::PubSub,
 }
 
 impl Shared {
@@ -176,6 +178,7 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         run_id: run_id(),
         port,
         stats: GlobalStats::default(),
+        pubsub: Default::default(),
     });
     let mut senders = Vec::with_capacity(nshards);
     let mut receivers = Vec::with_capacity(nshards);

@@ -23,6 +23,14 @@ pub fn ping(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     if argv.len() > 2 {
         return Err(CmdError::wrong_arity(b"ping"));
     }
+    if conn.subs.is_some() && !conn.resp3 {
+        // A RESP2 subscriber gets PING's answer as a message-like array.
+        let mut w = w(s, conn);
+        w.array(2);
+        w.bulk(b"pong");
+        w.bulk(argv.get(1).map_or(&b""[..], |m| &m[..]));
+        return Ok(());
+    }
     match argv.get(1) {
         Some(m) => w(s, conn).bulk(m),
         None => w(s, conn).simple(b"PONG"),
@@ -72,6 +80,11 @@ pub fn quit(s: &mut Session, conn: &mut Conn) -> CmdResult {
 pub fn reset(s: &mut Session, conn: &mut Conn) -> CmdResult {
     conn.multi = None;
     crate::multi::unwatch_all(s, conn);
+    s.worker
+        .shared
+        .clone()
+        .pubsub
+        .forget(&mut conn.subs, conn.id);
     conn.db = 0;
     conn.resp3 = false;
     // A reply already being skipped by CLIENT REPLY SKIP stays skipped: RESET
@@ -188,6 +201,9 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         ));
     }
     conn.resp3 = proto == 3;
+    if let Some(subs) = &conn.subs {
+        subs.mailbox.set_resp3(conn.resp3);
+    }
     conn.info.resp.store(proto as u8, Ordering::Relaxed);
     let id = conn.id as i64;
     let mut w = w(s, conn);

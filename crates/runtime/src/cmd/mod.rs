@@ -5,12 +5,14 @@
 pub mod client;
 pub mod connection;
 pub mod keyspace;
+pub mod pubsub;
 pub mod server;
 
 use bytes::Bytes;
 use ferrite_commands::{CmdResult, CommandSpec, RuntimeCmd};
 
 use crate::conn::{Conn, Session};
+use crate::pubsub::Kind;
 
 /// True for commands that read or change data on every shard: the batch's
 /// outstanding requests must complete before they run.
@@ -70,5 +72,14 @@ pub async fn run(
         Unwatch => crate::multi::unwatch(s, conn),
         // Dispatched before commands run (it runs others): never here.
         Exec => Err(ferrite_commands::CmdError::other("ERR EXEC without MULTI")),
+        Subscribe => pubsub::subscribe(s, conn, argv, Kind::Channel),
+        Psubscribe => pubsub::subscribe(s, conn, argv, Kind::Pattern),
+        Ssubscribe => pubsub::subscribe(s, conn, argv, Kind::Shard),
+        Unsubscribe => pubsub::unsubscribe(s, conn, argv, Kind::Channel),
+        Punsubscribe => pubsub::unsubscribe(s, conn, argv, Kind::Pattern),
+        Sunsubscribe => pubsub::unsubscribe(s, conn, argv, Kind::Shard),
+        Publish => pubsub::publish(s, conn, argv, false),
+        Spublish => pubsub::publish(s, conn, argv, true),
+        Pubsub => pubsub::pubsub(s, conn, argv),
     }
 }
