@@ -315,3 +315,124 @@ fn pathological_patterns_match_in_bounded_time() {
         t.elapsed()
     );
 }
+
+#[test]
+fn output_buffer_limit_config_matches_redis() {
+    let mut p = Pair::new();
+    for value in [
+        "pubsub 1mb 512kb 10",
+        "normal 1 2",
+        "foo 1 2 3",
+        "pubsub -1 0 0",
+        "pubsub x 0 0",
+        "replica 1gb 1gb 0",
+        "pubsub 0 0 0 normal 10 5 1",
+        "PUBSUB 5k 4k 3 SLAVE 1 1 1",
+    ] {
+        p.check(&["CONFIG", "SET", "client-output-buffer-limit", value]);
+        p.check(&["CONFIG", "GET", "client-output-buffer-limit"]);
+    }
+}
+
+/// Waits until `channel` has `n` subscribers.
+fn wait_numsub(c: &mut RawClient, channel: &str, n: usize) {
+    let want = format!("*2\r\n${}\r\n{channel}\r\n:{n}\r\n", channel.len());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.cmd_str(&["PUBSUB", "NUMSUB", channel]) != want.as_bytes() {
+        assert!(
+            Instant::now() < deadline,
+            "{channel} never had {n} subscribers"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn pubsub_output_limits_set_at_run_time_apply_hard_and_soft() {
+    let server = TestServer::start_with(&["--shards", "2"]);
+    let mut admin = server.client();
+    // Hard limit: 200 KB; the kernel's socket buffers absorb a few MB first.
+    admin.cmd_str(&[
+        "CONFIG",
+        "SET",
+        "client-output-buffer-limit",
+        "pubsub 200kb 0 0",
+    ]);
+    let mut slow = RawClient::connect(server.port);
+    slow.send(&[b"SUBSCRIBE", b"hard"]);
+    wait_numsub(&mut admin, "hard", 1);
+    let chunk = vec![b'h'; 64 * 1024];
+    let mut sent = 0;
+    while admin.cmd(&[b"PUBLISH", b"hard", &chunk]) != b":0\r\n" {
+        sent += 1;
+        assert!(sent < 1000, "never dropped");
+    }
+    assert!(slow.is_closed(Duration::from_secs(5)));
+    // Soft limit: 100 KB for more than 1 second; a subscriber that reads
+    // keeps up and stays.
+    admin.cmd_str(&[
+        "CONFIG",
+        "SET",
+        "client-output-buffer-limit",
+        "pubsub 0 100kb 1",
+    ]);
+    let mut reader = RawClient::connect(server.port);
+    reader.cmd(&[b"SUBSCRIBE", b"soft"]);
+    let mut lazy = RawClient::connect(server.port);
+    lazy.send(&[b"SUBSCRIBE", b"soft"]);
+    wait_numsub(&mut admin, "soft", 2);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let n = admin.cmd(&[b"PUBLISH", b"soft", &chunk]);
+        // The reader drains what it gets.
+        while reader.try_read_reply(Duration::from_millis(1)).is_some() {}
+        if n == b":1\r\n" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the lazy subscriber was never dropped"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert!(lazy.is_closed(Duration::from_secs(5)));
+    wait_numsub(&mut admin, "soft", 1);
+}
+
+#[test]
+fn client_list_shows_subscriptions_and_transactions() {
+    let server = TestServer::start_with(&["--shards", "2"]);
+    let mut c = server.client();
+    c.cmd_str(&["CLIENT", "SETNAME", "watched"]);
+    c.send(&[b"SUBSCRIBE", b"a", b"b"]);
+    c.read_reply();
+    c.read_reply();
+    c.cmd_str(&["PSUBSCRIBE", "p*"]);
+    let mut admin = server.client();
+    let line = |admin: &mut RawClient| {
+        String::from_utf8(admin.cmd_str(&["CLIENT", "LIST"]))
+            .unwrap()
+            .lines()
+            .find(|l| l.contains("name=watched"))
+            .map(str::to_owned)
+            .unwrap()
+    };
+    let l = line(&mut admin);
+    assert!(
+        l.contains(" flags=P ") && l.contains(" sub=2 psub=1 ssub=0 "),
+        "{l}"
+    );
+    c.cmd_str(&["RESET"]);
+    c.cmd_str(&["CLIENT", "SETNAME", "watched"]);
+    c.cmd_str(&["MULTI"]);
+    c.cmd_str(&["SET", "k", "v"]);
+    c.cmd_str(&["GET", "k"]);
+    let l = line(&mut admin);
+    assert!(
+        l.contains(" flags=x ") && l.contains(" sub=0 psub=0 ssub=0 multi=2 "),
+        "{l}"
+    );
+    c.cmd_str(&["EXEC"]);
+    let l = line(&mut admin);
+    assert!(l.contains(" flags=N ") && l.contains(" multi=-1 "), "{l}");
+}

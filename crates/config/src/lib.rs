@@ -106,6 +106,9 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     /// `save`: snapshot rules as (seconds, changes) pairs; empty disables.
     pub save: Vec<(u64, u64)>,
+    /// `client-output-buffer-limit`: (hard bytes, soft bytes, soft seconds)
+    /// for the normal, replica and pubsub classes, in that order (0: none).
+    pub client_output_buffer_limit: [(u64, u64, u64); 3],
     /// `hz`: frequency of background tasks, kept within 1..=500.
     pub hz: u32,
     /// `active-expire-effort`: 1..=10, how hard active expiry works.
@@ -154,6 +157,11 @@ impl Default for Config {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             save: vec![(3600, 1), (300, 100), (60, 10_000)],
+            client_output_buffer_limit: [
+                (0, 0, 0),
+                (256 << 20, 64 << 20, 60),
+                (32 << 20, 8 << 20, 60),
+            ],
             hz: 10,
             active_expire_effort: 1,
             list_max_listpack_size: -2,

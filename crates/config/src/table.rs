@@ -436,6 +436,37 @@ pub(crate) static TABLE: &[Directive] = &[
             set: |c, v| c.zset_max_listpack_value = v as u64,
         },
     },
+    Directive {
+        name: "client-output-buffer-limit",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Multi {
+            get: |c| {
+                let parts: Vec<String> = OBUF_CLASSES
+                    .iter()
+                    .zip(c.client_output_buffer_limit.iter())
+                    .map(|(name, (h, s, secs))| format!("{name} {h} {s} {secs}"))
+                    .collect();
+                parts.join(" ").into_bytes()
+            },
+            set: set_obuf_limit,
+            render: |c| {
+                OBUF_CLASSES
+                    .iter()
+                    .zip(c.client_output_buffer_limit.iter())
+                    .map(|(name, (h, s, secs))| {
+                        vec![
+                            name.as_bytes().to_vec(),
+                            h.to_string().into_bytes(),
+                            s.to_string().into_bytes(),
+                            secs.to_string().into_bytes(),
+                        ]
+                    })
+                    .collect()
+            },
+            accumulates_in_file: true,
+        },
+    },
 ];
 
 fn set_bind(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {
@@ -448,6 +479,53 @@ fn set_bind(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), Strin
             .push(String::from_utf8(a.clone()).map_err(|_| "Invalid bind address".to_owned())?);
     }
     c.bind = addresses;
+    Ok(())
+}
+
+/// The client classes of `client-output-buffer-limit`, in the order Redis
+/// prints them (`slave` is how Redis 7.0 names the replica class there).
+const OBUF_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+
+/// `client-output-buffer-limit <class> <hard> <soft> <soft-seconds> ...`:
+/// every group is checked before any applies, as Redis does.
+fn set_obuf_limit(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {
+    let groups = args.chunks_exact(4);
+    if !groups.remainder().is_empty() || args.is_empty() {
+        return Err("Wrong number of arguments in buffer limit configuration.".to_owned());
+    }
+    let mut updates = Vec::with_capacity(args.len() / 4);
+    for g in groups {
+        let [class, hard, soft, secs] = g else {
+            return Err("Wrong number of arguments in buffer limit configuration.".to_owned());
+        };
+        let class = match class.to_ascii_lowercase().as_slice() {
+            b"normal" => 0,
+            b"slave" | b"replica" => 1,
+            b"pubsub" => 2,
+            _ => {
+                return Err(
+                    "Invalid client class specified in buffer limit configuration.".to_owned(),
+                )
+            }
+        };
+        let hard = crate::parse::parse_memory(hard).filter(|&v| v >= 0);
+        let soft = crate::parse::parse_memory(soft).filter(|&v| v >= 0);
+        let secs = parse_strtoll(secs).filter(|&v| v >= 0);
+        match (hard, soft, secs) {
+            (Some(h), Some(s), Some(secs)) => {
+                updates.push((class, (h as u64, s as u64, secs as u64)))
+            }
+            _ => {
+                return Err(
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_owned(),
+                )
+            }
+        }
+    }
+    for (class, limit) in updates {
+        c.client_output_buffer_limit[class] = limit;
+    }
     Ok(())
 }
 

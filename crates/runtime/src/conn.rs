@@ -520,6 +520,7 @@ impl Session {
             let text = match conn.multi.as_mut() {
                 Some(_) if is_exec => {
                     conn.multi = None;
+                    crate::multi::note_multi(conn);
                     crate::multi::unwatch_all(self, conn);
                     format!("EXECABORT Transaction discarded because of: {reason}")
                 }
@@ -537,6 +538,7 @@ impl Session {
         if let Some(m) = conn.multi.as_mut() {
             if !crate::multi::runs_in_multi(spec) {
                 m.push(spec, argv);
+                crate::multi::note_multi(conn);
                 let start = self.out_len();
                 Writer::new(self.out(), conn.resp3).simple(b"QUEUED");
                 self.end_local(start, skip);

@@ -571,6 +571,10 @@ fn stats(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
     b.field("current_eviction_exceeded_time", 0);
     b.field("keyspace_hits", sum(|s| s.keyspace_hits));
     b.field("keyspace_misses", sum(|s| s.keyspace_misses));
+    let (channels, patterns, shard) = shared.pubsub.sizes();
+    b.field("pubsub_channels", channels);
+    b.field("pubsub_patterns", patterns);
+    b.field("pubsubshard_channels", shard);
     b.field("latest_fork_usec", 0);
     b.field("total_forks", 0);
     b.field("migrate_cached_sockets", 0);

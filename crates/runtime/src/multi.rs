@@ -107,12 +107,31 @@ pub fn runs_in_multi(spec: &CommandSpec) -> bool {
     )
 }
 
+/// Publishes the connection's transaction state for CLIENT LIST (`x` flag,
+/// `multi=` count of queued commands, -1 outside MULTI).
+pub fn note_multi(conn: &Conn) {
+    use crate::clients::flag;
+    match &conn.multi {
+        Some(m) => {
+            conn.info
+                .multi
+                .store(m.cmds.len() as i64, Ordering::Relaxed);
+            conn.info.flags.fetch_or(flag::MULTI, Ordering::Relaxed);
+        }
+        None => {
+            conn.info.multi.store(-1, Ordering::Relaxed);
+            conn.info.flags.fetch_and(!flag::MULTI, Ordering::Relaxed);
+        }
+    }
+}
+
 /// MULTI
 pub fn multi(s: &mut Session, conn: &mut Conn) -> Result<(), CmdError> {
     if conn.multi.is_some() {
         return Err(CmdError::other("ERR MULTI calls can not be nested"));
     }
     conn.multi = Some(MultiState::default());
+    note_multi(conn);
     s.writer(conn.resp3).simple(b"OK");
     Ok(())
 }
@@ -122,6 +141,7 @@ pub fn discard(s: &mut Session, conn: &mut Conn) -> Result<(), CmdError> {
     if conn.multi.take().is_none() {
         return Err(CmdError::other("ERR DISCARD without MULTI"));
     }
+    note_multi(conn);
     unwatch_all(s, conn);
     s.writer(conn.resp3).simple(b"OK");
     Ok(())
@@ -295,6 +315,7 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
         s.end_local(start, skip);
         return;
     };
+    note_multi(conn);
     s.worker.shard.borrow_mut().commands_processed += 1;
     if state.failed {
         unwatch_all(s, conn);

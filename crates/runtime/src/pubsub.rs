@@ -424,6 +424,12 @@ impl PubSub {
         table.get(channel).map_or(0, Vec::len)
     }
 
+    /// Channels, patterns and shard channels with subscribers (INFO).
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        let reg = self.reg.read().unwrap_or_else(|e| e.into_inner());
+        (reg.channels.len(), reg.patterns.len(), reg.shard.len())
+    }
+
     /// PUBSUB NUMPAT: the number of distinct patterns subscribed to.
     pub fn numpat(&self) -> usize {
         self.reg

@@ -76,6 +76,20 @@ impl Shared {
             .expect("inboxes are set before threads start")[i]
     }
 
+    /// Applies the live config's server-wide limits that are not per-shard
+    /// settings (the pub/sub output limit).
+    pub fn apply_limits(&self) {
+        let (hard, soft, soft_secs) = {
+            let cfg = self.config.read().unwrap_or_else(|e| e.into_inner());
+            cfg.client_output_buffer_limit[2]
+        };
+        self.pubsub.set_limit(crate::pubsub::ObufLimit {
+            hard,
+            soft,
+            soft_secs,
+        });
+    }
+
     /// The settings a command context needs, from the live config.
     pub fn settings(&self) -> Settings {
         let cfg = self.config.read().unwrap_or_else(|e| e.into_inner());
@@ -180,6 +194,7 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         stats: GlobalStats::default(),
         pubsub: Default::default(),
     });
+    shared.apply_limits();
     let mut senders = Vec::with_capacity(nshards);
     let mut receivers = Vec::with_capacity(nshards);
     for _ in 0..nshards {

@@ -85,6 +85,8 @@ pub fn reset(s: &mut Session, conn: &mut Conn) -> CmdResult {
         .clone()
         .pubsub
         .forget(&mut conn.subs, conn.id);
+    crate::cmd::pubsub::note_counts(conn);
+    crate::multi::note_multi(conn);
     conn.db = 0;
     conn.resp3 = false;
     // A reply already being skipped by CLIENT REPLY SKIP stays skipped: RESET

@@ -2,6 +2,8 @@
 //! SUNSUBSCRIBE, PUBLISH, SPUBLISH and PUBSUB, over the server's registry
 //! (`crate::pubsub`).
 
+use std::sync::atomic::Ordering;
+
 use bytes::Bytes;
 use ferrite_commands::util::{arg, is};
 use ferrite_commands::{CmdError, CmdResult};
@@ -16,7 +18,18 @@ pub fn subscribe(s: &mut Session, conn: &mut Conn, argv: &[Bytes], kind: Kind) -
     shared
         .pubsub
         .subscribe(&mut conn.subs, conn.id, conn.resp3, kind, names, s.out());
+    note_counts(conn);
     Ok(())
+}
+
+/// Publishes the connection's subscription counts for CLIENT LIST.
+pub fn note_counts(conn: &Conn) {
+    let (c, p, sh) = conn.subs.as_ref().map_or((0, 0, 0), |s| {
+        (s.channels.len(), s.patterns.len(), s.shard.len())
+    });
+    conn.info.sub.store(c as u32, Ordering::Relaxed);
+    conn.info.psub.store(p as u32, Ordering::Relaxed);
+    conn.info.ssub.store(sh as u32, Ordering::Relaxed);
 }
 
 /// (P|S)UNSUBSCRIBE [name ...]
@@ -26,6 +39,7 @@ pub fn unsubscribe(s: &mut Session, conn: &mut Conn, argv: &[Bytes], kind: Kind)
     shared
         .pubsub
         .unsubscribe(&mut conn.subs, conn.id, conn.resp3, kind, names, s.out());
+    note_counts(conn);
     Ok(())
 }
 

@@ -493,6 +493,7 @@ pub async fn config(
                 cfg.set(&pairs).map_err(CmdError::other)?;
             }
             shared.config_epoch.fetch_add(1, Ordering::Relaxed);
+            shared.apply_limits();
             let settings = shared.settings();
             coord::fan_out(&s.worker, s.held_tx(), move |sh| {
                 sh.settings = settings.clone()
