@@ -72,6 +72,8 @@ CUSTOM = {
     "lrange_600": (["LRANGE", "mylist", "0", "599"], "list600"),
     # 10 of 1000 members (a skiplist), with their scores.
     "zrangebyscore_10": (["ZRANGEBYSCORE", "zbench", "500", "(510", "WITHSCORES"], "zset1000"),
+    "publish_1": (["PUBLISH", "ch", "x" * 16], "none"),
+    "publish_100": (["PUBLISH", "ch", "x" * 16], "none"),
 }
 # Workloads redis-benchmark cannot express, run by benches/load.rs (built
 # with `cargo build --release -p ferrite-benches --bin load`): name -> its
@@ -80,6 +82,10 @@ CUSTOM = {
 LOAD = {
     "txn10": ["tx", "--sets", "10"],
 }
+# PUBLISH fan-out: name -> number of subscribers (connections of
+# `load subscribers`, pinned with the load generator, reading everything)
+# held on channel `ch` during the measured PUBLISH ch <16 bytes> run.
+SUBSCRIBERS = {"publish_1": 1, "publish_100": 100}
 # Unmeasured fills: the redis-benchmark test run before the measured one.
 FILL = {"lpop": "lpush", "rpop": "rpush", "spop": "sadd", "zpopmin": "zadd"}
 
@@ -110,6 +116,8 @@ def fill(port, kind):
     elif kind == "zset1000":
         cmds = [resp("DEL", "zbench")] + [
             resp("ZADD", "zbench", f"{i}.5", f"member:{i:06}") for i in range(1000)]
+    elif kind == "none":
+        return
     else:
         raise ValueError(kind)
     send_all(port, b"".join(cmds), len(cmds))
@@ -160,9 +168,20 @@ def main():
                         if test in FILL:
                             # Distinct members, so that every measured pop finds one.
                             bench(ports[kind], FILL[test], p, n, args.clients, {"r": "100000000"})
+                        subs = None
+                        if test in SUBSCRIBERS:
+                            subs = subprocess.Popen(
+                                ["taskset", "-c", "1", os.path.join(ROOT, "target/release/load"),
+                                 "subscribers", "--port", str(ports[kind]),
+                                 "--count", str(SUBSCRIBERS[test]), "--channel", "ch"],
+                                stdout=subprocess.PIPE, text=True)
+                            subs.stdout.readline()  # "ready"
                         before = cpu_ns(pid)
                         rps, p99 = bench(ports[kind], test, p, n, args.clients, {})
                         used = cpu_ns(pid) - before
+                        if subs is not None:
+                            subs.terminate()
+                            subs.wait()
                         # MSET sets 10 keys but counts as one request.
                         results.append((test, p, kind, r, used / n, rps, p99))
                         print(f"{test:10} P{p:<3} {kind:8} round {r}: {used / n:8.0f} ns/op "

@@ -435,4 +435,12 @@ fn client_list_shows_subscriptions_and_transactions() {
     c.cmd_str(&["EXEC"]);
     let l = line(&mut admin);
     assert!(l.contains(" flags=N ") && l.contains(" multi=-1 "), "{l}");
+    // A watched key that changed: `d`, until EXEC.
+    c.cmd_str(&["WATCH", "k"]);
+    admin.cmd_str(&["SET", "k", "changed"]);
+    let l = line(&mut admin);
+    assert!(l.contains(" flags=d "), "{l}");
+    c.cmd_str(&["UNWATCH"]);
+    let l = line(&mut admin);
+    assert!(l.contains(" flags=N "), "{l}");
 }

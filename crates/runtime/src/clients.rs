@@ -93,6 +93,8 @@ pub struct ClientInfo {
     pub flags: AtomicU32,
     /// The wait of a client blocked in BLPOP and friends (CLIENT UNBLOCK ends it).
     pub waiter: Mutex<Option<Arc<crate::blocking::Waiter>>>,
+    /// The flag a change to a WATCHed key sets (`d` in CLIENT LIST).
+    pub watch_flag: Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
     /// Channels subscribed to (the pub/sub family keeps it).
     pub sub: AtomicU32,
     /// Patterns subscribed to (the pub/sub family keeps it).
@@ -157,6 +159,7 @@ impl ClientInfo {
             last_cmd: Mutex::new("NULL"),
             flags: AtomicU32::new(0),
             waiter: Mutex::new(None),
+            watch_flag: Mutex::new(None),
             sub: AtomicU32::new(0),
             psub: AtomicU32::new(0),
             ssub: AtomicU32::new(0),
@@ -274,7 +277,13 @@ impl ClientInfo {
         if bits & flag::BLOCKED != 0 {
             flags.push('b');
         }
-        if bits & flag::DIRTY_CAS != 0 {
+        let dirty_cas = self
+            .watch_flag
+            .lock()
+            .ok()
+            .and_then(|f| f.as_ref().map(|f| f.load(Ordering::Relaxed)))
+            .unwrap_or(false);
+        if bits & flag::DIRTY_CAS != 0 || dirty_cas {
             flags.push('d');
         }
         if self.is_killed() {

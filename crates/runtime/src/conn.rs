@@ -734,15 +734,7 @@ impl Session {
                     }
                 }
             }
-            self.worker
-                .shared
-                .stats
-                .total_net_output_bytes
-                .fetch_add(self.wbuf.len() as u64, Ordering::Relaxed);
-            self.wbuf.clear();
-            if self.wbuf.capacity() > 1024 * 1024 {
-                self.wbuf = BytesMut::with_capacity(16 * 1024);
-            }
+            self.sent();
             mb.written(n, limit);
         }
     }
@@ -756,6 +748,13 @@ impl Session {
         if stream.write_all(&self.wbuf).await.is_err() {
             return false;
         }
+        self.sent();
+        true
+    }
+
+    /// The output buffer reached the socket: counts it and empties it
+    /// (giving back a buffer a large reply grew).
+    fn sent(&mut self) {
         self.worker
             .shared
             .stats
@@ -765,7 +764,6 @@ impl Session {
         if self.wbuf.capacity() > 1024 * 1024 {
             self.wbuf = BytesMut::with_capacity(16 * 1024);
         }
-        true
     }
 
     /// Sends the batched requests, waits for their replies and assembles all

@@ -169,6 +169,9 @@ pub async fn watch(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> Result<(
         .flag
         .get_or_insert_with(|| Arc::new(AtomicBool::new(false)))
         .clone();
+    if let Ok(mut f) = conn.info.watch_flag.lock() {
+        *f = Some(flag.clone());
+    }
     let mut per_shard: Vec<Vec<Bytes>> = vec![Vec::new(); n];
     for k in argv.iter().skip(1) {
         let sh = shard_of(k, n);
@@ -218,6 +221,9 @@ pub async fn watch(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> Result<(
 /// later command of the same connection on the same shard follows.
 pub fn unwatch_all(s: &Session, conn: &mut Conn) {
     unwatch_keys(s, conn.id, &mut conn.watch);
+    if let Ok(mut f) = conn.info.watch_flag.lock() {
+        *f = None;
+    }
 }
 
 /// [`unwatch_all`] over the parts of a connection.
