@@ -22,5 +22,6 @@ mod server;
 mod set;
 mod sort;
 mod string;
+mod tracking;
 mod zset;
 mod zsetops;

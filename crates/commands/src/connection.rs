@@ -195,5 +195,37 @@ pub static COMMANDS: &[CommandSpec] = &[
             )
             .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
             .acl(&["@slow", "@connection"]),
+            CommandSpec::new(
+                "client|tracking",
+                -3,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+            .acl(&["@slow", "@connection"]),
+            CommandSpec::new(
+                "client|caching",
+                3,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+            .acl(&["@slow", "@connection"]),
+            CommandSpec::new(
+                "client|getredir",
+                2,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+            .acl(&["@slow", "@connection"]),
+            CommandSpec::new(
+                "client|trackinginfo",
+                2,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+            .acl(&["@slow", "@connection"]),
         ]),
 ];

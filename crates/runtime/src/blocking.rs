@@ -313,7 +313,6 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
             settings,
             stats,
             dirty,
-            watches,
             ..
         } = &mut *shard;
         let Some(q) = blocking.queues.get_mut(&qk) else {
@@ -367,7 +366,6 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         *dirty += ctx.dirty;
         let block = ctx.block;
         let modified = ctx.dirty > 0;
-        crate::shard::settle_writes(dbs, *watches, modified);
         if let Err(e) = res {
             Writer::new(&mut out, w.resp3).error(e.to_string().as_bytes());
         } else if block.is_some() {
@@ -380,6 +378,10 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
             return;
         }
         w.deliver(out.freeze());
+        // A served waiter's pop is not its connection's command here:
+        // NOLOOP does not apply to it.
+        shard.current_client = 0;
+        shard.settle_writes(modified);
     }
 }
 
@@ -481,7 +483,21 @@ pub async fn attempt(
     }
     // Keys on several shards: an atomic attempt over all of them, then the
     // waiter joins each shard's queues (each checks its keys again).
-    match crate::coord::run_multi(&worker, spec, h, argv, &keypos, conn.db, conn.resp3, None).await
+    match crate::coord::run_multi(
+        &worker,
+        spec,
+        h,
+        argv,
+        &keypos,
+        conn.db,
+        conn.resp3,
+        None,
+        crate::coord::Caller {
+            client: conn.id,
+            track: false,
+        },
+    )
+    .await
     {
         Ok((_, Some(block))) => {
             for &s in &shards {
@@ -644,7 +660,15 @@ fn finish(worker: &Rc<Worker>, conn: &Conn, p: &Pending) {
 async fn handoff(worker: &Rc<Worker>, conn: &Conn, p: &Pending) -> Option<Bytes> {
     let w = &p.waiter;
     let res = crate::coord::run_multi(
-        worker, p.spec, w.handler, &w.argv, &p.keypos, w.db, w.resp3, None,
+        worker,
+        p.spec,
+        w.handler,
+        &w.argv,
+        &p.keypos,
+        w.db,
+        w.resp3,
+        None,
+        crate::coord::Caller::default(),
     )
     .await;
     let src = w.keys.first().cloned().unwrap_or_default();

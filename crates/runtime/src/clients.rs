@@ -93,6 +93,10 @@ pub struct ClientInfo {
     pub flags: AtomicU32,
     /// The wait of a client blocked in BLPOP and friends (CLIENT UNBLOCK ends it).
     pub waiter: Mutex<Option<Arc<crate::blocking::Waiter>>>,
+    /// Where pub/sub messages and tracking invalidations for this client go.
+    pub mailbox: Arc<crate::pubsub::Mailbox>,
+    /// Client-side caching settings (None: tracking off).
+    pub tracking: Mutex<Option<crate::tracking::TrackCfg>>,
     /// The flag a change to a WATCHed key sets (`d` in CLIENT LIST).
     pub watch_flag: Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
     /// Channels subscribed to (the pub/sub family keeps it).
@@ -160,6 +164,8 @@ impl ClientInfo {
             flags: AtomicU32::new(0),
             waiter: Mutex::new(None),
             watch_flag: Mutex::new(None),
+            mailbox: Arc::new(crate::pubsub::Mailbox::new(false)),
+            tracking: Mutex::new(None),
             sub: AtomicU32::new(0),
             psub: AtomicU32::new(0),
             ssub: AtomicU32::new(0),
@@ -289,6 +295,16 @@ impl ClientInfo {
         if self.is_killed() {
             flags.push('A');
         }
+        let tracking = self.tracking.lock().ok().and_then(|t| t.clone());
+        if let Some(t) = &tracking {
+            flags.push('t');
+            if t.broken {
+                flags.push('R');
+            }
+            if t.bcast {
+                flags.push('B');
+            }
+        }
         if flags.is_empty() {
             flags.push('N');
         }
@@ -319,12 +335,13 @@ impl ClientInfo {
             " age={age} idle={idle} flags={flags} db={} sub={} psub={} ssub={} multi={} \
              qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs={rbs} \
              rbp={rbp} obl={obl} oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} \
-             user=default redir=-1 resp={} lib-name=",
+             user=default redir={} resp={} lib-name=",
             self.db.load(Ordering::Relaxed),
             self.sub.load(Ordering::Relaxed),
             self.psub.load(Ordering::Relaxed),
             self.ssub.load(Ordering::Relaxed),
             self.multi.load(Ordering::Relaxed),
+            tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             self.resp.load(Ordering::Relaxed),
         );
         if let Ok(lib) = self.lib.lock() {

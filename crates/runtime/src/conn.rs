@@ -70,6 +70,10 @@ pub struct Conn {
     pub watch: crate::multi::WatchState,
     /// Pub/Sub subscriptions (None: none).
     pub subs: Option<Box<crate::pubsub::Subs>>,
+    /// Client-side caching (None: tracking off).
+    pub tracking: Option<crate::tracking::TrackCfg>,
+    /// CLIENT CACHING's answer for the next command (OPTIN/OPTOUT).
+    pub caching: Option<bool>,
 }
 
 /// Serves one connection until it closes.
@@ -130,6 +134,8 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         multi: None,
         watch: Default::default(),
         subs: None,
+        tracking: None,
+        caching: None,
     };
     let mut session = Session::new(worker.clone());
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
@@ -141,7 +147,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             rbuf.reserve(16 * 1024);
         }
         // A subscriber also wakes for messages published to it.
-        let mailbox = conn.subs.as_ref().map(|s| s.mailbox.clone());
+        let mailbox = Some(info.mailbox.clone()).filter(|m| m.is_active());
         let read = match &mailbox {
             Some(mb) if mb.has_pending() || mb.is_over() => None,
             Some(mb) => tokio::select! {
@@ -230,7 +236,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             if let Ok(mut last) = info.last_cmd.lock() {
                 *last = conn.last_cmd;
             }
-            if conn.subs.is_some() {
+            if info.mailbox.is_active() {
                 // Messages published meanwhile go out with the replies.
                 if !session.deliver(&mut stream, &conn).await {
                     break 'conn;
@@ -262,6 +268,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
     }
     crate::multi::unwatch_all(&session, &mut conn);
     shared.pubsub.forget(&mut conn.subs, id);
+    crate::tracking::tracking_off(&shared, &mut conn);
     shared.clients.remove(id);
     info.mark_closed();
     drop(stream);
@@ -309,11 +316,25 @@ enum Slot {
     },
 }
 
+/// One request of a remote batch.
+struct Item {
+    /// Its arguments in the batch's `args`.
+    args: Range<usize>,
+    h: Handler,
+    db: usize,
+    resp3: bool,
+    /// Positions (in its arguments) of the keys to remember for the
+    /// client's tracking, when it tracks this read.
+    track: Option<Vec<usize>>,
+}
+
 /// Requests for one other shard, collected during a batch.
 #[derive(Default)]
 struct RemoteBatch {
     args: Vec<Bytes>,
-    items: Vec<(Range<usize>, Handler, usize, bool)>,
+    items: Vec<Item>,
+    /// The connection's client id.
+    client: u64,
 }
 
 /// Replies of one remote batch: all replies in one buffer, with end offsets.
@@ -547,9 +568,13 @@ impl Session {
         }
         if let Exec::Runtime(ferrite_commands::RuntimeCmd::Exec) = spec.exec {
             crate::multi::exec(self, conn, skip).await;
-            return;
+        } else {
+            self.run_spec(conn, spec, argv, skip).await;
         }
-        self.run_spec(conn, spec, argv, skip).await;
+        // CLIENT CACHING decides for the one command after it.
+        if spec.name != "client|caching" {
+            conn.caching = None;
+        }
     }
 
     /// Runs a looked-up command (the dispatch of one request, or one
@@ -639,6 +664,13 @@ impl Session {
                 Some(target.unwrap_or(me))
             }
         };
+        // A tracking client's read: its keys are remembered where they live.
+        let track = (spec.flags.contains(Flags::READONLY) && crate::tracking::tracks_reads(conn))
+            .then(|| {
+                let mut pos = Vec::new();
+                spec.key_positions(argv, &mut pos);
+                pos
+            });
         match target {
             Some(s) if s == me && self.batches[me].is_none() && self.may_run_inline() => {
                 let start = self.out_len();
@@ -646,18 +678,33 @@ impl Session {
                 let db = conn.db;
                 let worker = self.worker.clone();
                 let mut shard = worker.shard.borrow_mut();
+                shard.current_client = conn.id;
                 let now = self.now_ms;
                 let out = self.out();
                 run_handler(&mut shard, h, argv, db, resp3, out, now);
+                if let Some(pos) = &track {
+                    crate::tracking::remember(
+                        &mut shard,
+                        conn.id,
+                        pos.iter().filter_map(|&p| argv.get(p)).map(|k| &k[..]),
+                    );
+                }
                 drop(shard);
                 self.end_local(start, skip);
             }
             Some(s) => {
                 let b = self.batches[s].get_or_insert_with(RemoteBatch::default);
+                b.client = conn.id;
                 let begin = b.args.len();
                 b.args.extend(argv.iter().cloned());
                 let idx = b.items.len();
-                b.items.push((begin..b.args.len(), h, conn.db, conn.resp3));
+                b.items.push(Item {
+                    args: begin..b.args.len(),
+                    h,
+                    db: conn.db,
+                    resp3: conn.resp3,
+                    track,
+                });
                 if self.outstanding == 0 {
                     // Replies so far are in wbuf; later local replies go to `side`.
                     self.side.clear();
@@ -682,6 +729,10 @@ impl Session {
                     conn.db,
                     conn.resp3,
                     self.held_tx(),
+                    crate::coord::Caller {
+                        client: conn.id,
+                        track: track.is_some(),
+                    },
                 )
                 .await;
                 match res {
@@ -708,9 +759,10 @@ impl Session {
     /// client does not read) gives way when the mailbox passes its output
     /// limit. False if the connection must close.
     pub async fn deliver(&mut self, stream: &mut TcpStream, conn: &Conn) -> bool {
-        let Some(mb) = conn.subs.as_ref().map(|s| s.mailbox.clone()) else {
+        let mb = conn.info.mailbox.clone();
+        if !mb.is_active() {
             return self.write_pending(stream).await;
-        };
+        }
         let limit = self.worker.shared.pubsub.limit();
         loop {
             if mb.is_over() {
@@ -783,16 +835,17 @@ impl Session {
                     let mut buf = BytesMut::new();
                     let mut ends = Vec::with_capacity(batch.items.len());
                     let before = shard.dirty;
-                    for (range, h, db, resp3) in &batch.items {
-                        run_handler(
-                            shard,
-                            *h,
-                            &batch.args[range.clone()],
-                            *db,
-                            *resp3,
-                            &mut buf,
-                            now,
-                        );
+                    shard.current_client = batch.client;
+                    for item in &batch.items {
+                        let argv = &batch.args[item.args.clone()];
+                        run_handler(shard, item.h, argv, item.db, item.resp3, &mut buf, now);
+                        if let Some(pos) = &item.track {
+                            crate::tracking::remember(
+                                shard,
+                                batch.client,
+                                pos.iter().filter_map(|&p| argv.get(p)).map(|k| &k[..]),
+                            );
+                        }
                         ends.push(buf.len());
                     }
                     let dirty = shard.dirty - before;

@@ -153,6 +153,7 @@ pub async fn run_multi(
     db: usize,
     resp3: bool,
     held: Option<TxId>,
+    caller: Caller,
 ) -> Result<(Bytes, Option<Block>), CmdError> {
     let shared = &worker.shared;
     let n = shared.nshards;
@@ -267,7 +268,7 @@ pub async fn run_multi(
         .collect();
 
     let touched: Vec<usize> = (0..n).filter(|&s| !layout[s].is_empty()).collect();
-    check_in_changed(shared, tx, layout, &mut temp, &shards, &changed);
+    check_in_changed(shared, tx, layout, &mut temp, &shards, &changed, caller);
     if held.is_some() {
         // Under EXEC the locks stay, so nothing orders the transaction's
         // next command (which may run inline on this thread) after the
@@ -343,11 +344,12 @@ async fn check_out(
 /// (a key gone from `temp` is deleted there) and releases `tx`'s locks on
 /// `locked`, each right after that shard's check-in.
 fn check_in(shared: &Shared, tx: TxId, layout: PerShard, temp: &mut [Db], locked: &[usize]) {
-    check_in_changed(shared, tx, layout, temp, locked, &[]);
+    check_in_changed(shared, tx, layout, temp, locked, &[], Caller::default());
 }
 
 /// [`check_in`], signalling the keys in `changed` (per database) to the
-/// clients watching them on their shards.
+/// clients watching or tracking them on their shards, and remembering the
+/// keys for the caller's tracking if it asks.
 fn check_in_changed(
     shared: &Shared,
     tx: TxId,
@@ -355,6 +357,7 @@ fn check_in_changed(
     temp: &mut [Db],
     locked: &[usize],
     changed: &[Vec<Bytes>],
+    caller: Caller,
 ) {
     for (s, keys) in layout.into_iter().enumerate() {
         if keys.is_empty() {
@@ -367,6 +370,11 @@ fn check_in_changed(
                 (d, k, e)
             })
             .collect();
+        let read: Vec<(usize, Bytes)> = if caller.track {
+            items.iter().map(|(d, k, _)| (*d, k.clone())).collect()
+        } else {
+            Vec::new()
+        };
         let signal: Vec<(usize, Bytes)> = items
             .iter()
             .filter(|(d, k, _)| changed.get(*d).is_some_and(|c| c.contains(k)))
@@ -385,10 +393,20 @@ fn check_in_changed(
                     db.settle_writes(false);
                 }
             }
+            if caller.track {
+                let keys: Vec<Bytes> = read.iter().map(|(_, k)| k.clone()).collect();
+                crate::tracking::remember(shard, caller.client, keys.iter().map(|k| &k[..]));
+            }
+            let mut keys = Vec::with_capacity(signal.len());
             for (d, k) in signal {
                 if let Some(db) = shard.dbs.get(d) {
                     db.signal(&k);
                 }
+                keys.push(k);
+            }
+            if shard.tracking.is_recording() && !keys.is_empty() {
+                shard.current_client = caller.client;
+                crate::tracking::written(shard, &keys, caller.client);
             }
             // A checked-in list may be what a blocked client waits for.
             crate::blocking::serve_ready(shard);
@@ -396,6 +414,16 @@ fn check_in_changed(
         let _ = shared.inbox(s).send(ShardMsg::Run { tx: Some(tx), f });
     }
     unlock(shared, tx, locked);
+}
+
+/// Who runs a multi-shard command: the writer for NOLOOP, and whether its
+/// keys are to be remembered for its client-side caching (a tracked read).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Caller {
+    /// The client id (0: none).
+    pub client: u64,
+    /// Remember the keys read for this client's tracking.
+    pub track: bool,
 }
 
 /// For COPY ... DB n: the destination database, whose key must be checked out too.

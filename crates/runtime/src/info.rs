@@ -157,6 +157,8 @@ pub struct ShardFigures {
     pub ops_per_sec: u64,
     /// Keys with blocked clients waiting on them.
     pub blocking_keys: u64,
+    /// Keys in the tracking table and (key, client) pairs.
+    pub tracking: (usize, usize),
 }
 
 impl ShardFigures {
@@ -197,6 +199,7 @@ impl ShardFigures {
             dirty: shard.dirty,
             ops_per_sec: ops_per_sec(),
             blocking_keys: shard.blocking.keys() as u64,
+            tracking: shard.tracking.sizes(),
         }
     }
 }
@@ -442,6 +445,13 @@ fn clients(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
         "blocked_clients",
         shared.stats.blocked_clients.load(Ordering::Relaxed),
     );
+    let tracking = shared
+        .clients
+        .snapshot()
+        .iter()
+        .filter(|c| c.tracking.lock().map(|t| t.is_some()).unwrap_or(false))
+        .count();
+    b.field("tracking_clients", tracking);
     // Redis 7.2's total_blocking_keys; 7.0 has no such field.
     b.field(
         "ferrite_blocking_keys",
@@ -585,9 +595,9 @@ fn stats(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
     b.field("active_defrag_key_misses", 0);
     b.field("total_active_defrag_time", 0);
     b.field("current_active_defrag_time", 0);
-    b.field("tracking_total_keys", 0);
-    b.field("tracking_total_items", 0);
-    b.field("tracking_total_prefixes", 0);
+    b.field("tracking_total_keys", sum(|s| s.tracking.0 as u64));
+    b.field("tracking_total_items", sum(|s| s.tracking.1 as u64));
+    b.field("tracking_total_prefixes", shared.bcast.prefixes());
 }
 
 /// A 40-hex-digit replication id, stable for the life of the server and

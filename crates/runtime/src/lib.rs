@@ -36,6 +36,7 @@ pub mod server;
 pub mod shard;
 pub mod signals;
 pub mod slot;
+pub mod tracking;
 pub mod worker;
 
 pub use server::{start, ServerHandle};

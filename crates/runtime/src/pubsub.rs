@@ -61,10 +61,23 @@ pub struct Mailbox {
     pub notify: Notify,
     /// The connection speaks RESP3 (push frames).
     resp3: AtomicBool,
+    /// The connection must watch this mailbox (it subscribes, tracks, or
+    /// receives another client's invalidations).
+    active: AtomicBool,
+}
+
+impl std::fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailbox")
+            .field("bytes", &self.bytes.load(Ordering::Relaxed))
+            .field("over", &self.is_over())
+            .finish()
+    }
 }
 
 impl Mailbox {
-    fn new(resp3: bool) -> Mailbox {
+    /// An empty mailbox (every connection has one, idle until activated).
+    pub fn new(resp3: bool) -> Mailbox {
         Mailbox {
             queue: Mutex::new(VecDeque::new()),
             bytes: AtomicU64::new(0),
@@ -72,7 +85,32 @@ impl Mailbox {
             over: AtomicBool::new(false),
             notify: Notify::new(),
             resp3: AtomicBool::new(resp3),
+            active: AtomicBool::new(false),
         }
+    }
+
+    /// From now on the connection waits for this mailbox beside its socket.
+    pub fn activate(&self) {
+        self.active.store(true, Ordering::Release);
+    }
+
+    /// See [`Mailbox::activate`].
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
+    /// Appends a frame with no output limit (tracking invalidations, which
+    /// Redis accounts to the normal class, unlimited by default).
+    pub fn push_unlimited(&self, frame: Bytes) {
+        if self.is_over() {
+            return;
+        }
+        self.bytes.fetch_add(frame.len() as u64, Ordering::AcqRel);
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(frame);
+        self.notify.notify_one();
     }
 
     /// The connection switched protocol (HELLO): later frames follow it.
@@ -173,8 +211,6 @@ pub struct Subs {
     pub patterns: IndexSet<Bytes>,
     /// Shard channels, in subscription order.
     pub shard: IndexSet<Bytes>,
-    /// Where messages for this connection go.
-    pub mailbox: Arc<Mailbox>,
 }
 
 impl Subs {
@@ -279,9 +315,11 @@ impl PubSub {
 
     /// SUBSCRIBE / PSUBSCRIBE / SSUBSCRIBE: adds each name (once) and writes
     /// one reply per name, in order.
+    #[allow(clippy::too_many_arguments)]
     pub fn subscribe(
         &self,
         subs: &mut Option<Box<Subs>>,
+        mailbox: &Arc<Mailbox>,
         client: u64,
         resp3: bool,
         kind: Kind,
@@ -293,17 +331,17 @@ impl PubSub {
                 channels: IndexSet::new(),
                 patterns: IndexSet::new(),
                 shard: IndexSet::new(),
-                mailbox: Arc::new(Mailbox::new(resp3)),
             })
         });
-        s.mailbox.resp3.store(resp3, Ordering::Relaxed);
+        mailbox.resp3.store(resp3, Ordering::Relaxed);
+        mailbox.activate();
         let mut reg = self.reg.write().unwrap_or_else(|e| e.into_inner());
         for name in names {
             if kind.set(s).insert(name.clone()) {
                 kind.table(&mut reg)
                     .entry(name.clone())
                     .or_default()
-                    .push((client, s.mailbox.clone()));
+                    .push((client, mailbox.clone()));
             }
             sub_reply(out, resp3, kind.names().0, Some(name), kind.count(s));
         }
@@ -506,9 +544,11 @@ mod tests {
     fn publish_reaches_channels_then_patterns_once_per_subscription() {
         let ps = PubSub::default();
         let (mut a, mut b) = (None, None);
+        let (mb_a, mb_b) = (Arc::new(Mailbox::new(false)), Arc::new(Mailbox::new(true)));
         let mut out = BytesMut::new();
         ps.subscribe(
             &mut a,
+            &mb_a,
             1,
             false,
             Kind::Channel,
@@ -517,6 +557,7 @@ mod tests {
         );
         ps.subscribe(
             &mut a,
+            &mb_a,
             1,
             false,
             Kind::Pattern,
@@ -525,6 +566,7 @@ mod tests {
         );
         ps.subscribe(
             &mut b,
+            &mb_b,
             2,
             true,
             Kind::Pattern,
@@ -533,18 +575,10 @@ mod tests {
         );
         assert_eq!(ps.publish(b"news", b"hi", false), 3);
         assert_eq!(ps.publish(b"other", b"hi", false), 0);
-        let mb_a = a
-            .as_ref()
-            .map(|s| s.mailbox.clone())
-            .unwrap_or_else(|| unreachable!());
         assert_eq!(
             drain(&mb_a),
             b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
         );
-        let mb_b = b
-            .as_ref()
-            .map(|s| s.mailbox.clone())
-            .unwrap_or_else(|| unreachable!());
         assert_eq!(
             drain(&mb_b),
             b">4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
@@ -569,19 +603,17 @@ mod tests {
             soft_secs: 0,
         });
         let mut a = None;
+        let mb = Arc::new(Mailbox::new(false));
         let mut out = BytesMut::new();
         ps.subscribe(
             &mut a,
+            &mb,
             1,
             false,
             Kind::Channel,
             &[Bytes::from("c")],
             &mut out,
         );
-        let mb = a
-            .as_ref()
-            .map(|s| s.mailbox.clone())
-            .unwrap_or_else(|| unreachable!());
         for _ in 0..10 {
             ps.publish(b"c", &[b'x'; 90], false);
         }

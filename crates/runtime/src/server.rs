@@ -65,6 +65,8 @@ pub struct Shared {
     pub stats: GlobalStats,
     /// Pub/Sub subscriptions of every connection.
     pub pubsub: crate::pubsub::PubSub,
+    /// Clients tracking key prefixes (CLIENT TRACKING ... BCAST).
+    pub bcast: crate::tracking::Broadcast,
 }
 
 impl Shared {
@@ -193,6 +195,7 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         port,
         stats: GlobalStats::default(),
         pubsub: Default::default(),
+        bcast: Default::default(),
     });
     shared.apply_limits();
     let mut senders = Vec::with_capacity(nshards);

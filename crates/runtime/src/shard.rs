@@ -75,6 +75,12 @@ pub struct Shard {
     /// WATCH registrations on this shard's keys (while 0, commands record
     /// nothing for WATCH).
     pub watches: usize,
+    /// Client-side caching: which clients read which keys of this shard.
+    pub tracking: crate::tracking::Table,
+    /// The server's shared state (None in unit tests).
+    pub hub: Option<std::sync::Arc<crate::server::Shared>>,
+    /// The client whose command runs now (NOLOOP skips its own writes).
+    pub current_client: u64,
     lock: Option<TxId>,
     pending: VecDeque<ShardMsg>,
 }
@@ -92,6 +98,9 @@ impl Shard {
             commands_processed: 0,
             dirty: 0,
             watches: 0,
+            tracking: Default::default(),
+            hub: None,
+            current_client: 0,
             lock: None,
             pending: VecDeque::new(),
         }
@@ -129,10 +138,28 @@ impl Shard {
     }
 
     /// After a command ran here: signals the watched keys it asked to write
-    /// if it changed anything (see `Db::settle_writes`).
+    /// if it changed anything (see `Db::settle_writes`), and sends the
+    /// tracking invalidations of the keys it changed or that expired.
     #[inline]
     pub fn settle_writes(&mut self, modified: bool) {
-        settle_writes(&mut self.dbs, self.watches, modified);
+        if self.watches == 0 && !self.tracking.is_recording() {
+            return;
+        }
+        let mut changed = Vec::new();
+        for db in &mut self.dbs {
+            let touched = db.take_touched();
+            if modified {
+                for k in &touched {
+                    db.signal(k);
+                }
+                changed.extend(touched);
+            }
+            changed.extend(db.take_expired());
+        }
+        if self.tracking.is_recording() && !changed.is_empty() {
+            let writer = self.current_client;
+            crate::tracking::written(self, &changed, writer);
+        }
     }
 
     /// Handles one inbox message (or queues it while another operation holds the lock).
@@ -170,16 +197,6 @@ impl Shard {
     /// Number of messages waiting for the lock to be released.
     pub fn queue_depth(&self) -> usize {
         self.pending.len()
-    }
-}
-
-/// [`Shard::settle_writes`] over borrowed parts of a shard.
-#[inline]
-pub fn settle_writes(dbs: &mut [Db], watches: usize, modified: bool) {
-    if watches > 0 {
-        for db in dbs {
-            db.settle_writes(modified);
-        }
     }
 }
 

@@ -44,7 +44,8 @@ pub fn run(
         }
     };
     let local = LocalSet::new();
-    let shard = Shard::new(id, shared.nshards, shared.databases, shared.settings());
+    let mut shard = Shard::new(id, shared.nshards, shared.databases, shared.settings());
+    shard.hub = Some(shared.clone());
     let worker = Rc::new(Worker {
         id,
         shard: RefCell::new(shard),

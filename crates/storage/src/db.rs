@@ -68,8 +68,11 @@ pub struct Db {
     watched: std::collections::HashMap<Bytes, Vec<Watcher>, Hasher>,
     /// Keys a command asked to write while recording (see [`Db::note_write`]).
     touched: Vec<Bytes>,
-    /// Record every written key (a coordinator's scratch database).
+    /// Record every written key (a coordinator's scratch database, or a
+    /// database whose keys clients track), and every expired one.
     record_all: bool,
+    /// Keys that expired while `record_all` was on.
+    expired: Vec<Bytes>,
 }
 
 /// A client WATCHing a key: its id and the flag that, once set, makes its
@@ -211,6 +214,21 @@ impl Db {
         std::mem::take(&mut self.touched)
     }
 
+    /// Records every written and expired key from now on (`on`), or stops
+    /// (client-side caching needs them while a client tracks keys).
+    pub fn set_recording(&mut self, on: bool) {
+        self.record_all = on;
+        if !on {
+            self.touched = Vec::new();
+            self.expired = Vec::new();
+        }
+    }
+
+    /// The keys that expired since the last call, while recording.
+    pub fn take_expired(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.expired)
+    }
+
     /// Signals every watched key present here or in `other` (FLUSHDB,
     /// FLUSHALL, SWAPDB), whatever its expiry, as Redis 7.0 does.
     fn signal_present(&self, other: Option<&Db>) {
@@ -231,6 +249,9 @@ impl Db {
             self.expired_count += 1;
             if !self.watched.is_empty() {
                 self.signal(&k);
+            }
+            if self.record_all {
+                self.expired.push(Bytes::copy_from_slice(&k));
             }
         }
     }

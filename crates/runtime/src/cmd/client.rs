@@ -64,6 +64,10 @@ pub async fn client(
         "kill" => kill(s, conn, argv)?,
         "reply" => reply(s, conn, argv)?,
         "unblock" => unblock(s, conn, argv)?,
+        "tracking" => crate::tracking::client_tracking(s, conn, argv).await?,
+        "caching" => crate::tracking::client_caching(s, conn, argv)?,
+        "getredir" => crate::tracking::client_getredir(s, conn)?,
+        "trackinginfo" => crate::tracking::client_trackinginfo(s, conn)?,
         "help" => help(s, conn),
         _ => {
             return Err(CmdError::other(format!(
@@ -377,6 +381,14 @@ const HELP: &[&str] = &[
     "    Record the client library's name or version for CLIENT LIST.",
     "SETNAME <name>",
     "    Name this connection (an empty name removes it).",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Turn client-side caching invalidations on or off for this connection.",
+    "CACHING (YES|NO)",
+    "    In OPTIN (YES) or OPTOUT (NO) tracking, decide for the next command.",
+    "GETREDIR",
+    "    The id invalidations are redirected to: 0 for none, -1 without tracking.",
+    "TRACKINGINFO",
+    "    This connection's tracking flags, redirection and prefixes.",
     "HELP",
     "    Print this help.",
 ];

@@ -87,6 +87,7 @@ pub fn reset(s: &mut Session, conn: &mut Conn) -> CmdResult {
         .forget(&mut conn.subs, conn.id);
     crate::cmd::pubsub::note_counts(conn);
     crate::multi::note_multi(conn);
+    crate::tracking::tracking_off(&s.worker.shared.clone(), conn);
     conn.db = 0;
     conn.resp3 = false;
     // A reply already being skipped by CLIENT REPLY SKIP stays skipped: RESET
@@ -203,9 +204,7 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         ));
     }
     conn.resp3 = proto == 3;
-    if let Some(subs) = &conn.subs {
-        subs.mailbox.set_resp3(conn.resp3);
-    }
+    conn.info.mailbox.set_resp3(conn.resp3);
     conn.info.resp.store(proto as u8, Ordering::Relaxed);
     let id = conn.id as i64;
     let mut w = w(s, conn);

@@ -47,6 +47,9 @@ pub async fn flush(s: &mut Session, conn: &mut Conn, argv: &[Bytes], all: bool) 
         }
         // Redis counts one change per removed key (none for an empty database).
         sh.dirty += removed as u64;
+        if all {
+            crate::tracking::clear(sh);
+        }
         if lazy && removed > LAZYFREE_THRESHOLD {
             let spawned = std::thread::Builder::new()
                 .name("ferrite-lazyfree".into())
@@ -57,6 +60,7 @@ pub async fn flush(s: &mut Session, conn: &mut Conn, argv: &[Bytes], all: bool) 
         }
     })
     .await?;
+    crate::tracking::flushed(&s.worker.shared);
     s.writer(conn.resp3).simple(b"OK");
     Ok(())
 }

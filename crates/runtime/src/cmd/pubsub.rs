@@ -15,9 +15,15 @@ use crate::pubsub::Kind;
 pub fn subscribe(s: &mut Session, conn: &mut Conn, argv: &[Bytes], kind: Kind) -> CmdResult {
     let shared = s.worker.shared.clone();
     let names = argv.get(1..).unwrap_or_default();
-    shared
-        .pubsub
-        .subscribe(&mut conn.subs, conn.id, conn.resp3, kind, names, s.out());
+    shared.pubsub.subscribe(
+        &mut conn.subs,
+        &conn.info.mailbox,
+        conn.id,
+        conn.resp3,
+        kind,
+        names,
+        s.out(),
+    );
     note_counts(conn);
     Ok(())
 }
