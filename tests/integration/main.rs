@@ -14,6 +14,7 @@ mod hash;
 mod keyspace;
 mod list;
 mod multi;
+mod notify;
 mod protocol;
 mod protocol_oracle;
 mod pubsub;

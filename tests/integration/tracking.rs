@@ -2,73 +2,15 @@
 //! differential scripts of several connections run against Ferrite (3
 //! shards) and redis-server, comparing everything each connection receives.
 
-use std::collections::HashMap;
-use std::thread;
 use std::time::Duration;
 
 use ferrite_testkit::{show, Oracle, RawClient, TestServer};
 
-/// Runs `steps` ("conn: command", `{x}` standing for connection x's client
-/// id) on a server and returns, per step, what every connection received
-/// (each connection's frames sorted: invalidations of one multi-shard
-/// command may come in any order).
-fn run(port: u16, steps: &[&str]) -> Vec<String> {
-    let mut conns: HashMap<String, RawClient> = HashMap::new();
-    let mut ids: HashMap<String, String> = HashMap::new();
-    let mut out = Vec::new();
-    for step in steps {
-        let (who, line) = step.split_once(':').unwrap();
-        let mut line = line.trim().to_owned();
-        for (k, v) in &ids {
-            line = line.replace(&format!("{{{k}}}"), v);
-        }
-        if line == "SLEEP" {
-            thread::sleep(Duration::from_millis(150));
-            continue;
-        }
-        let c = conns
-            .entry(who.to_owned())
-            .or_insert_with(|| RawClient::connect(port));
-        let args: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
-        c.send(&args);
-        let mut got: Vec<(String, String)> = Vec::new();
-        let mut names: Vec<String> = conns.keys().cloned().collect();
-        names.sort();
-        for name in names {
-            let c = conns.get_mut(&name).unwrap();
-            let mut frames = Vec::new();
-            while let Some(f) = c.try_read_reply(Duration::from_millis(60)) {
-                frames.push(f);
-            }
-            if line == "CLIENT ID" && name == who {
-                let id = String::from_utf8_lossy(&frames[0][1..frames[0].len() - 2]).into_owned();
-                ids.insert(name.clone(), id);
-                frames[0] = b":<id>\r\n".to_vec();
-            }
-            if line.starts_with("HELLO") && name == who {
-                frames[0] = b"<hello>".to_vec();
-            }
-            frames.sort();
-            for f in frames {
-                // Client ids differ between the servers.
-                let mut shown = show(&f);
-                for id in ids.values() {
-                    let (from, to) = (format!("redirect\\r\\n:{id}\\r"), "redirect\\r\\n:<id>\\r");
-                    shown = shown.replace(&from, to);
-                }
-                got.push((name.clone(), shown));
-            }
-        }
-        out.push(format!("{step} => {got:?}"));
-    }
-    out
-}
-
 fn same(steps: &[&str]) {
     let server = TestServer::start_with(&["--shards", "3"]);
     let oracle = Oracle::start();
-    let ours = run(server.port, steps);
-    let theirs = run(oracle.port, steps);
+    let ours = ferrite_testkit::run_script(server.port, steps, true);
+    let theirs = ferrite_testkit::run_script(oracle.port, steps, true);
     for (a, b) in ours.iter().zip(&theirs) {
         assert_eq!(a, b);
     }

@@ -15,7 +15,7 @@
 use bytes::Bytes;
 use ferrite_storage::{Db, StoreTtl, StrValue, Value};
 
-use crate::ctx::Ctx;
+use crate::ctx::{notify, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{arg, c_str, is, parse_i64};
@@ -87,9 +87,15 @@ pub fn cmd_setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if on & !1 != 0 {
         return Err(CmdError::other(ERR_BIT_VALUE));
     }
-    let (buf, _) = string_for_write(ctx, arg(args, 1), offset / 8 + 1)?;
+    let key = arg(args, 1);
+    let (buf, grew) = string_for_write(ctx, key, offset / 8 + 1)?;
     let old = op_setbit(buf, offset, on == 1);
-    // Redis 7.0 counts every SETBIT as a change, even one that rewrites the same bit.
+    // Redis 7.0 counts every SETBIT as a change, even one that rewrites the
+    // same bit, but notifies only when the string was created, grown or
+    // changed.
+    if grew || old != (on == 1) {
+        ctx.notify(notify::STRING, "setbit", key);
+    }
     ctx.dirty += 1;
     ctx.w().int(i64::from(old));
     Ok(())
@@ -189,14 +195,13 @@ pub fn cmd_bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let result = acc.finish();
     let dest = arg(args, 2);
     let len = result.len();
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
     if len > 0 {
         // Like SET: the old value and its expiry are replaced.
         let value = Value::Str(StrValue::Raw(result));
-        ctx.db().store(dest, value, StoreTtl::Clear, now, secs);
+        ctx.store(dest, value, StoreTtl::Clear);
+        ctx.notify(notify::STRING, "set", dest);
         ctx.dirty += 1;
-    } else if ctx.db().remove(dest, now).is_some() {
+    } else if ctx.delete(dest) {
         ctx.dirty += 1;
     }
     ctx.w().int(len as i64);
@@ -243,12 +248,21 @@ fn bitfield(ctx: &mut Ctx<'_>, args: &[Bytes], read_only_cmd: bool) -> CmdResult
         }
         Some(_) if read_only_cmd => return Err(CmdError::other(ERR_BITFIELD_RO)),
         Some(highest) => {
+            let watch = ctx.notifies(notify::STRING);
             let (buf, grew) = string_for_write(ctx, key, highest / 8 + 1)?;
             let mut changes = 0u64;
+            // Redis notifies when a SET or INCRBY that did not FAIL created,
+            // grew or changed the string (rewriting a field with its own
+            // value is no change).
+            let mut modified = false;
             for op in &ops {
+                let before = watch.then(|| op_bitfield_get(buf, op.offset, op.ty));
                 let r = op_bitfield_apply(buf, op);
                 if r.is_some() && op.kind != FieldOpKind::Get {
                     changes += 1;
+                    modified = modified
+                        || grew
+                        || before.is_some_and(|b| b != op_bitfield_get(buf, op.offset, op.ty));
                 }
                 results.push(r);
             }
@@ -258,6 +272,9 @@ fn bitfield(ctx: &mut Ctx<'_>, args: &[Bytes], read_only_cmd: bool) -> CmdResult
                 changes = 1;
             }
             ctx.dirty += changes;
+            if modified {
+                ctx.notify(notify::STRING, "setbit", key);
+            }
         }
     }
     let mut w = ctx.w();
@@ -472,9 +489,9 @@ fn string_for_write<'c>(
     let now = ctx.now_ms;
     let secs = ctx.now_secs();
     let min_len = usize::try_from(min_len).map_err(|_| CmdError::other(ERR_OOM))?;
-    let db: &'c mut Db = ctx.db();
     // Redis's lookupKeyWrite refreshes the access time of an existing key.
-    if db.touch(key, secs, now) {
+    if ctx.db().touch(key, secs, now) {
+        let db: &'c mut Db = ctx.db();
         let Some(value) = db.get_mut(key, now) else {
             return Err(CmdError::NO_SUCH_KEY);
         };
@@ -491,14 +508,8 @@ fn string_for_write<'c>(
         buf.try_reserve_exact(min_len)
             .map_err(|_| CmdError::other(ERR_OOM))?;
         buf.resize(min_len, 0);
-        db.store(
-            key,
-            Value::Str(StrValue::Raw(buf)),
-            StoreTtl::Clear,
-            now,
-            secs,
-        );
-        let Some(value) = db.get_mut(key, now) else {
+        ctx.store(key, Value::Str(StrValue::Raw(buf)), StoreTtl::Clear);
+        let Some(value) = ctx.db().get_mut(key, now) else {
             return Err(CmdError::NO_SUCH_KEY);
         };
         Ok((str_mut(value)?.make_raw(), true))
@@ -1338,5 +1349,48 @@ mod tests {
         let mut e = Env::new();
         e.set("s", b"x");
         assert_eq!(e.run("BITFIELD s GET u8 0 SET u8"), "-ERR syntax error");
+    }
+
+    // Keyspace events, as a Redis 7.0.15 oracle published them with
+    // `notify-keyspace-events KEAn` for the same command sequence.
+    #[test]
+    fn keyspace_events() {
+        let mut s = crate::testing::TestShard::notifying(COMMANDS, false);
+        s.check_events(&[
+            // SETBIT notifies when it created, grew or changed the string.
+            ("SETBIT k 3 1", &["new k", "setbit k"]),
+            ("SETBIT k 3 1", &[]),
+            ("SETBIT k 3 0", &["setbit k"]),
+            ("SETBIT k 100 0", &["setbit k"]),
+            ("SETBIT k 100 0", &[]),
+            ("SETBIT k2 3 0", &["new k2", "setbit k2"]),
+            ("GETBIT k 3", &[]),
+            ("BITCOUNT k", &[]),
+            ("BITPOS k 1", &[]),
+            // BITFIELD: likewise, counting only SETs and INCRBYs that did
+            // not FAIL; a field rewritten with its own value is no change.
+            ("BITFIELD bf SET u8 0 255", &["new bf", "setbit bf"]),
+            ("BITFIELD bf GET u8 0", &[]),
+            ("BITFIELD bf INCRBY u8 0 1", &["setbit bf"]),
+            ("BITFIELD bf INCRBY u8 0 0", &[]),
+            ("BITFIELD bf SET u8 0 0", &[]),
+            ("BITFIELD bf OVERFLOW FAIL INCRBY u8 0 255", &["setbit bf"]),
+            ("BITFIELD bf OVERFLOW SAT INCRBY u8 0 255", &[]),
+            ("BITFIELD bf SET u8 0 255 SET u8 8 0", &["setbit bf"]),
+            ("BITFIELD bf OVERFLOW FAIL INCRBY u8 2000 300", &[]),
+            ("BITFIELD bf3 OVERFLOW FAIL INCRBY u8 0 300", &["new bf3"]),
+            ("BITFIELD bf3 SET u8 0 1 SET u8 8 2", &["setbit bf3"]),
+            ("BITFIELD bf4 SET u8 0 0", &["new bf4", "setbit bf4"]),
+            ("BITFIELD bf4 INCRBY u8 24 0", &["setbit bf4"]),
+            ("BITFIELD nope GET u8 0", &[]),
+            ("BITFIELD_RO bf GET u8 0", &[]),
+            // BITOP stores like SET, and deletes the destination (`del`)
+            // for an empty result.
+            ("BITOP AND dest k k2", &["new dest", "set dest"]),
+            ("BITOP AND dest k k2", &["set dest"]),
+            ("BITOP OR dest2 nope1 nope2", &[]),
+            ("BITOP OR dest nope1 nope2", &["del dest"]),
+            ("BITOP NOT dest4 k", &["new dest4", "set dest4"]),
+        ]);
     }
 }

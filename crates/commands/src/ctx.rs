@@ -1,9 +1,9 @@
-//! The context a data command runs in: the shard's databases, the clock and
-//! the reply buffer.
+//! The context a data command runs in: the shard's databases, the clock,
+//! the reply buffer and the keyspace events the command produced.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ferrite_protocol::Writer;
-use ferrite_storage::{Container, Db, Entry, Kind, StoreTtl, StrValue};
+use ferrite_storage::{Container, Db, Entry, Kind, StoreTtl, StrValue, Value};
 
 use crate::error::CmdError;
 
@@ -26,6 +26,8 @@ pub struct Settings {
     pub zset_max_listpack_entries: usize,
     /// `zset-max-listpack-value`: longest member a packed sorted set holds.
     pub zset_max_listpack_value: usize,
+    /// `notify-keyspace-events`: the enabled classes, as [`notify`] bits.
+    pub notify: u32,
 }
 
 impl Default for Settings {
@@ -39,8 +41,99 @@ impl Default for Settings {
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            notify: 0,
         }
     }
+}
+
+/// Keyspace notification classes: the bits of `notify-keyspace-events`,
+/// Redis 7.0's values (the configuration crate parses the letters into the
+/// same bits).
+pub mod notify {
+    /// `K`: publish on `__keyspace@<db>__:<key>`.
+    pub const KEYSPACE: u32 = 1 << 0;
+    /// `E`: publish on `__keyevent@<db>__:<event>`.
+    pub const KEYEVENT: u32 = 1 << 1;
+    /// `g`: generic commands (DEL, EXPIRE, RENAME, ...).
+    pub const GENERIC: u32 = 1 << 2;
+    /// `$`: string commands.
+    pub const STRING: u32 = 1 << 3;
+    /// `l`: list commands.
+    pub const LIST: u32 = 1 << 4;
+    /// `s`: set commands.
+    pub const SET: u32 = 1 << 5;
+    /// `h`: hash commands.
+    pub const HASH: u32 = 1 << 6;
+    /// `z`: sorted set commands.
+    pub const ZSET: u32 = 1 << 7;
+    /// `x`: keys that expired.
+    pub const EXPIRED: u32 = 1 << 8;
+    /// `e`: keys evicted by maxmemory.
+    pub const EVICTED: u32 = 1 << 9;
+    /// `t`: stream commands.
+    pub const STREAM: u32 = 1 << 10;
+    /// `m`: read lookups of missing keys (`keymiss`).
+    pub const KEY_MISS: u32 = 1 << 11;
+    /// `d`: module key types.
+    pub const MODULE: u32 = 1 << 13;
+    /// `n`: a key was created (`new`); not part of [`ALL`].
+    pub const NEW: u32 = 1 << 14;
+    /// `A`: alias for `g$lshzxetd`.
+    pub const ALL: u32 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+}
+
+/// One keyspace notification produced by a command, to be published (by the
+/// runtime) on `__keyspace@<db>__:<key>` with `event` as the message and/or
+/// on `__keyevent@<db>__:<event>` with `key` as the message, depending on
+/// the `K` and `E` classes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyEvent {
+    /// The event's class (one [`notify`] bit).
+    pub class: u32,
+    /// The event name (`set`, `del`, `lpush`, ...).
+    pub event: &'static str,
+    /// The database the key lives in.
+    pub db: usize,
+    /// The key.
+    pub key: Bytes,
+}
+
+/// True if `settings` enable events of `class`: the class itself and at
+/// least one channel kind (`K` or `E`), as Redis requires to publish.
+#[inline]
+fn enabled(settings: &Settings, class: u32) -> bool {
+    let on = settings.notify;
+    on & class != 0 && on & (notify::KEYSPACE | notify::KEYEVENT) != 0
+}
+
+/// Records an event if the settings enable its class (a free function so
+/// that it can run while other fields of a [`Ctx`] are borrowed).
+#[inline]
+fn record(
+    events: &mut Vec<KeyEvent>,
+    settings: &Settings,
+    db: usize,
+    class: u32,
+    event: &'static str,
+    key: &[u8],
+) {
+    if enabled(settings, class) {
+        push_event(events, db, class, event, key);
+    }
+}
+
+/// The allocating half of [`record`], kept out of line: with notifications
+/// off (the default) a command never gets here.
+#[cold]
+#[inline(never)]
+fn push_event(events: &mut Vec<KeyEvent>, db: usize, class: u32, event: &'static str, key: &[u8]) {
+    events.push(KeyEvent {
+        class,
+        event,
+        db,
+        key: Bytes::copy_from_slice(key),
+    });
 }
 
 /// Counters a shard keeps for INFO stats.
@@ -75,6 +168,10 @@ pub struct Ctx<'a> {
     /// writes no reply, and the runtime either blocks the client or (inside
     /// MULTI or a script) writes [`Block::null_reply`].
     pub block: Option<Block>,
+    /// The keyspace events the command produced, in Redis's order, for the
+    /// runtime to publish (see [`Ctx::notify`]); always empty while
+    /// `notify-keyspace-events` is off.
+    pub events: Vec<KeyEvent>,
 }
 
 /// What a blocking command asks for when it cannot be served at once.
@@ -119,7 +216,56 @@ impl<'a> Ctx<'a> {
             stats,
             dirty: 0,
             block: None,
+            events: Vec::new(),
         }
+    }
+
+    /// True if an event of `class` would be recorded (for events whose key
+    /// or condition costs something to work out).
+    #[inline]
+    pub fn notifies(&self, class: u32) -> bool {
+        enabled(self.settings, class)
+    }
+
+    /// Records the keyspace event `event` of `class` on `key` in the
+    /// selected database, if the settings enable the class and at least one
+    /// of `K`/`E` (Redis's notifyKeyspaceEvent). Nothing is allocated
+    /// otherwise.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        record(&mut self.events, self.settings, self.db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for a key of database `db` (MOVE and COPY ... DB
+    /// notify in the destination database).
+    #[inline]
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
+        record(&mut self.events, self.settings, db, class, event, key);
+    }
+
+    /// Stores `value` under `key` in the selected database (a stale key is
+    /// replaced, the access time refreshed, the expiry set by `ttl`), with
+    /// the `new` event when no live key was there, as Redis's dbAdd.
+    /// Returns true if a live key was replaced.
+    pub fn store(&mut self, key: &[u8], value: Value, ttl: StoreTtl) -> bool {
+        let (now, secs) = (self.now_ms, self.now_secs());
+        let replaced = self.db().store(key, value, ttl, now, secs);
+        if !replaced {
+            self.notify(notify::NEW, "new", key);
+        }
+        replaced
+    }
+
+    /// Deletes `key` from the selected database with the `del` event, as
+    /// DEL and the STORE commands with an empty result do. Returns true if
+    /// a live key was deleted.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        let now = self.now_ms;
+        let deleted = self.db().remove(key, now).is_some();
+        if deleted {
+            self.notify(notify::GENERIC, "del", key);
+        }
+        deleted
     }
 
     /// Index of the selected database in `dbs` (clamped, so that a wrong
@@ -166,6 +312,15 @@ impl<'a> Ctx<'a> {
             self.stats.keyspace_hits += 1;
         } else {
             self.stats.keyspace_misses += 1;
+            // Redis notifies a miss wherever it counts one.
+            record(
+                &mut self.events,
+                self.settings,
+                self.db,
+                notify::KEY_MISS,
+                "keymiss",
+                key,
+            );
         }
         (found, w)
     }
@@ -204,9 +359,9 @@ impl<'a> Ctx<'a> {
 
     /// Runs `f` on the collection under `key` (for writing, see
     /// [`Ctx::write`]) or, if there is none, on a new empty one, stored under
-    /// `key` afterwards if `f` succeeded and left it non-empty (storing is
-    /// also what wakes clients blocked on the key). WRONGTYPE for another
-    /// type.
+    /// `key` afterwards (with the `new` event) if `f` succeeded and left it
+    /// non-empty (storing is also what wakes clients blocked on the key).
+    /// WRONGTYPE for another type.
     pub fn update<T: Container, R>(
         &mut self,
         key: &[u8],
@@ -218,15 +373,15 @@ impl<'a> Ctx<'a> {
         let mut t = T::default();
         let r = f(&mut t)?;
         if !t.is_empty() {
-            let (now, secs) = (self.now_ms, self.now_secs());
-            self.db()
-                .store(key, t.into_value(), StoreTtl::Clear, now, secs);
+            self.store(key, t.into_value(), StoreTtl::Clear);
         }
         Ok(r)
     }
 
-    /// Deletes `key` if it holds an empty `T` (after its last element went).
-    pub fn remove_if_empty<T: Container>(&mut self, key: &[u8]) {
+    /// Deletes `key` if it holds an empty `T` (after its last element
+    /// went), with the `del` event; call it after recording the command's
+    /// own event, which Redis publishes first. Returns true if it deleted.
+    pub fn remove_if_empty<T: Container>(&mut self, key: &[u8]) -> bool {
         let now = self.now_ms;
         let db = self.db();
         if db
@@ -235,7 +390,10 @@ impl<'a> Ctx<'a> {
             .is_some_and(|t| t.is_empty())
         {
             db.remove(key, now);
+            self.notify(notify::GENERIC, "del", key);
+            return true;
         }
+        false
     }
 
     /// Reads a string key: `Ok(None)` if missing, WRONGTYPE for other types.

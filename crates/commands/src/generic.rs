@@ -12,7 +12,7 @@ use bytes::Bytes;
 use ferrite_storage::glob::string_match;
 use ferrite_storage::{Db, Entry, StrValue, Value, ValueType};
 
-use crate::ctx::Ctx;
+use crate::ctx::{notify, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group, RuntimeCmd};
 use crate::util::{arg, is, parse_i64};
@@ -249,9 +249,7 @@ pub fn cmd_unlink(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn remove_keys(ctx: &mut Ctx<'_>, keys: &[Bytes]) {
-    let now = ctx.now_ms;
-    let db = ctx.db();
-    let n = keys.iter().filter(|k| db.remove(k, now).is_some()).count();
+    let n = keys.iter().filter(|k| ctx.delete(k)).count();
     ctx.dirty += n as u64;
     ctx.w().int(n as i64);
 }
@@ -390,9 +388,12 @@ fn expire_generic(
         return Ok(());
     }
     if when <= now as i64 {
-        db.remove(key, now);
+        // A time already past deletes the key as DEL would (not counted as
+        // expired), with a `del` event.
+        ctx.delete(key);
     } else {
         db.set_expire(key, Some(when as u64), now);
+        ctx.notify(notify::GENERIC, "expire", key);
     }
     ctx.dirty += 1;
     ctx.w().int(1);
@@ -450,6 +451,9 @@ pub fn cmd_persist(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         let db = ctx.db();
         db.get(key, now).and_then(Entry::expire_at).is_some() && db.set_expire(key, None, now)
     };
+    if removed {
+        ctx.notify(notify::GENERIC, "persist", key);
+    }
     ctx.dirty += u64::from(removed);
     ctx.w().int(i64::from(removed));
     Ok(())
@@ -494,6 +498,11 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> CmdResult {
     }
     let entry = db.remove(src, now).ok_or(CmdError::NO_SUCH_KEY)?;
     db.put(dst, entry);
+    // Redis deletes the destination and adds the key anew, so `new` comes
+    // even when a value was replaced, and first.
+    ctx.notify(notify::NEW, "new", dst);
+    ctx.notify(notify::GENERIC, "rename_from", src);
+    ctx.notify(notify::GENERIC, "rename_to", dst);
     ctx.dirty += 1;
     reply_renamed(ctx, nx, true);
     Ok(())
@@ -542,6 +551,9 @@ pub fn cmd_copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     // The copy is a new value: its idle time starts now.
     target.set_with_expire(dst, value, expire_at);
     target.touch(dst, secs, now);
+    // REPLACE deletes the old value first: the copy is always a new key.
+    ctx.notify_in(dst_db, notify::NEW, "new", dst);
+    ctx.notify_in(dst_db, notify::GENERIC, "copy_to", dst);
     ctx.dirty += 1;
     ctx.w().int(1);
     Ok(())
@@ -565,6 +577,9 @@ pub fn cmd_move(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     ctx.dbs[dst_db].put(key, entry);
+    ctx.notify_in(dst_db, notify::NEW, "new", key);
+    ctx.notify_in(src_db, notify::GENERIC, "move_from", key);
+    ctx.notify_in(dst_db, notify::GENERIC, "move_to", key);
     ctx.dirty += 1;
     ctx.w().int(1);
     Ok(())
@@ -582,7 +597,7 @@ pub fn cmd_touch(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// OBJECT ENCODING key
 pub fn cmd_object_encoding(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    match peek(ctx, arg(args, 2)) {
+    match peek_quiet(ctx, arg(args, 2)) {
         Some(e) => {
             let enc = e.value.encoding();
             ctx.w().bulk(enc.as_bytes());
@@ -599,7 +614,7 @@ const SHARED_INTEGERS: i64 = 10_000;
 /// OBJECT REFCOUNT key
 pub fn cmd_object_refcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     // Ferrite never shares values; it answers what Redis would for the value.
-    let count = peek(ctx, arg(args, 2)).map(|e| match e.value {
+    let count = peek_quiet(ctx, arg(args, 2)).map(|e| match e.value {
         Value::Str(StrValue::Int(n)) if (0..SHARED_INTEGERS).contains(&n) => i64::from(i32::MAX),
         _ => 1,
     });
@@ -613,7 +628,7 @@ pub fn cmd_object_refcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// OBJECT IDLETIME key
 pub fn cmd_object_idletime(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_secs();
-    let Some(access) = peek(ctx, arg(args, 2)).map(|e| e.access_secs) else {
+    let Some(access) = peek_quiet(ctx, arg(args, 2)).map(|e| e.access_secs) else {
         ctx.w().null();
         return Ok(());
     };
@@ -632,7 +647,7 @@ const LFU_INIT_VAL: i64 = 5;
 /// OBJECT FREQ key
 pub fn cmd_object_freq(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_secs();
-    let Some(access) = peek(ctx, arg(args, 2)).map(|e| e.access_secs) else {
+    let Some(access) = peek_quiet(ctx, arg(args, 2)).map(|e| e.access_secs) else {
         ctx.w().null();
         return Ok(());
     };
@@ -672,9 +687,25 @@ pub fn cmd_object_help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Looks `key` up as Redis's read-without-touch does (EXISTS, TTL, TYPE,
-/// OBJECT): counts a keyspace hit or miss, leaves the access time alone.
+/// Looks `key` up as Redis's read-without-touch does (EXISTS, TTL, TYPE):
+/// counts a keyspace hit or miss (a miss with the `keymiss`
+/// event), leaves the access time alone.
 fn peek<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c Entry> {
+    let now = ctx.now_ms;
+    let i = ctx.db_index();
+    // A second lookup only while `keymiss` events are wanted: the returned
+    // borrow keeps the miss branch of one lookup from recording it.
+    if ctx.notifies(notify::KEY_MISS) && !ctx.dbs[i].contains(key, now) {
+        ctx.stats.keyspace_misses += 1;
+        ctx.notify(notify::KEY_MISS, "keymiss", key);
+        return None;
+    }
+    peek_quiet(ctx, key)
+}
+
+/// [`peek`] without the `keymiss` event: OBJECT's lookups count a hit or a
+/// miss but notify nothing, as in Redis.
+fn peek_quiet<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c Entry> {
     let now = ctx.now_ms;
     let i = ctx.db_index();
     let found = ctx.dbs[i].get(key, now);
@@ -1399,5 +1430,120 @@ mod tests {
             assert_eq!(full_scan(&mut db, &a, 20).0.len(), n, "{t}");
         }
         assert_eq!(op_scan(&mut Db::new(), 0, &all, 0, &mut Vec::new()), 0);
+    }
+
+    // Keyspace events, as a Redis 7.0.15 oracle published them on
+    // `__keyevent@*__:*` with `notify-keyspace-events KEAn` (plus `m` where
+    // said) for the same command sequence.
+    #[test]
+    fn keyspace_events() {
+        let mut s = crate::testing::TestShard::notifying(COMMANDS, false);
+        s.check_events(&[
+            (
+                "MSET a 1 b 2 c 3",
+                &["new a", "set a", "new b", "set b", "new c", "set c"],
+            ),
+            // One `del` per key deleted, in argument order.
+            ("DEL a b nope c", &["del a", "del b", "del c"]),
+            ("DEL nope", &[]),
+            ("SET a 1", &["new a", "set a"]),
+            ("UNLINK a", &["del a"]),
+            ("SET a 1", &["new a", "set a"]),
+            ("EXISTS a", &[]),
+            ("EXPIRE a 100", &["expire a"]),
+            ("EXPIRE a 100 NX", &[]),
+            ("EXPIRE a 200 XX", &["expire a"]),
+            ("EXPIRE a 50 GT", &[]),
+            ("EXPIRE a 300 GT", &["expire a"]),
+            ("PEXPIRE a 400000", &["expire a"]),
+            ("EXPIREAT a 99999999999", &["expire a"]),
+            ("PEXPIREAT a 99999999999999", &["expire a"]),
+            // A time already past deletes the key, as DEL: `del`.
+            ("EXPIRE a 0", &["del a"]),
+            ("SET a 1", &["new a", "set a"]),
+            ("EXPIRE a -1", &["del a"]),
+            ("SET a 1", &["new a", "set a"]),
+            ("PEXPIRE a -100", &["del a"]),
+            ("SET a 1", &["new a", "set a"]),
+            ("EXPIREAT a 1", &["del a"]),
+            ("SET a 1", &["new a", "set a"]),
+            ("PEXPIREAT a 1", &["del a"]),
+            ("EXPIRE nope 10", &[]),
+            ("SET a 1", &["new a", "set a"]),
+            ("EXPIRE a 100", &["expire a"]),
+            ("PERSIST a", &["persist a"]),
+            ("PERSIST a", &[]),
+            ("TTL a", &[]),
+            ("TYPE a", &[]),
+            ("TOUCH a nope", &[]),
+            ("OBJECT ENCODING a", &[]),
+            // RENAME: `new` for the destination (even one replaced), then
+            // `rename_from` and `rename_to`; nothing for a rename to itself.
+            ("SET r 1", &["new r", "set r"]),
+            ("EXPIRE r 100", &["expire r"]),
+            ("RENAME r r2", &["new r2", "rename_from r", "rename_to r2"]),
+            ("SET r3 x", &["new r3", "set r3"]),
+            (
+                "RENAME r2 r3",
+                &["new r3", "rename_from r2", "rename_to r3"],
+            ),
+            ("RENAME r3 r3", &[]),
+            ("RENAME nope r", &[]),
+            (
+                "RENAMENX r3 r4",
+                &["new r4", "rename_from r3", "rename_to r4"],
+            ),
+            ("SET r5 x", &["new r5", "set r5"]),
+            ("RENAMENX r4 r5", &[]),
+            ("RENAMENX r4 r4", &[]),
+            // COPY: `new` (REPLACE deletes first) and `copy_to`, in the
+            // destination database.
+            ("SET c1 v", &["new c1", "set c1"]),
+            ("COPY c1 c2", &["new c2", "copy_to c2"]),
+            ("COPY c1 c2", &[]),
+            ("COPY c1 c2 REPLACE", &["new c2", "copy_to c2"]),
+            ("COPY c1 c3 DB 1", &["new c3 (db1)", "copy_to c3 (db1)"]),
+            (
+                "COPY c1 c3 DB 1 REPLACE",
+                &["new c3 (db1)", "copy_to c3 (db1)"],
+            ),
+            ("COPY c1 c1", &[]),
+            ("COPY nope c5", &[]),
+            // MOVE: `new` and `move_to` in the target database, `move_from`
+            // in the source one, between them.
+            ("SET m v", &["new m", "set m"]),
+            (
+                "MOVE m 1",
+                &["new m (db1)", "move_from m", "move_to m (db1)"],
+            ),
+            ("SET m v", &["new m", "set m"]),
+            ("MOVE m 1", &[]),
+            ("MOVE nope 1", &[]),
+        ]);
+    }
+
+    #[test]
+    fn keymiss_events() {
+        let mut s = crate::testing::TestShard::notifying(COMMANDS, true);
+        s.check_events(&[
+            ("EXISTS nope nope2", &["keymiss nope", "keymiss nope2"]),
+            ("TYPE nope", &["keymiss nope"]),
+            ("TTL nope", &["keymiss nope"]),
+            ("PTTL nope", &["keymiss nope"]),
+            ("EXPIRETIME nope", &["keymiss nope"]),
+            ("TOUCH nope", &["keymiss nope"]),
+            ("COPY nope dst", &["keymiss nope"]),
+            // OBJECT counts its misses but does not notify them.
+            ("OBJECT ENCODING nope", &[]),
+            ("OBJECT REFCOUNT nope", &[]),
+            ("OBJECT IDLETIME nope", &[]),
+            ("OBJECT FREQ nope", &[]),
+            // Lookups for writing never notify a miss.
+            ("RENAME nope x", &[]),
+            ("MOVE nope 1", &[]),
+            ("EXPIRE nope 10", &[]),
+            ("PERSIST nope", &[]),
+            ("DEL nope", &[]),
+        ]);
     }
 }

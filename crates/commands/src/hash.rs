@@ -31,7 +31,7 @@ use ferrite_storage::num::{
 use ferrite_storage::HashValue;
 use rand::Rng;
 
-use crate::ctx::{Ctx, Settings};
+use crate::ctx::{notify, Ctx, Settings};
 use crate::error::{CmdError, CmdResult};
 use crate::generic::parse_member_scan_args;
 use crate::table::{CommandSpec, Exec, Flags, Group};
@@ -181,6 +181,7 @@ pub fn cmd_hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         Ok(true)
     })?;
     if set {
+        ctx.notify(notify::HASH, "hset", arg(args, 1));
         ctx.dirty += 1;
     }
     ctx.w().int(i64::from(set));
@@ -219,7 +220,10 @@ pub fn cmd_hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         None => 0,
         Some(h) => fields.iter().filter(|f| h.remove(f)).count(),
     };
-    ctx.remove_if_empty::<HashValue>(key);
+    if deleted > 0 {
+        ctx.notify(notify::HASH, "hdel", key);
+        ctx.remove_if_empty::<HashValue>(key);
+    }
     ctx.dirty += deleted as u64;
     ctx.w().int(deleted as i64);
     Ok(())
@@ -272,6 +276,7 @@ pub fn cmd_hincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         h.set(field, fmt_i64(n, &mut buf), limits);
         Ok(n)
     })?;
+    ctx.notify(notify::HASH, "hincrby", arg(args, 1));
     ctx.dirty += 1;
     ctx.w().int(n);
     Ok(())
@@ -289,6 +294,7 @@ pub fn cmd_hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         h.set(field, &text, limits);
         Ok(text)
     })?;
+    ctx.notify(notify::HASH, "hincrbyfloat", arg(args, 1));
     ctx.dirty += 1;
     ctx.w().bulk(&text);
     Ok(())
@@ -402,6 +408,8 @@ fn set_pairs(ctx: &mut Ctx<'_>, args: &[Bytes], name: &[u8]) -> Result<usize, Cm
             .filter(|p| h.set(&p[0], &p[1], limits))
             .count())
     })?;
+    // HMSET publishes `hset` too, changed or not.
+    ctx.notify(notify::HASH, "hset", arg(args, 1));
     ctx.dirty += (pairs.len() / 2) as u64;
     Ok(created)
 }
@@ -1042,5 +1050,54 @@ mod tests {
             op_incr(Some(b"-9223372036854775808"), -1),
             Err(CmdError::OVERFLOW)
         );
+    }
+
+    // Keyspace events, as a Redis 7.0.15 oracle published them on
+    // `__keyevent@*__:*` with `notify-keyspace-events KEAn` (plus `m` where
+    // said) for the same command sequence.
+    #[test]
+    fn keyspace_events() {
+        let mut s = Shard::notifying(COMMANDS, false);
+        s.check_events(&[
+            ("HSET h a 1 b 2", &["new h", "hset h"]),
+            // HSET and HMSET notify even when nothing changed.
+            ("HSET h a 1", &["hset h"]),
+            ("HMSET h c 3", &["hset h"]),
+            ("HSETNX h a 9", &[]),
+            ("HSETNX h z 9", &["hset h"]),
+            ("HSETNX h2 z 9", &["new h2", "hset h2"]),
+            ("HDEL h a nope", &["hdel h"]),
+            ("HDEL h nope", &[]),
+            ("HINCRBY h b 5", &["hincrby h"]),
+            ("HINCRBY h3 b 5", &["new h3", "hincrby h3"]),
+            ("HINCRBYFLOAT h b 1.5", &["hincrbyfloat h"]),
+            ("HINCRBYFLOAT h4 b 1.5", &["new h4", "hincrbyfloat h4"]),
+            ("HINCRBY h c x", &[]),
+            ("HINCRBY h5 c x", &[]),
+            ("HDEL h b c z", &["hdel h", "del h"]),
+            ("HGET h2 z", &[]),
+            ("HGETALL h2", &[]),
+            ("HRANDFIELD h2", &[]),
+            ("HDEL h2 z", &["hdel h2", "del h2"]),
+        ]);
+    }
+
+    #[test]
+    fn keymiss_events() {
+        let mut s = Shard::notifying(COMMANDS, true);
+        s.check_events(&[
+            ("HGET nope f", &["keymiss nope"]),
+            ("HMGET nope f", &["keymiss nope"]),
+            ("HGETALL nope", &["keymiss nope"]),
+            ("HKEYS nope", &["keymiss nope"]),
+            ("HLEN nope", &["keymiss nope"]),
+            ("HEXISTS nope f", &["keymiss nope"]),
+            ("HSTRLEN nope f", &["keymiss nope"]),
+            ("HRANDFIELD nope 2", &["keymiss nope"]),
+            ("HSCAN nope 0", &["keymiss nope"]),
+            ("HSET h f v", &["new h", "hset h"]),
+            ("HGET h nof", &[]),
+            ("HDEL nope f", &[]),
+        ]);
     }
 }

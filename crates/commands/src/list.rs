@@ -26,7 +26,7 @@ use bytes::Bytes;
 use ferrite_protocol::Writer;
 use ferrite_storage::ListValue;
 
-use crate::ctx::{Block, Ctx};
+use crate::ctx::{notify, Block, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{arg, is, parse_i64, parse_timeout};
@@ -301,6 +301,7 @@ pub fn cmd_lset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .resolve_index(index)
         .ok_or_else(|| CmdError::other(INDEX_OUT_OF_RANGE))?;
     list.set(i, arg(args, 3), fill);
+    ctx.notify(notify::LIST, "lset", arg(args, 1));
     ctx.dirty += 1;
     ctx.ok();
     Ok(())
@@ -325,6 +326,7 @@ pub fn cmd_linsert(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
     };
     if reply > 0 {
+        ctx.notify(notify::LIST, "linsert", arg(args, 1));
         ctx.dirty += 1;
     }
     ctx.w().int(reply);
@@ -350,6 +352,7 @@ pub fn cmd_lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
     };
     if removed > 0 {
+        ctx.notify(notify::LIST, "lrem", key);
         ctx.dirty += removed as u64;
         ctx.remove_if_empty::<ListValue>(key);
     }
@@ -368,6 +371,9 @@ pub fn cmd_ltrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         list.retain_range(a, b);
         let trimmed = before - list.len();
         ctx.dirty += trimmed as u64;
+        // Redis notifies every LTRIM of an existing list, even one that
+        // removed nothing.
+        ctx.notify(notify::LIST, "ltrim", key);
         ctx.remove_if_empty::<ListValue>(key);
     }
     ctx.ok();
@@ -512,6 +518,22 @@ fn parse_positive(a: &[u8], msg: &'static str) -> Result<u64, CmdError> {
     })
 }
 
+/// The event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// The event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    }
+}
+
 fn push(list: &mut ListValue, v: &[u8], end: End, fill: i32) {
     match end {
         End::Left => list.push_front(v, fill),
@@ -534,6 +556,7 @@ fn push_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, only_existing: bool
         }
         Ok(list.len())
     })?;
+    ctx.notify(notify::LIST, push_event(end), key);
     ctx.dirty += values.len() as u64;
     ctx.w().int(len as i64);
     Ok(())
@@ -576,6 +599,9 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         }
         Some(n) => op_pop_range(list, end, n, &mut w),
     };
+    if popped > 0 {
+        ctx.notify(notify::LIST, pop_event(end), key);
+    }
     ctx.dirty += popped as u64;
     ctx.remove_if_empty::<ListValue>(key);
     Ok(())
@@ -606,14 +632,19 @@ fn move_generic(
     }) else {
         return Ok(None);
     };
+    // Redis publishes the push before the pop (and the source's `del` last).
     if src == dst {
         // Still in place (not yet deleted), so a one-element list rotates onto itself.
         push(list, &v, to, fill);
+        ctx.notify(notify::LIST, push_event(to), dst);
+        ctx.notify(notify::LIST, pop_event(from), src);
     } else {
         ctx.update(dst, |d: &mut ListValue| {
             push(d, &v, to, fill);
             Ok(())
         })?;
+        ctx.notify(notify::LIST, push_event(to), dst);
+        ctx.notify(notify::LIST, pop_event(from), src);
         ctx.remove_if_empty::<ListValue>(src);
     }
     ctx.dirty += 1;
@@ -728,6 +759,7 @@ fn mpop_generic(ctx: &mut Ctx<'_>, keys: &[Bytes], end: End, count: u64) -> Resu
         w.array(2);
         w.bulk(key);
         let popped = op_pop_range(list, end, count, &mut w);
+        ctx.notify(notify::LIST, pop_event(end), key);
         ctx.dirty += popped as u64;
         ctx.remove_if_empty::<ListValue>(key);
         return Ok(true);
@@ -756,6 +788,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         w.array(2);
         w.bulk(key);
         w.bulk(&v);
+        ctx.notify(notify::LIST, pop_event(end), key);
         ctx.dirty += 1;
         ctx.remove_if_empty::<ListValue>(key);
         return Ok(());
@@ -1260,5 +1293,91 @@ mod tests {
         assert_eq!(op_range_bounds(5, 5, 10), (0, 0));
         assert_eq!(op_range_bounds(0, 0, -1), (0, 0));
         assert_eq!(op_range_bounds(5, i64::MIN, i64::MAX), (0, 5));
+    }
+
+    // Keyspace events, as a Redis 7.0.15 oracle published them on
+    // `__keyevent@*__:*` with `notify-keyspace-events KEAn` for the same
+    // command sequence. The blocking forms, served at once here, publish what
+    // their non-blocking forms do.
+    #[test]
+    fn keyspace_events() {
+        let mut s = Shard::notifying(COMMANDS, false);
+        s.check_events(&[
+            ("LPUSH l a b c", &["new l", "lpush l"]),
+            ("LPUSH l d", &["lpush l"]),
+            ("RPUSH l e f", &["rpush l"]),
+            ("LPUSHX nope a", &[]),
+            ("RPUSHX nope a", &[]),
+            ("LPUSHX l x", &["lpush l"]),
+            ("RPUSHX l y", &["rpush l"]),
+            ("LPOP l", &["lpop l"]),
+            ("RPOP l", &["rpop l"]),
+            ("LPOP l 2", &["lpop l"]),
+            ("RPOP l 0", &[]),
+            ("LPOP nope", &[]),
+            ("LRANGE l 0 -1", &[]),
+            ("LINSERT l BEFORE a z", &["linsert l"]),
+            ("LINSERT l BEFORE nope z", &[]),
+            ("LINSERT nope BEFORE a z", &[]),
+            ("LSET l 0 Q", &["lset l"]),
+            ("LREM l 0 nope", &[]),
+            ("LREM l 1 Q", &["lrem l"]),
+            // LTRIM notifies even when it removes nothing.
+            ("LTRIM l 0 -1", &["ltrim l"]),
+            ("LTRIM l 0 0", &["ltrim l"]),
+            // Emptying a list: the command's event, then `del`.
+            ("LTRIM l 5 10", &["ltrim l", "del l"]),
+            ("RPUSH l a b", &["new l", "rpush l"]),
+            ("LPOP l 5", &["lpop l", "del l"]),
+            ("RPUSH l a b", &["new l", "rpush l"]),
+            ("RPOP l 2", &["rpop l", "del l"]),
+            ("RPUSH l a", &["new l", "rpush l"]),
+            ("LPOP l", &["lpop l", "del l"]),
+            ("RPUSH l a b c", &["new l", "rpush l"]),
+            ("LREM l 0 a", &["lrem l"]),
+            ("LREM l 0 b", &["lrem l"]),
+            ("LREM l 0 c", &["lrem l", "del l"]),
+            // LMOVE: the push on the destination comes before the pop from
+            // the source, whose `del` comes last; one list gets both.
+            ("RPUSH s a b c", &["new s", "rpush s"]),
+            ("LMOVE s d LEFT RIGHT", &["new d", "rpush d", "lpop s"]),
+            ("LMOVE s s LEFT RIGHT", &["rpush s", "lpop s"]),
+            ("LMOVE s s LEFT LEFT", &["lpush s", "lpop s"]),
+            ("LMOVE s d RIGHT LEFT", &["lpush d", "rpop s"]),
+            ("LMOVE s d RIGHT LEFT", &["lpush d", "rpop s", "del s"]),
+            ("LMOVE nope d LEFT LEFT", &[]),
+            ("RPOPLPUSH d d", &["lpush d", "rpop d"]),
+            ("RPOPLPUSH d e", &["new e", "lpush e", "rpop d"]),
+            ("RPUSH s a", &["new s", "rpush s"]),
+            ("LMPOP 2 nope s LEFT", &["lpop s", "del s"]),
+            ("RPUSH s a b c", &["new s", "rpush s"]),
+            ("LMPOP 1 s RIGHT COUNT 5", &["rpop s", "del s"]),
+            ("RPUSH l a b c", &["new l", "rpush l"]),
+            ("BLPOP l 0", &["lpop l"]),
+            ("BRPOP l 0", &["rpop l"]),
+            ("BLMOVE l d LEFT LEFT 0", &["lpush d", "lpop l", "del l"]),
+            ("RPUSH l a b c", &["new l", "rpush l"]),
+            ("BRPOPLPUSH l d 0", &["lpush d", "rpop l"]),
+            ("BLMPOP 0 1 d LEFT COUNT 10", &["lpop d", "del d"]),
+            ("LPOS e a", &[]),
+            ("LLEN e", &[]),
+            ("LINDEX e 0", &[]),
+        ]);
+    }
+
+    #[test]
+    fn keymiss_events() {
+        let mut s = Shard::notifying(COMMANDS, true);
+        s.check_events(&[
+            ("LRANGE nope 0 -1", &["keymiss nope"]),
+            ("LINDEX nope 0", &["keymiss nope"]),
+            ("LLEN nope", &["keymiss nope"]),
+            ("LPOS nope a", &["keymiss nope"]),
+            // Pops and moves look keys up for writing: no miss.
+            ("LPOP nope", &[]),
+            ("LMOVE nope x LEFT LEFT", &[]),
+            ("LMPOP 1 nope LEFT", &[]),
+            ("RPUSHX nope a", &[]),
+        ]);
     }
 }

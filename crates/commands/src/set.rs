@@ -26,7 +26,7 @@ use ferrite_storage::set::Member;
 use ferrite_storage::{SetValue, StoreTtl, Value};
 use rand::Rng;
 
-use crate::ctx::Ctx;
+use crate::ctx::{notify, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::generic::parse_member_scan_args;
 use crate::table::{CommandSpec, Exec, Flags, Group};
@@ -168,6 +168,9 @@ pub fn cmd_sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let added = ctx.update(key, |s: &mut SetValue| {
         Ok(members.iter().filter(|m| s.add(m, max)).count())
     })?;
+    if added > 0 {
+        ctx.notify(notify::SET, "sadd", key);
+    }
     ctx.dirty += added as u64;
     ctx.w().int(added as i64);
     Ok(())
@@ -181,7 +184,10 @@ pub fn cmd_srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         None => 0,
         Some(s) => members.iter().filter(|m| s.remove(m)).count(),
     };
-    ctx.remove_if_empty::<SetValue>(key);
+    if removed > 0 {
+        ctx.notify(notify::SET, "srem", key);
+        ctx.remove_if_empty::<SetValue>(key);
+    }
     ctx.dirty += removed as u64;
     ctx.w().int(removed as i64);
     Ok(())
@@ -268,7 +274,7 @@ pub fn cmd_spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let now = ctx.now_ms;
     let secs = ctx.now_secs();
-    let popped = match ctx.db().get_mut_touch(key, secs, now) {
+    let (popped, emptied) = match ctx.db().get_mut_touch(key, secs, now) {
         Some(Value::Set(s)) => {
             let n = match count {
                 Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
@@ -283,14 +289,17 @@ pub fn cmd_spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             } else {
                 s.pop_random(n)
             };
-            if s.is_empty() {
-                ctx.db().remove(key, now);
-            }
-            popped
+            (popped, s.is_empty())
         }
         Some(_) => return Err(CmdError::WRONG_TYPE),
-        None => Vec::new(),
+        None => (Vec::new(), false),
     };
+    if !popped.is_empty() {
+        ctx.notify(notify::SET, "spop", key);
+    }
+    if emptied {
+        ctx.delete(key);
+    }
     ctx.dirty += popped.len() as u64;
     let mut w = ctx.w();
     match count {
@@ -333,11 +342,16 @@ pub fn cmd_smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.w().int(i64::from(src == dst && src_has));
         return Ok(());
     }
-    if let Some(Value::Set(s)) = ctx.db().get_mut(src, now) {
-        s.remove(member);
-        if s.is_empty() {
-            ctx.db().remove(src, now);
+    let emptied = match ctx.db().get_mut(src, now) {
+        Some(Value::Set(s)) => {
+            s.remove(member);
+            s.is_empty()
         }
+        _ => false,
+    };
+    ctx.notify(notify::SET, "srem", src);
+    if emptied {
+        ctx.delete(src);
     }
     ctx.dirty += 1;
     let added = if dst_exists {
@@ -348,11 +362,13 @@ pub fn cmd_smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else {
         let mut s = SetValue::new();
         s.add(member, max);
-        ctx.db()
-            .store(dst, Value::Set(s), StoreTtl::Clear, now, secs);
+        ctx.store(dst, Value::Set(s), StoreTtl::Clear);
         true
     };
+    // A member the destination already held adds nothing and is not
+    // notified.
     if added {
+        ctx.notify(notify::SET, "sadd", dst);
         ctx.dirty += 1;
     }
     ctx.w().int(1);
@@ -380,7 +396,7 @@ pub fn cmd_sinterstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     for m in &members {
         s.add(m, max);
     }
-    store_result(ctx, arg(args, 1), s);
+    store_result(ctx, arg(args, 1), s, "sinterstore");
     Ok(())
 }
 
@@ -429,7 +445,7 @@ pub fn cmd_sunion(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// SUNIONSTORE destination key [key ...]
 pub fn cmd_sunionstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let s = op_union_diff(ctx, args.get(2..).unwrap_or_default(), false)?;
-    store_result(ctx, arg(args, 1), s);
+    store_result(ctx, arg(args, 1), s, "sunionstore");
     Ok(())
 }
 
@@ -443,7 +459,7 @@ pub fn cmd_sdiff(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// SDIFFSTORE destination key [key ...]
 pub fn cmd_sdiffstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let s = op_union_diff(ctx, args.get(2..).unwrap_or_default(), true)?;
-    store_result(ctx, arg(args, 1), s);
+    store_result(ctx, arg(args, 1), s, "sdiffstore");
     Ok(())
 }
 
@@ -581,16 +597,15 @@ fn reply_set(ctx: &mut Ctx<'_>, s: &SetValue) {
 }
 
 /// The STORE forms' ending: the result replaces `dst` (whatever it held,
-/// TTL included) or, when empty, `dst` is deleted; replies the size.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], s: SetValue) {
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
+/// TTL included) with the `event` notification or, when empty, `dst` is
+/// deleted (a `del` event if it existed); replies the size.
+fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], s: SetValue, event: &'static str) {
     let n = s.len();
     if n > 0 {
-        ctx.db()
-            .store(dst, Value::Set(s), StoreTtl::Clear, now, secs);
+        ctx.store(dst, Value::Set(s), StoreTtl::Clear);
+        ctx.notify(notify::SET, event, dst);
         ctx.dirty += 1;
-    } else if ctx.db().remove(dst, now).is_some() {
+    } else if ctx.delete(dst) {
         ctx.dirty += 1;
     }
     ctx.w().int(n as i64);
@@ -929,5 +944,80 @@ mod tests {
         }
         assert_eq!(seen.len(), 100);
         assert!(pages >= 100 / 7);
+    }
+
+    // Keyspace events, as a Redis 7.0.15 oracle published them on
+    // `__keyevent@*__:*` with `notify-keyspace-events KEAn` (plus `m` where
+    // said) for the same command sequence. SPOP's choices are random, but
+    // its events depend only on how many members went.
+    #[test]
+    fn keyspace_events() {
+        let mut s = Shard::notifying(COMMANDS, false);
+        s.check_events(&[
+            ("SADD s a b c", &["new s", "sadd s"]),
+            ("SADD s a", &[]),
+            ("SADD s d", &["sadd s"]),
+            ("SREM s a nope", &["srem s"]),
+            ("SREM s nope", &[]),
+            ("SPOP s", &["spop s"]),
+            ("SPOP s 0", &[]),
+            ("SPOP s 1", &["spop s"]),
+            ("SADD s a b c d e", &["sadd s"]),
+            ("SPOP s 2", &["spop s"]),
+            ("SPOP s 10", &["spop s", "del s"]),
+            ("SADD s a b c", &["new s", "sadd s"]),
+            ("SPOP s", &["spop s"]),
+            ("SPOP s", &["spop s"]),
+            ("SPOP s", &["spop s", "del s"]),
+            ("SADD s a b c", &["new s", "sadd s"]),
+            ("SRANDMEMBER s 2", &[]),
+            // SMOVE: `srem` (and `del`) on the source, then `new` and `sadd`
+            // on the destination, `sadd` only if it gained the member;
+            // nothing when both are one set.
+            ("SMOVE s t a", &["srem s", "new t", "sadd t"]),
+            ("SMOVE s t a", &[]),
+            ("SMOVE s t b", &["srem s", "sadd t"]),
+            ("SMOVE s s c", &[]),
+            ("SMOVE t s a", &["srem t", "sadd s"]),
+            ("SMOVE t s b", &["srem t", "del t", "sadd s"]),
+            ("SADD t a", &["new t", "sadd t"]),
+            ("SMOVE s t a", &["srem s"]),
+            // STORE forms: their event (no `new` over an existing key), or
+            // `del` for an empty result over an existing key.
+            ("SADD a 1 2 3", &["new a", "sadd a"]),
+            ("SADD b 3 4", &["new b", "sadd b"]),
+            ("SINTERSTORE d a b", &["new d", "sinterstore d"]),
+            ("SINTERSTORE d a b", &["sinterstore d"]),
+            ("SINTERSTORE d a nope", &["del d"]),
+            ("SINTERSTORE d a nope", &[]),
+            ("SUNIONSTORE d a b", &["new d", "sunionstore d"]),
+            ("SUNIONSTORE d nope", &["del d"]),
+            ("SDIFFSTORE d a b", &["new d", "sdiffstore d"]),
+            ("SDIFFSTORE d b b", &["del d"]),
+            ("SDIFFSTORE a a", &["sdiffstore a"]),
+            ("SINTERSTORE a a", &["sinterstore a"]),
+            ("SUNIONSTORE a a", &["sunionstore a"]),
+            ("SINTER a b", &[]),
+            ("SINTERCARD 2 a b", &[]),
+        ]);
+    }
+
+    #[test]
+    fn keymiss_events() {
+        let mut s = Shard::notifying(COMMANDS, true);
+        s.check_events(&[
+            ("SADD b x", &["new b", "sadd b"]),
+            ("SMEMBERS nope", &["keymiss nope"]),
+            ("SISMEMBER nope x", &["keymiss nope"]),
+            ("SINTER nope a", &["keymiss nope", "keymiss a"]),
+            ("SUNION nope b", &["keymiss nope"]),
+            ("SDIFF nope b", &["keymiss nope"]),
+            ("SINTERCARD 2 nope b", &["keymiss nope"]),
+            ("SRANDMEMBER nope", &["keymiss nope"]),
+            ("SCARD nope", &["keymiss nope"]),
+            ("SUNIONSTORE d nope", &["keymiss nope"]),
+            ("SMOVE nope b x", &[]),
+            ("SPOP nope", &[]),
+        ]);
     }
 }

@@ -37,7 +37,7 @@ use ferrite_protocol::Writer;
 use ferrite_storage::num::{fmt_i64, MAX_I64_CHARS};
 use ferrite_storage::{ListValue, StoreTtl, StrValue, Value};
 
-use crate::ctx::Ctx;
+use crate::ctx::{notify, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{arg, c_str, is, parse_i64};
@@ -687,13 +687,11 @@ fn store(ctx: &mut Ctx<'_>, el: &Elements, chosen: &[Item], gets: &[Pattern<'_>]
         }
     }
     let n = list.len();
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
     if n > 0 {
-        ctx.db()
-            .store(dst, Value::List(list), StoreTtl::Clear, now, secs);
+        ctx.store(dst, Value::List(list), StoreTtl::Clear);
+        ctx.notify(notify::LIST, "sortstore", dst);
         ctx.dirty += n as u64;
-    } else if ctx.db().remove(dst, now).is_some() {
+    } else if ctx.delete(dst) {
         ctx.dirty += 1;
     }
     ctx.w().int(n as i64);
@@ -939,5 +937,51 @@ mod tests {
         assert_eq!(keys("sort k limit store x"), vec![1]);
         assert_eq!(keys("sort k get store d"), vec![1]);
         assert_eq!(keys("sort k store"), vec![1]);
+    }
+
+    // Keyspace events, as a Redis 7.0.15 oracle published them on
+    // `__keyevent@*__:*` with `notify-keyspace-events KEAn` (plus `m` where
+    // said) for the same command sequence.
+    #[test]
+    fn keyspace_events() {
+        let mut s = crate::testing::TestShard::notifying(COMMANDS, false);
+        s.check_events(&[
+            ("RPUSH l 3 1 2", &["new l", "rpush l"]),
+            // SORT ... STORE: `sortstore` (a list event), `new` for a new
+            // destination, `del` for an empty result over an existing one.
+            ("SORT l STORE d", &["new d", "sortstore d"]),
+            ("SORT l STORE d", &["sortstore d"]),
+            ("SORT nope STORE d", &["del d"]),
+            ("SORT nope STORE d", &[]),
+            ("SORT l LIMIT 5 5 STORE d", &[]),
+            ("SORT l STORE d", &["new d", "sortstore d"]),
+            ("SORT l LIMIT 5 5 STORE d", &["del d"]),
+            ("SORT l", &[]),
+            ("SORT_RO l", &[]),
+            ("SET d x", &["new d", "set d"]),
+            ("SORT l STORE d", &["sortstore d"]),
+            ("SADD s1 a", &["new s1", "sadd s1"]),
+            ("SORT s1 ALPHA STORE s1", &["sortstore s1"]),
+            ("SORT s1 ALPHA STORE l", &["sortstore l"]),
+        ]);
+    }
+
+    #[test]
+    fn keymiss_events() {
+        let mut s = crate::testing::TestShard::notifying(COMMANDS, true);
+        s.check_events(&[
+            ("RPUSH l 2 1", &["new l", "rpush l"]),
+            ("SET w_1 5", &["new w_1", "set w_1"]),
+            // The BY and GET lookups are reads too: the weights first, then
+            // the GETs in sorted order (w_2 is missing, so 2 sorts first).
+            (
+                "SORT l BY w_* GET o_* GET #",
+                &["keymiss w_2", "keymiss o_2", "keymiss o_1"],
+            ),
+            ("SORT l BY nosort", &[]),
+            ("SORT nope", &["keymiss nope"]),
+            ("SORT_RO nope", &["keymiss nope"]),
+            ("SORT l BY w_*->f", &["keymiss w_2"]),
+        ]);
     }
 }

@@ -17,7 +17,7 @@ use ferrite_protocol::Writer;
 use ferrite_storage::num::{fmt_long_double_human, parse_long_double, LongDouble};
 use ferrite_storage::{Db, Entry, StoreTtl, StrValue, Value};
 
-use crate::ctx::Ctx;
+use crate::ctx::{notify, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{arg, is, parse_i64};
@@ -279,6 +279,7 @@ pub fn cmd_getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     reply_get(ctx, key)?;
     store(ctx, key, StrValue::from_bytes(arg(args, 2)), Ttl::Clear);
+    ctx.notify(notify::STRING, "set", key);
     ctx.dirty += 1;
     Ok(())
 }
@@ -286,11 +287,8 @@ pub fn cmd_getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// GETDEL key
 pub fn cmd_getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
-    if reply_get(ctx, key)? {
-        let now = ctx.now_ms;
-        if ctx.db().remove(key, now).is_some() {
-            ctx.dirty += 1;
-        }
+    if reply_get(ctx, key)? && ctx.delete(key) {
+        ctx.dirty += 1;
     }
     Ok(())
 }
@@ -325,10 +323,22 @@ pub fn cmd_getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let changed = match expire {
         // An absolute time already past deletes the key (it is not counted
-        // as expired: Redis deletes it as DEL would).
-        Some((Unit::ExAt | Unit::PxAt, at)) if at <= now => ctx.db().remove(key, now).is_some(),
-        Some((_, at)) => ctx.db().set_expire(key, Some(at), now),
-        None if opts.persist && had_ttl => ctx.db().set_expire(key, None, now),
+        // as expired: Redis deletes it as DEL would, with a `del` event).
+        Some((Unit::ExAt | Unit::PxAt, at)) if at <= now => ctx.delete(key),
+        Some((_, at)) => {
+            let set = ctx.db().set_expire(key, Some(at), now);
+            if set {
+                ctx.notify(notify::GENERIC, "expire", key);
+            }
+            set
+        }
+        None if opts.persist && had_ttl => {
+            let removed = ctx.db().set_expire(key, None, now);
+            if removed {
+                ctx.notify(notify::GENERIC, "persist", key);
+            }
+            removed
+        }
         None => false,
     };
     if changed {
@@ -408,6 +418,7 @@ pub fn cmd_incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     ctx.w().bulk(&text);
     // Stored as the text, never `int`: Redis builds a plain string object here.
     store(ctx, key, StrValue::Plain(text.into()), Ttl::Keep);
+    ctx.notify(notify::STRING, "incrbyfloat", key);
     ctx.dirty += 1;
     Ok(())
 }
@@ -428,11 +439,12 @@ pub fn cmd_append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         #[allow(unreachable_patterns)]
         Some(_) => return Err(CmdError::WRONG_TYPE),
         None => {
-            ctx.db().set(key, Value::string(tail));
+            ctx.store(key, Value::string(tail), StoreTtl::Clear);
             tail.len()
         }
     };
     touch(ctx, key);
+    ctx.notify(notify::STRING, "append", key);
     ctx.dirty += 1;
     ctx.w().int(len as i64);
     Ok(())
@@ -472,11 +484,12 @@ pub fn cmd_setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let mut bytes = Vec::new();
             op_write_at(&mut bytes, offset as usize, end, patch);
             let len = bytes.len();
-            ctx.db().set(key, Value::Str(StrValue::Raw(bytes)));
+            ctx.store(key, Value::Str(StrValue::Raw(bytes)), StoreTtl::Clear);
             len
         }
     };
     touch(ctx, key);
+    ctx.notify(notify::STRING, "setrange", key);
     ctx.dirty += 1;
     ctx.w().int(len as i64);
     Ok(())
@@ -762,6 +775,10 @@ fn set_generic(
         }
     }
     store(ctx, key, StrValue::from_bytes(value), ttl);
+    ctx.notify(notify::STRING, "set", key);
+    if let Ttl::At(_) = ttl {
+        ctx.notify(notify::GENERIC, "expire", key);
+    }
     ctx.dirty += 1;
     if !get {
         match reply {
@@ -776,14 +793,13 @@ fn set_generic(
 fn mset_pairs(ctx: &mut Ctx<'_>, args: &[Bytes]) {
     for pair in args.get(1..).unwrap_or_default().chunks_exact(2) {
         store(ctx, &pair[0], StrValue::from_bytes(&pair[1]), Ttl::Clear);
+        ctx.notify(notify::STRING, "set", &pair[0]);
         ctx.dirty += 1;
     }
 }
 
-/// Stores a whole new value under `key`.
+/// Stores a whole new value under `key` (with the `new` event for a new key).
 fn store(ctx: &mut Ctx<'_>, key: &[u8], value: StrValue, ttl: Ttl) {
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
     // Redis looks the key up for writing first: a stale key is counted as
     // expired before it is replaced, and the key gets a fresh access time.
     // A time already past (SET ... PXAT 1) is stored as is: Redis 7.0 keeps
@@ -793,7 +809,7 @@ fn store(ctx: &mut Ctx<'_>, key: &[u8], value: StrValue, ttl: Ttl) {
         Ttl::Keep => StoreTtl::Keep,
         Ttl::At(at) => StoreTtl::At(at),
     };
-    ctx.db().store(key, Value::Str(value), ttl, now, secs);
+    ctx.store(key, Value::Str(value), ttl);
 }
 
 /// Resets the key's access time after a write, as a fresh Redis object (or
@@ -818,16 +834,12 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
         #[allow(unreachable_patterns)]
         Some(_) => return Err(CmdError::WRONG_TYPE),
         None => {
-            ctx.db().store(
-                key,
-                Value::Str(StrValue::Int(delta)),
-                StoreTtl::Clear,
-                now,
-                secs,
-            );
+            ctx.store(key, Value::Str(StrValue::Int(delta)), StoreTtl::Clear);
             delta
         }
     };
+    // INCR, DECR and DECRBY all publish `incrby`, as in Redis.
+    ctx.notify(notify::STRING, "incrby", key);
     ctx.dirty += 1;
     ctx.w().int(result);
     Ok(())
@@ -1074,6 +1086,7 @@ pub fn op_lcs(a: &[u8], b: &[u8], walk: bool) -> Result<Lcs, CmdError> {
 mod tests {
     use super::*;
 
+    use crate::ctx::notify;
     use crate::testing::{bulk, TestShard as Shard, T0};
 
     impl Shard {
@@ -1731,6 +1744,132 @@ mod tests {
                 assert_eq!(a[a0..=a1], b[b0..=b1]);
             }
         }
+    }
+
+    // Keyspace events, as a Redis 7.0.15 oracle published them on
+    // `__keyevent@*__:*` with `notify-keyspace-events KEAn` (plus `m` where
+    // said) for the same command sequence.
+    #[test]
+    fn keyspace_events() {
+        let mut s = Shard::notifying(COMMANDS, false);
+        s.check_events(&[
+            // `new` comes first, then the command's own event; an EX-like
+            // option adds `expire`; KEEPTTL does not.
+            ("SET a 1", &["new a", "set a"]),
+            ("SET a 2 KEEPTTL", &["set a"]),
+            ("SET a 3 EX 100", &["set a", "expire a"]),
+            ("SET a 4 KEEPTTL", &["set a"]),
+            ("SET a 5 NX", &[]),
+            ("SET a 6 XX", &["set a"]),
+            ("SET b 6 XX", &[]),
+            ("SET b 1 GET", &["new b", "set b"]),
+            ("SET c 1 PX 100 GET", &["new c", "set c", "expire c"]),
+            // A time already past is stored as is (the key expires later).
+            ("SET d 1 EXAT 1", &["new d", "set d", "expire d"]),
+            ("SET d x EX 0", &[]),
+            ("SETNX a 1", &[]),
+            ("SETNX e 1", &["new e", "set e"]),
+            ("SETEX f 100 v", &["new f", "set f", "expire f"]),
+            ("SETEX f 100 v", &["set f", "expire f"]),
+            ("PSETEX g 100 v", &["new g", "set g", "expire g"]),
+            ("GETSET g v2", &["set g"]),
+            ("GETSET h v", &["new h", "set h"]),
+            ("GETDEL h", &["del h"]),
+            ("GETDEL h", &[]),
+            // Every pair notifies, a repeated key too.
+            (
+                "MSET m1 1 m2 2 m1 3",
+                &["new m1", "set m1", "new m2", "set m2", "set m1"],
+            ),
+            ("MSETNX m1 1 m3 1", &[]),
+            (
+                "MSETNX n1 1 n2 2 n1 3",
+                &["new n1", "set n1", "new n2", "set n2", "set n1"],
+            ),
+            // GETEX: `expire`, `persist` only when a TTL went, and `del`
+            // for an absolute time already past.
+            ("SET x 1", &["new x", "set x"]),
+            ("GETEX x", &[]),
+            ("GETEX x EX 100", &["expire x"]),
+            ("GETEX x PX 100000", &["expire x"]),
+            ("GETEX x PERSIST", &["persist x"]),
+            ("GETEX x PERSIST", &[]),
+            ("GETEX x EXAT 99999999999", &["expire x"]),
+            ("GETEX x PXAT 1", &["del x"]),
+            ("GETEX x EX 10", &[]),
+            ("SET x 1", &["new x", "set x"]),
+            ("GETEX x EX 0", &[]),
+            // All four counters publish `incrby`.
+            ("INCR i", &["new i", "incrby i"]),
+            ("INCRBY i 5", &["incrby i"]),
+            ("DECR i", &["incrby i"]),
+            ("DECRBY i 2", &["incrby i"]),
+            ("INCRBYFLOAT i 1.5", &["incrbyfloat i"]),
+            ("INCRBYFLOAT j 1.5", &["new j", "incrbyfloat j"]),
+            ("SET s abc", &["new s", "set s"]),
+            ("INCR s", &[]),
+            // APPEND of nothing still notifies; SETRANGE of nothing does not.
+            ("APPEND s def", &["append s"]),
+            ("APPEND t def", &["new t", "append t"]),
+            ("APPEND t \"\"", &["append t"]),
+            ("SETRANGE s 1 X", &["setrange s"]),
+            ("SETRANGE u 3 X", &["new u", "setrange u"]),
+            ("SETRANGE s 0 \"\"", &[]),
+            ("SETRANGE v 10 \"\"", &[]),
+            ("GET s", &[]),
+            ("STRLEN s", &[]),
+            ("GETRANGE s 0 1", &[]),
+            ("MGET s t", &[]),
+            ("LCS s t", &[]),
+        ]);
+    }
+
+    #[test]
+    fn keymiss_events() {
+        let mut s = Shard::notifying(COMMANDS, true);
+        s.check_events(&[
+            // Oracle with `m`: reads of missing keys, GET-like lookups of
+            // the write commands included, before the write's own events.
+            ("GET nope", &["keymiss nope"]),
+            ("SET b 1 GET", &["keymiss b", "new b", "set b"]),
+            ("GETSET h v", &["keymiss h", "new h", "set h"]),
+            ("GETDEL nope", &["keymiss nope"]),
+            ("GETEX nope EX 10", &["keymiss nope"]),
+            ("MGET nope b nope2", &["keymiss nope", "keymiss nope2"]),
+            ("STRLEN nope", &["keymiss nope"]),
+            ("GETRANGE nope 0 1", &["keymiss nope"]),
+            ("LCS nope nope2", &["keymiss nope", "keymiss nope2"]),
+            // Writes look keys up for writing: no miss.
+            ("APPEND nope x", &["new nope", "append nope"]),
+            ("INCR nope3", &["new nope3", "incrby nope3"]),
+            ("SETRANGE nope4 0 x", &["new nope4", "setrange nope4"]),
+        ]);
+    }
+
+    #[test]
+    fn no_events_unless_a_class_and_a_channel_kind_are_on() {
+        // Off (the default): nothing recorded, nothing allocated.
+        let mut s = Shard::new(COMMANDS);
+        s.run(&["SET", "a", "1", "EX", "10"]);
+        s.run(&["GET", "nope"]);
+        assert_eq!(s.events.capacity(), 0);
+        // A class without K or E publishes nothing (oracle: `n` alone).
+        s.settings.notify = notify::ALL | notify::NEW;
+        assert!(s.events_of("SET b 1").is_empty());
+        // K or E without the class: nothing either (oracle: `E$` gives
+        // `set` without `new`; `Eg` gives `expire` without `set`).
+        s.settings.notify = notify::KEYEVENT | notify::STRING;
+        assert_eq!(s.events_of("SET c 1 EX 10"), ["set c"]);
+        s.settings.notify = notify::KEYSPACE | notify::GENERIC;
+        assert_eq!(s.events_of("SET c 1 EX 10"), ["expire c"]);
+        s.settings.notify = notify::KEYEVENT | notify::NEW;
+        assert_eq!(s.events_of("SET d 1 EX 10"), ["new d"]);
+        // The recorded class is the event's own.
+        s.settings.notify = notify::KEYEVENT | notify::ALL | notify::NEW;
+        s.run(&["SET", "e", "1", "PX", "100"]);
+        let classes: Vec<u32> = s.events.iter().map(|e| e.class).collect();
+        assert_eq!(classes, [notify::NEW, notify::STRING, notify::GENERIC]);
+        assert!(s.events.iter().all(|e| e.db == 0 && &e.key[..] == b"e"));
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! with a controllable clock, running a family's handlers the way the
 //! dispatcher does (arity first) and checking the reply contract: a handler
 //! that succeeds writes a reply (or asks to block and writes nothing), one
-//! that fails writes nothing.
+//! that fails writes nothing. A command not in the family's list is looked
+//! up in every family, so that a test can prepare keys with SET, RPUSH, ...
 
 use bytes::{Bytes, BytesMut};
 use ferrite_storage::{Db, Entry};
 
-use crate::ctx::{Block, Ctx, Settings, Stats};
+use crate::ctx::{notify, Block, Ctx, KeyEvent, Settings, Stats};
 use crate::error::CmdError;
 use crate::table::{CommandSpec, Exec};
 
@@ -27,6 +28,8 @@ pub(crate) struct TestShard {
     pub dirty: u64,
     /// `block` of the last command.
     pub block: Option<Block>,
+    /// `events` of the last command.
+    pub events: Vec<KeyEvent>,
 }
 
 impl TestShard {
@@ -41,6 +44,49 @@ impl TestShard {
             stats: Stats::default(),
             dirty: 0,
             block: None,
+            events: Vec::new(),
+        }
+    }
+
+    /// [`TestShard::new`] with every keyspace notification class on
+    /// (`notify-keyspace-events KEAnm`; `m` only with `keymiss`).
+    pub fn notifying(commands: &'static [CommandSpec], keymiss: bool) -> TestShard {
+        let mut s = TestShard::new(commands);
+        s.settings.notify = notify::ALL | notify::NEW | notify::KEYSPACE | notify::KEYEVENT;
+        if keymiss {
+            s.settings.notify |= notify::KEY_MISS;
+        }
+        s
+    }
+
+    /// Runs a command written as one line (arguments split on spaces, `""`
+    /// for an empty one) and returns its events as `"event key"` strings,
+    /// with ` (dbN)` appended for a database other than 0: the form the
+    /// oracle sessions behind the expectations were noted in.
+    pub fn events_of(&mut self, line: &str) -> Vec<String> {
+        let args: Vec<&str> = line
+            .split(' ')
+            .filter(|a| !a.is_empty())
+            .map(|a| if a == "\"\"" { "" } else { a })
+            .collect();
+        self.run(&args);
+        self.events
+            .iter()
+            .map(|e| {
+                let key = String::from_utf8_lossy(&e.key);
+                match e.db {
+                    0 => format!("{} {key}", e.event),
+                    db => format!("{} {key} (db{db})", e.event),
+                }
+            })
+            .collect()
+    }
+
+    /// Runs each command line in turn and asserts the events it produced.
+    pub fn check_events(&mut self, table: &[(&str, &[&str])]) {
+        for (line, want) in table {
+            let got = self.events_of(line);
+            assert_eq!(got, *want, "events of {line:?}");
         }
     }
 
@@ -53,7 +99,19 @@ impl TestShard {
             .commands
             .iter()
             .find(|c| c.name == name)
+            .or_else(|| {
+                crate::families()
+                    .into_iter()
+                    .flat_map(|f| f.iter())
+                    .find(|c| c.name == name)
+            })
             .unwrap_or_else(|| panic!("no command {name}"));
+        let spec = match spec.exec {
+            Exec::Container => spec
+                .subcommand(args.get(1).map_or(&[][..], |a| &a[..]))
+                .unwrap_or_else(|| panic!("no subcommand of {name}")),
+            _ => spec,
+        };
         if !spec.arity_ok(args.len()) {
             return format!("-{}\r\n", CmdError::wrong_arity(name.as_bytes())).into_bytes();
         }
@@ -73,6 +131,7 @@ impl TestShard {
         let res = handler(&mut ctx, &args);
         self.dirty = ctx.dirty;
         self.block = ctx.block;
+        self.events = std::mem::take(&mut ctx.events);
         match res {
             Ok(()) => {
                 if self.block.is_some() {

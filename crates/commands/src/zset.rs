@@ -28,7 +28,7 @@ use ferrite_storage::num::{fmt_i64, parse_f64, parse_scan_cursor, MAX_I64_CHARS}
 use ferrite_storage::zset::{LexBound, ScoreBound, ZSetLimits, ERR_LEX_RANGE, ERR_SCORE_RANGE};
 use ferrite_storage::{StoreTtl, Value, ZSetValue};
 
-use crate::ctx::{Block, Ctx, Settings};
+use crate::ctx::{notify, Block, Ctx, Settings};
 use crate::error::{CmdError, CmdResult};
 use crate::generic::parse_member_scan_args;
 use crate::list::{mpop_command, op_range_bounds};
@@ -300,7 +300,10 @@ pub fn cmd_zrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         None => 0,
         Some(z) => members.iter().filter(|m| z.remove(m).is_some()).count(),
     };
-    ctx.remove_if_empty::<ZSetValue>(key);
+    if removed > 0 {
+        ctx.notify(notify::ZSET, "zrem", key);
+        ctx.remove_if_empty::<ZSetValue>(key);
+    }
     ctx.dirty += removed as u64;
     ctx.w().int(removed as i64);
     Ok(())
@@ -402,7 +405,7 @@ pub fn cmd_zrevrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_zremrangebyrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let start = parse_i64(arg(args, 2))?;
     let stop = parse_i64(arg(args, 3))?;
-    remove_range_generic(ctx, arg(args, 1), |z| {
+    remove_range_generic(ctx, arg(args, 1), "zremrangebyrank", |z| {
         let (a, b) = op_range_bounds(z.len(), start, stop);
         a..b
     })
@@ -411,13 +414,17 @@ pub fn cmd_zremrangebyrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// ZREMRANGEBYSCORE key min max
 pub fn cmd_zremrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (min, max) = parse_score_range(arg(args, 2), arg(args, 3))?;
-    remove_range_generic(ctx, arg(args, 1), |z| z.score_range(&min, &max))
+    remove_range_generic(ctx, arg(args, 1), "zremrangebyscore", |z| {
+        z.score_range(&min, &max)
+    })
 }
 
 /// ZREMRANGEBYLEX key min max
 pub fn cmd_zremrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (min, max) = parse_lex_range(arg(args, 2), arg(args, 3))?;
-    remove_range_generic(ctx, arg(args, 1), |z| z.lex_range(&min, &max))
+    remove_range_generic(ctx, arg(args, 1), "zremrangebylex", |z| {
+        z.lex_range(&min, &max)
+    })
 }
 
 /// ZPOPMIN key [count]
@@ -646,6 +653,9 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], at: usize, f: AddFlags) -> Cm
         }
         Ok(())
     })?;
+    if added + updated > 0 {
+        ctx.notify(notify::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     ctx.dirty += added + updated;
     let mut w = ctx.w();
     if f.incr {
@@ -778,7 +788,7 @@ fn range_generic(
                 out.insert(m, s, limits);
             }
         }
-        store_result(ctx, dst, out);
+        store_result(ctx, dst, out, "zrangestore");
         return Ok(());
     }
     let (z, mut w) = ctx.read::<ZSetValue>(src)?;
@@ -837,26 +847,28 @@ pub fn result_set() -> ZSetValue {
     z
 }
 
-/// Stores a STORE form's result under `dst` (deleting `dst` when empty),
-/// packed if it fits, and replies its size.
-pub fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], mut z: ZSetValue) {
-    let now = ctx.now_ms;
-    let secs = ctx.now_secs();
+/// Stores a STORE form's result under `dst`, packed if it fits, with the
+/// `event` notification (or deletes `dst` when the result is empty, with
+/// `del` if it existed), and replies its size.
+pub fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], mut z: ZSetValue, event: &'static str) {
     let n = z.len();
     if n > 0 {
         z.shrink_if_fits(limits(ctx.settings));
-        ctx.db()
-            .store(dst, Value::ZSet(z), StoreTtl::Clear, now, secs);
+        ctx.store(dst, Value::ZSet(z), StoreTtl::Clear);
+        ctx.notify(notify::ZSET, event, dst);
         ctx.dirty += 1;
-    } else if ctx.db().remove(dst, now).is_some() {
+    } else if ctx.delete(dst) {
         ctx.dirty += 1;
     }
     ctx.w().int(n as i64);
 }
 
+/// ZREMRANGEBY*: removes the members `range` selects, notifying `event`
+/// (and `del` for an emptied set) when any went.
 fn remove_range_generic(
     ctx: &mut Ctx<'_>,
     key: &[u8],
+    event: &'static str,
     range: impl FnOnce(&ZSetValue) -> Range<usize>,
 ) -> CmdResult {
     let removed = match ctx.write::<ZSetValue>(key)?.0 {
@@ -866,7 +878,10 @@ fn remove_range_generic(
             z.remove_range(r)
         }
     };
-    ctx.remove_if_empty::<ZSetValue>(key);
+    if removed > 0 {
+        ctx.notify(notify::ZSET, event, key);
+        ctx.remove_if_empty::<ZSetValue>(key);
+    }
     ctx.dirty += removed as u64;
     ctx.w().int(removed as i64);
     Ok(())
@@ -877,6 +892,14 @@ fn remove_range_generic(
 enum Side {
     Min,
     Max,
+}
+
+/// The event of a pop from `side`.
+fn pop_event(side: Side) -> &'static str {
+    match side {
+        Side::Min => "zpopmin",
+        Side::Max => "zpopmax",
+    }
 }
 
 fn parse_side(a: &[u8]) -> Result<Side, CmdError> {
@@ -943,6 +966,9 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], side: Side) -> CmdResult {
         w.bulk(m);
         w.double(s);
     });
+    if popped > 0 {
+        ctx.notify(notify::ZSET, pop_event(side), key);
+    }
     ctx.dirty += popped as u64;
     ctx.remove_if_empty::<ZSetValue>(key);
     Ok(())
@@ -971,6 +997,7 @@ fn mpop_generic(
             w.bulk(m);
             w.double(s);
         });
+        ctx.notify(notify::ZSET, pop_event(side), key);
         ctx.dirty += popped as u64;
         ctx.remove_if_empty::<ZSetValue>(key);
         return Ok(true);
@@ -996,6 +1023,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], side: Side) -> CmdResult {
             w.bulk(m);
             w.double(s);
         });
+        ctx.notify(notify::ZSET, pop_event(side), key);
         ctx.dirty += popped as u64;
         ctx.remove_if_empty::<ZSetValue>(key);
         return Ok(());
@@ -1193,5 +1221,92 @@ mod tests {
         assert_eq!(s.encoding("d"), "skiplist");
         s.ok(&["zrangestore", "d", "big", "9", "10"], ":0\r\n");
         assert!(s.entry("d").is_none());
+    }
+
+    // Keyspace events, as a Redis 7.0.15 oracle published them on
+    // `__keyevent@*__:*` with `notify-keyspace-events KEAn` (plus `m` where
+    // said) for the same command sequence.
+    #[test]
+    fn keyspace_events() {
+        let mut s = Shard::notifying(COMMANDS, false);
+        s.check_events(&[
+            ("ZADD z 1 a 2 b", &["new z", "zadd z"]),
+            // ZADD notifies when it added or changed a score; INCR makes it
+            // `zincr`.
+            ("ZADD z 1 a", &[]),
+            ("ZADD z 5 a", &["zadd z"]),
+            ("ZADD z NX 9 a", &[]),
+            ("ZADD z XX 9 nope", &[]),
+            ("ZADD z2 XX 9 nope", &[]),
+            ("ZADD z INCR 1 a", &["zincr z"]),
+            ("ZADD z INCR 0 a", &[]),
+            ("ZADD z INCR NX 1 a", &[]),
+            ("ZADD z2 INCR 1 a", &["new z2", "zincr z2"]),
+            ("ZADD z CH 1 c", &["zadd z"]),
+            ("ZADD z GT 1 c", &[]),
+            ("ZADD z GT CH 0 c", &[]),
+            ("ZADD z LT 0 c", &["zadd z"]),
+            ("ZINCRBY z 1 c", &["zincr z"]),
+            ("ZINCRBY z 0 c", &[]),
+            ("ZINCRBY z3 1 c", &["new z3", "zincr z3"]),
+            ("ZREM z nope", &[]),
+            ("ZREM z c nope", &["zrem z"]),
+            ("ZADD z 3 c 4 d", &["zadd z"]),
+            ("ZREMRANGEBYSCORE z 100 200", &[]),
+            ("ZREMRANGEBYSCORE z 3 3", &["zremrangebyscore z"]),
+            ("ZREMRANGEBYRANK z 0 0", &["zremrangebyrank z"]),
+            ("ZREMRANGEBYRANK z 10 20", &[]),
+            ("ZADD l 0 a 0 b 0 c", &["new l", "zadd l"]),
+            ("ZREMRANGEBYLEX l [a [a", &["zremrangebylex l"]),
+            ("ZREMRANGEBYLEX l [x [z", &[]),
+            ("ZREMRANGEBYLEX l - +", &["zremrangebylex l", "del l"]),
+            ("ZADD z 1 a 2 b 3 c", &["zadd z"]),
+            ("ZPOPMIN z", &["zpopmin z"]),
+            ("ZPOPMAX z", &["zpopmax z"]),
+            ("ZPOPMIN z 0", &[]),
+            ("ZPOPMIN z 5", &["zpopmin z", "del z"]),
+            ("ZPOPMIN nope", &[]),
+            ("ZADD z 1 a 2 b 3 c", &["new z", "zadd z"]),
+            ("ZMPOP 1 z MIN COUNT 2", &["zpopmin z"]),
+            ("ZMPOP 1 z MAX", &["zpopmax z", "del z"]),
+            ("ZADD z 1 a 2 b 3 c", &["new z", "zadd z"]),
+            ("BZPOPMAX z 0", &["zpopmax z"]),
+            ("BZPOPMIN nope z 0", &["zpopmin z"]),
+            ("BZMPOP 0 1 z MIN COUNT 10", &["zpopmin z", "del z"]),
+            // ZRANGESTORE: like the other STORE forms.
+            ("ZADD z 1 a 2 b 3 c", &["new z", "zadd z"]),
+            ("ZRANGESTORE d z 0 -1", &["new d", "zrangestore d"]),
+            ("ZRANGESTORE d z 0 -1", &["zrangestore d"]),
+            ("ZRANGESTORE d z 5 10", &["del d"]),
+            ("ZRANGESTORE d z 5 10", &[]),
+            ("ZRANGESTORE d2 z 0 0 REV", &["new d2", "zrangestore d2"]),
+            ("ZRANGE z 0 -1", &[]),
+            ("ZRANDMEMBER z", &[]),
+            ("ZSCORE z a", &[]),
+        ]);
+    }
+
+    #[test]
+    fn keymiss_events() {
+        let mut s = Shard::notifying(COMMANDS, true);
+        s.check_events(&[
+            ("ZSCORE nope a", &["keymiss nope"]),
+            ("ZMSCORE nope a", &["keymiss nope"]),
+            ("ZRANK nope a", &["keymiss nope"]),
+            ("ZREVRANK nope a", &["keymiss nope"]),
+            ("ZCOUNT nope 0 1", &["keymiss nope"]),
+            ("ZLEXCOUNT nope - +", &["keymiss nope"]),
+            ("ZRANDMEMBER nope", &["keymiss nope"]),
+            ("ZRANGE nope 0 -1", &["keymiss nope"]),
+            ("ZRANGEBYSCORE nope 0 1", &["keymiss nope"]),
+            ("ZRANGESTORE d nope 0 -1", &["keymiss nope"]),
+            ("ZSCAN nope 0", &["keymiss nope"]),
+            ("ZCARD nope", &["keymiss nope"]),
+            ("ZADD z 1 a", &["new z", "zadd z"]),
+            ("ZPOPMIN nope", &[]),
+            ("ZMPOP 2 nope z MIN", &["zpopmin z", "del z"]),
+            ("ZREM nope a", &[]),
+            ("ZINCRBY nope2 1 a", &["new nope2", "zincr nope2"]),
+        ]);
     }
 }

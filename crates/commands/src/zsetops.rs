@@ -313,7 +313,7 @@ fn parse_options(opts: &[Bytes], numkeys: usize, op: Op, form: Form) -> Result<O
 /// Every command of the family, in Redis's order of checks: the count of
 /// keys, the keys' types, the options; then the result, which a STORE form
 /// computes in full before it touches the destination (an input too, maybe).
-fn run(ctx: &mut Ctx<'_>, args: &[Bytes], op: Op, form: Form, name: &str) -> CmdResult {
+fn run(ctx: &mut Ctx<'_>, args: &[Bytes], op: Op, form: Form, name: &'static str) -> CmdResult {
     let at = if form == Form::Store { 2 } else { 1 };
     let (keys, opts) = split_keys(args, at, name)?;
     let sizes = lookup_inputs(ctx, keys)?;
@@ -333,7 +333,8 @@ fn run(ctx: &mut Ctx<'_>, args: &[Bytes], op: Op, form: Form, name: &str) -> Cmd
             ctx.w().int(n as i64);
         }
         Form::Reply => reply(ctx, items, o.withscores),
-        Form::Store => store(ctx, arg(args, 1), items),
+        // The STORE forms' event is the command's name.
+        Form::Store => store(ctx, arg(args, 1), items, name),
     }
     Ok(())
 }
@@ -367,14 +368,15 @@ fn reply(ctx: &mut Ctx<'_>, mut items: Vec<(CompactBytes, f64)>, withscores: boo
 }
 
 /// The STORE forms' ending (see [`store_result`]): the result replaces the
-/// destination whatever it held (its TTL included), or deletes it if empty.
-fn store(ctx: &mut Ctx<'_>, dst: &[u8], items: Vec<(CompactBytes, f64)>) {
+/// destination whatever it held (its TTL included) with the `event`
+/// notification, or deletes it if empty.
+fn store(ctx: &mut Ctx<'_>, dst: &[u8], items: Vec<(CompactBytes, f64)>, event: &'static str) {
     let limits = limits(ctx.settings);
     let mut z = result_set();
     for (m, s) in &items {
         z.insert(m, *s, limits);
     }
-    store_result(ctx, dst, z);
+    store_result(ctx, dst, z, event);
 }
 
 // ---------------------------------------------------------------------------
@@ -868,5 +870,47 @@ mod tests {
         assert!(keys(&["zunionstore", "d", "0", "a"]).is_empty());
         assert!(keys(&["zunionstore", "d", "-1", "a"]).is_empty());
         assert!(keys(&["zunionstore", "d"]).is_empty());
+    }
+
+    // Keyspace events of the STORE forms, as a Redis 7.0.15 oracle published
+    // them on `__keyevent@*__:*` with `notify-keyspace-events KEAn` (plus `m`
+    // where said) for the same command sequence.
+    #[test]
+    fn keyspace_events() {
+        let mut s = Shard::notifying(COMMANDS, false);
+        s.check_events(&[
+            ("ZADD z 1 a 2 b 3 c", &["new z", "zadd z"]),
+            ("ZADD w 1 a 5 e", &["new w", "zadd w"]),
+            // The event is the command's name; an existing destination gets
+            // no `new`; an empty result deletes it (`del`) if it existed.
+            ("ZUNIONSTORE d 2 z w", &["new d", "zunionstore d"]),
+            ("ZUNIONSTORE d 2 z w", &["zunionstore d"]),
+            ("ZINTERSTORE d 2 z w", &["zinterstore d"]),
+            ("ZINTERSTORE d 2 z nope", &["del d"]),
+            ("ZINTERSTORE d 2 z nope", &[]),
+            ("ZDIFFSTORE d 2 z w", &["new d", "zdiffstore d"]),
+            ("ZDIFFSTORE d 2 z z", &["del d"]),
+            ("ZUNIONSTORE d 1 nope", &[]),
+            // A destination of another type is replaced.
+            ("SET d x", &["new d", "set d"]),
+            ("ZUNIONSTORE d 1 z", &["zunionstore d"]),
+            ("ZUNION 2 z w", &[]),
+            ("ZINTER 2 z w", &[]),
+            ("ZINTERCARD 2 z w", &[]),
+            ("ZDIFF 2 z w", &[]),
+        ]);
+    }
+
+    #[test]
+    fn keymiss_events() {
+        let mut s = Shard::notifying(COMMANDS, true);
+        s.check_events(&[
+            ("ZADD l2 1 a", &["new l2", "zadd l2"]),
+            ("ZUNION 2 nope nope2", &["keymiss nope", "keymiss nope2"]),
+            ("ZINTER 2 nope l2", &["keymiss nope"]),
+            ("ZINTERCARD 1 nope", &["keymiss nope"]),
+            ("ZDIFF 1 nope", &["keymiss nope"]),
+            ("ZUNIONSTORE d 1 nope", &["keymiss nope"]),
+        ]);
     }
 }

@@ -13,6 +13,7 @@
 //! as Redis does).
 
 mod error;
+pub mod notify_flags;
 mod parse;
 mod table;
 
@@ -133,6 +134,10 @@ pub struct Config {
     /// `zset-max-listpack-value`: a sorted set with a longer member is
     /// stored as a skiplist.
     pub zset_max_listpack_value: u64,
+    /// `notify-keyspace-events`: the keyspace notification classes enabled,
+    /// as Redis's class bits (see [`notify_flags`]); 0 (the default)
+    /// publishes nothing.
+    pub notify_keyspace_events: u32,
 }
 
 impl Default for Config {
@@ -171,6 +176,7 @@ impl Default for Config {
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            notify_keyspace_events: 0,
         }
     }
 }

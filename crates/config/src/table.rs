@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::parse::{format_memory, parse_i64, parse_memory, parse_strtoll, quote, quote_if_needed};
-use crate::{path_from_bytes, Config, LogLevel};
+use crate::{notify_flags, path_from_bytes, Config, LogLevel};
 
 /// Whether CONFIG SET may change a directive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -465,6 +465,19 @@ pub(crate) static TABLE: &[Directive] = &[
                     .collect()
             },
             accumulates_in_file: true,
+        },
+    },
+    Directive {
+        name: "notify-keyspace-events",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Str {
+            get: |c| notify_flags::format(c.notify_keyspace_events),
+            set: |c, v| {
+                c.notify_keyspace_events =
+                    notify_flags::parse(v).ok_or_else(|| notify_flags::INVALID.to_owned())?;
+                Ok(())
+            },
         },
     },
 ];

@@ -101,6 +101,7 @@ fn default_values_as_config_get_reports_them() {
         ("zset-max-ziplist-entries", "128"),
         ("zset-max-listpack-value", "64"),
         ("zset-max-ziplist-value", "64"),
+        ("notify-keyspace-events", ""),
     ];
     for (name, value) in expected {
         assert_eq!(get1(&c, name), value, "{name}");
@@ -382,6 +383,98 @@ fn set_values_read_back_as_redis_reports_them() {
     // Ferrite extension (Redis 7.2's level).
     check("loglevel", "nothing", "nothing");
     assert!(c.requirepass.is_none());
+}
+
+#[test]
+fn notify_keyspace_events_canonical_form() {
+    let mut c = Config::default();
+    // Oracle: the value CONFIG GET prints after each CONFIG SET (`A` hides
+    // `n`; an all-of-A combination prints as `A`; K, E, m always come last).
+    for (value, printed) in [
+        ("KEA", "AKE"),
+        ("Ex", "xE"),
+        ("gK", "gK"),
+        ("Em", "Em"),
+        ("n", "n"),
+        ("An", "A"),
+        ("KA", "AK"),
+        ("KEAnm", "AKEm"),
+        ("g$lshzxetd", "A"),
+        ("nmKEdtexzhsl$g", "AKEm"),
+        ("lshzxetdnmKE", "lshzxetdnKEm"),
+        ("$lshzxetg", "g$lshzxet"),
+        ("Kn", "nK"),
+        ("AAn", "A"),
+        ("", ""),
+    ] {
+        set(&mut c, &[("notify-keyspace-events", value)]).unwrap();
+        assert_eq!(get1(&c, "notify-keyspace-events"), printed, "{value:?}");
+    }
+    // `n` is kept behind the `A` that hides it.
+    set(&mut c, &[("notify-keyspace-events", "KEAn")]).unwrap();
+    assert_eq!(
+        c.notify_keyspace_events,
+        notify_flags::ALL | notify_flags::NEW | notify_flags::KEYSPACE | notify_flags::KEYEVENT
+    );
+}
+
+#[test]
+fn notify_keyspace_events_bits_are_redis_s() {
+    use notify_flags::*;
+    // Redis 7.0's class bits; ferrite_commands::ctx::notify repeats them.
+    assert_eq!(
+        [KEYSPACE, KEYEVENT, GENERIC, STRING, LIST, SET, HASH, ZSET],
+        [1, 2, 4, 8, 16, 32, 64, 128]
+    );
+    assert_eq!(
+        [EXPIRED, EVICTED, STREAM, KEY_MISS, MODULE, NEW],
+        [256, 512, 1024, 2048, 8192, 16384]
+    );
+    assert_eq!(ALL, 0x27fc);
+    assert_eq!(parse(b"KEA"), Some(ALL | KEYSPACE | KEYEVENT));
+    assert_eq!(parse(b""), Some(0));
+}
+
+#[test]
+fn notify_keyspace_events_refuses_other_characters() {
+    let mut c = Config::default();
+    set(&mut c, &[("notify-keyspace-events", "Kg")]).unwrap();
+    // Oracle, for each: the whole value is refused and the old one stays.
+    for bad in ["Q", "KEA ", "kea", "K-E", "a"] {
+        assert_eq!(
+            set_err(&mut c, &[("notify-keyspace-events", bad)]),
+            "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - \
+             Invalid event class character. Use 'Ag$lshzxeKEtmdn'.",
+            "{bad:?}"
+        );
+    }
+    assert_eq!(get1(&c, "notify-keyspace-events"), "gK");
+    // Oracle: the same text on the command line and in a file.
+    let err = Config::from_args(&args(&["--notify-keyspace-events", "Q"])).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."),
+        "{err}"
+    );
+    let err = load_text("notify-keyspace-events Q\n").unwrap_err();
+    assert_eq!(err.line(), Some(1));
+    assert!(err.to_string().contains("Invalid event class"), "{err}");
+}
+
+#[test]
+fn notify_keyspace_events_file_and_command_line() {
+    let c = load_text("notify-keyspace-events \"KEx\"\n").unwrap();
+    assert_eq!(get1(&c, "notify-keyspace-events"), "xKE");
+    let c = load_text("notify-keyspace-events KEA\nnotify-keyspace-events \"\"\n").unwrap();
+    assert_eq!(c.notify_keyspace_events, 0);
+    let c = Config::from_args(&args(&["--notify-keyspace-events", "Elg"])).unwrap();
+    assert_eq!(
+        c.notify_keyspace_events,
+        notify_flags::KEYEVENT | notify_flags::LIST | notify_flags::GENERIC
+    );
+    assert_eq!(get1(&c, "notify-keyspace-events"), "glE");
+    // A bare directive lacks its argument, as in Redis.
+    assert!(Config::from_args(&args(&["--notify-keyspace-events"])).is_err());
 }
 
 #[test]
@@ -823,9 +916,11 @@ fn render_round_trips() {
         client_query_buffer_limit: 1_000_001 << 20,
         save: vec![(1, 2), (3, 4)],
         hz: 77,
+        notify_keyspace_events: notify_flags::KEYSPACE | notify_flags::EXPIRED | notify_flags::NEW,
         ..Config::default()
     };
     let text = c.render();
+    assert!(text.contains("notify-keyspace-events \"xnK\"\n"), "{text}");
     assert!(text.contains("proto-max-bulk-len 3mb\n"), "{text}");
     assert!(text.contains("save 1 2\nsave 3 4\n"), "{text}");
     assert!(text.contains("bind 10.0.0.1 -::1\n"), "{text}");

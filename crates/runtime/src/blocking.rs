@@ -366,6 +366,7 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         *dirty += ctx.dirty;
         let block = ctx.block;
         let modified = ctx.dirty > 0;
+        let events = std::mem::take(&mut ctx.events);
         if let Err(e) = res {
             Writer::new(&mut out, w.resp3).error(e.to_string().as_bytes());
         } else if block.is_some() {
@@ -381,7 +382,7 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         // A served waiter's pop is not its connection's command here:
         // NOLOOP does not apply to it.
         shard.current_client = 0;
-        shard.settle_writes(modified);
+        crate::notify::after_command(shard, modified, events);
     }
 }
 

@@ -1004,10 +1004,13 @@ pub fn run_handler_may_block(
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
+    let mut events = std::mem::take(&mut ctx.events);
     if let Err(e) = res {
         Writer::new(out, resp3).error(e.to_string().as_bytes());
+        // A failed (or panicked) command publishes nothing.
+        events.clear();
     }
-    shard.settle_writes(dirty > 0);
+    crate::notify::after_command(shard, dirty > 0, events);
     shard.dirty += dirty;
     shard.commands_processed += 1;
     crate::blocking::serve_ready(shard);

@@ -254,6 +254,12 @@ pub async fn run_multi(
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
+    let events = std::mem::take(&mut ctx.events);
+    if res.is_ok() {
+        for ev in &events {
+            crate::notify::publish(&shared.pubsub, settings.notify, ev);
+        }
+    }
     // The keys the command changed, for the clients watching them.
     let changed: Vec<Vec<Bytes>> = temp
         .iter_mut()

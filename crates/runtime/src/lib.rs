@@ -31,6 +31,7 @@ pub mod coord;
 pub mod guard;
 pub mod info;
 pub mod multi;
+pub mod notify;
 pub mod pubsub;
 pub mod server;
 pub mod shard;

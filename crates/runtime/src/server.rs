@@ -109,6 +109,8 @@ impl Shared {
                 .unwrap_or(usize::MAX),
             zset_max_listpack_value: usize::try_from(cfg.zset_max_listpack_value)
                 .unwrap_or(usize::MAX),
+            // Both crates use Redis's class bits.
+            notify: cfg.notify_keyspace_events,
         }
     }
 

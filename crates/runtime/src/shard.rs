@@ -81,6 +81,8 @@ pub struct Shard {
     pub hub: Option<std::sync::Arc<crate::server::Shared>>,
     /// The client whose command runs now (NOLOOP skips its own writes).
     pub current_client: u64,
+    /// Expired keys are recorded for `expired` notifications.
+    pub notify_expired: bool,
     lock: Option<TxId>,
     pending: VecDeque<ShardMsg>,
 }
@@ -101,6 +103,7 @@ impl Shard {
             tracking: Default::default(),
             hub: None,
             current_client: 0,
+            notify_expired: false,
             lock: None,
             pending: VecDeque::new(),
         }

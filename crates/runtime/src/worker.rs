@@ -46,6 +46,7 @@ pub fn run(
     let local = LocalSet::new();
     let mut shard = Shard::new(id, shared.nshards, shared.databases, shared.settings());
     shard.hub = Some(shared.clone());
+    crate::notify::sync_expired_recording(&mut shard);
     let worker = Rc::new(Worker {
         id,
         shard: RefCell::new(shard),
@@ -157,5 +158,7 @@ async fn expire_loop(worker: Rc<Worker>) {
                 }
             }
         }
+        // Expired keys: their notifications and invalidations.
+        crate::notify::after_command(&mut shard, false, Vec::new());
     }
 }

@@ -71,8 +71,10 @@ pub struct Db {
     /// Record every written key (a coordinator's scratch database, or a
     /// database whose keys clients track), and every expired one.
     record_all: bool,
-    /// Keys that expired while `record_all` was on.
+    /// Keys that expired while `record_all` or `record_expired` was on.
     expired: Vec<Bytes>,
+    /// Record expired keys (for `expired` keyspace notifications).
+    record_expired: bool,
 }
 
 /// A client WATCHing a key: its id and the flag that, once set, makes its
@@ -220,13 +222,30 @@ impl Db {
         self.record_all = on;
         if !on {
             self.touched = Vec::new();
-            self.expired = Vec::new();
+            if !self.record_expired {
+                self.expired = Vec::new();
+            }
         }
     }
 
     /// The keys that expired since the last call, while recording.
     pub fn take_expired(&mut self) -> Vec<Bytes> {
         std::mem::take(&mut self.expired)
+    }
+
+    /// Records expired keys from now on (`on`), or stops.
+    pub fn set_expired_recording(&mut self, on: bool) {
+        self.record_expired = on;
+    }
+
+    /// True when expired keys wait in the record.
+    pub fn has_expired(&self) -> bool {
+        !self.expired.is_empty()
+    }
+
+    /// The expired keys recorded, oldest first (left in the record).
+    pub fn peek_expired(&self) -> &[Bytes] {
+        &self.expired
     }
 
     /// Signals every watched key present here or in `other` (FLUSHDB,
@@ -250,7 +269,7 @@ impl Db {
             if !self.watched.is_empty() {
                 self.signal(&k);
             }
-            if self.record_all {
+            if self.record_all || self.record_expired {
                 self.expired.push(Bytes::copy_from_slice(&k));
             }
         }

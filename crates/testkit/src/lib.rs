@@ -543,3 +543,64 @@ pub fn flat_elements(reply: &[u8]) -> Vec<Vec<u8>> {
     }
     out
 }
+
+/// Runs `steps` ("conn: command", `{x}` standing for connection x's client
+/// id, "x: SLEEP" pausing 150 ms) on a server and returns, per step, what
+/// every connection received within 60 ms of quiet, in arrival order or,
+/// with `sorted`, each connection's frames sorted (for messages whose
+/// relative order is not defined). Client ids in HELLO and CLIENT ID
+/// replies and after `redirect` are masked, since they differ between
+/// servers.
+pub fn run_script(port: u16, steps: &[&str], sorted: bool) -> Vec<String> {
+    let mut conns: std::collections::HashMap<String, RawClient> = std::collections::HashMap::new();
+    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for step in steps {
+        let (who, line) = step.split_once(':').unwrap();
+        let mut line = line.trim().to_owned();
+        for (k, v) in &ids {
+            line = line.replace(&format!("{{{k}}}"), v);
+        }
+        if line == "SLEEP" {
+            std::thread::sleep(Duration::from_millis(150));
+            continue;
+        }
+        let c = conns
+            .entry(who.to_owned())
+            .or_insert_with(|| RawClient::connect(port));
+        let args: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
+        c.send(&args);
+        let mut got: Vec<(String, String)> = Vec::new();
+        let mut names: Vec<String> = conns.keys().cloned().collect();
+        names.sort();
+        for name in names {
+            let c = conns.get_mut(&name).unwrap();
+            let mut frames = Vec::new();
+            while let Some(f) = c.try_read_reply(Duration::from_millis(60)) {
+                frames.push(f);
+            }
+            if line == "CLIENT ID" && name == who {
+                let id = String::from_utf8_lossy(&frames[0][1..frames[0].len() - 2]).into_owned();
+                ids.insert(name.clone(), id);
+                frames[0] = b":<id>\r\n".to_vec();
+            }
+            if line.starts_with("HELLO") && name == who {
+                frames[0] = b"<hello>".to_vec();
+            }
+            if sorted {
+                frames.sort();
+            }
+            for f in frames {
+                // Client ids differ between the servers.
+                let mut shown = show(&f);
+                for id in ids.values() {
+                    let (from, to) = (format!("redirect\\r\\n:{id}\\r"), "redirect\\r\\n:<id>\\r");
+                    shown = shown.replace(&from, to);
+                }
+                got.push((name.clone(), shown));
+            }
+        }
+        out.push(format!("{step} => {got:?}"));
+    }
+    out
+}

@@ -496,7 +496,8 @@ pub async fn config(
             shared.apply_limits();
             let settings = shared.settings();
             coord::fan_out(&s.worker, s.held_tx(), move |sh| {
-                sh.settings = settings.clone()
+                sh.settings = settings.clone();
+                crate::notify::sync_expired_recording(sh);
             })
             .await?;
             s.writer(conn.resp3).simple(b"OK");
