@@ -444,3 +444,18 @@ fn client_list_shows_subscriptions_and_transactions() {
     let l = line(&mut admin);
     assert!(l.contains(" flags=N "), "{l}");
 }
+
+/// One message larger than the hard limit: its subscriber is dropped at
+/// once, the publisher is answered, the server keeps serving.
+#[test]
+fn a_message_beyond_the_limit_drops_its_subscriber_not_the_server() {
+    let server = TestServer::start_with(&["--shards", "2"]);
+    let mut sub = RawClient::connect(server.port);
+    sub.cmd(&[b"SUBSCRIBE", b"big"]);
+    let mut publisher = server.client();
+    let huge = vec![b'x'; 40 << 20];
+    assert_eq!(publisher.cmd(&[b"PUBLISH", b"big", &huge]), b":1\r\n");
+    assert!(sub.is_closed(Duration::from_secs(5)));
+    wait_numsub(&mut publisher, "big", 0);
+    assert_eq!(publisher.cmd(&[b"PING"]), b"+PONG\r\n");
+}

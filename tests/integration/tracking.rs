@@ -206,3 +206,32 @@ fn invalidated_key(frame: &[u8]) -> String {
     let body = text.trim_end_matches("\r\n");
     body.rsplit("\r\n").next().unwrap().to_owned()
 }
+
+#[test]
+fn the_tracking_table_is_bounded() {
+    let mut p = ferrite_testkit::Pair::new();
+    for line in [
+        "CONFIG GET tracking-table-max-keys",
+        "CONFIG SET tracking-table-max-keys -1",
+        "CONFIG SET tracking-table-max-keys abc",
+        "CONFIG SET tracking-table-max-keys 2",
+        "CONFIG GET tracking-table-max-keys",
+    ] {
+        p.check(&line.split(' ').collect::<Vec<_>>());
+    }
+    // One shard holds the whole table: past 2 keys, one is forgotten and
+    // its reader told so.
+    let server = TestServer::start_with(&["--shards", "1", "--tracking-table-max-keys", "2"]);
+    let mut a = server.client();
+    a.cmd(&[b"HELLO", b"3"]);
+    a.cmd_str(&["CLIENT", "TRACKING", "ON"]);
+    a.cmd_str(&["MGET", "t1", "t2", "t3"]);
+    let dropped = invalidated_key(&a.read_reply());
+    assert!(["t1", "t2", "t3"].contains(&dropped.as_str()), "{dropped}");
+    assert!(a.try_read_reply(Duration::from_millis(100)).is_none());
+    let info = a.cmd_str(&["INFO", "stats"]);
+    assert_eq!(
+        ferrite_testkit::info_field(&info, "tracking_total_keys"),
+        "2"
+    );
+}

@@ -28,6 +28,9 @@ pub struct Settings {
     pub zset_max_listpack_value: usize,
     /// `notify-keyspace-events`: the enabled classes, as [`notify`] bits.
     pub notify: u32,
+    /// `tracking-table-max-keys`: most keys client-side caching remembers
+    /// (0: no limit).
+    pub tracking_table_max_keys: u64,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             notify: 0,
+            tracking_table_max_keys: 1_000_000,
         }
     }
 }

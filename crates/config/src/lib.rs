@@ -107,6 +107,9 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     /// `save`: snapshot rules as (seconds, changes) pairs; empty disables.
     pub save: Vec<(u64, u64)>,
+    /// `tracking-table-max-keys`: most keys client-side caching remembers
+    /// (0: no limit).
+    pub tracking_table_max_keys: u64,
     /// `client-output-buffer-limit`: (hard bytes, soft bytes, soft seconds)
     /// for the normal, replica and pubsub classes, in that order (0: none).
     pub client_output_buffer_limit: [(u64, u64, u64); 3],
@@ -162,6 +165,7 @@ impl Default for Config {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             save: vec![(3600, 1), (300, 100), (60, 10_000)],
+            tracking_table_max_keys: 1_000_000,
             client_output_buffer_limit: [
                 (0, 0, 0),
                 (256 << 20, 64 << 20, 60),

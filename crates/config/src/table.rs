@@ -328,6 +328,18 @@ pub(crate) static TABLE: &[Directive] = &[
         },
     },
     Directive {
+        name: "tracking-table-max-keys",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: false,
+            get: |c| c.tracking_table_max_keys as i64,
+            set: |c, v| c.tracking_table_max_keys = v as u64,
+        },
+    },
+    Directive {
         name: "hz",
         aliases: &[],
         mutability: Mutability::Mutable,

@@ -111,6 +111,7 @@ impl Shared {
                 .unwrap_or(usize::MAX),
             // Both crates use Redis's class bits.
             notify: cfg.notify_keyspace_events,
+            tracking_table_max_keys: cfg.tracking_table_max_keys,
         }
     }
 

@@ -133,7 +133,9 @@ pub fn sync_recording(shard: &mut Shard) {
     }
 }
 
-/// Remembers that `client` read `keys` (on this shard).
+/// Remembers that `client` read `keys` (on this shard). Past this shard's
+/// share of `tracking-table-max-keys`, other keys are forgotten, their
+/// readers told to drop them, as Redis evicts from its table.
 pub fn remember<'a>(shard: &mut Shard, client: u64, keys: impl Iterator<Item = &'a [u8]>) {
     for k in keys {
         let list = shard
@@ -143,6 +145,17 @@ pub fn remember<'a>(shard: &mut Shard, client: u64, keys: impl Iterator<Item = &
             .or_default();
         if !list.contains(&client) {
             list.push(client);
+        }
+    }
+    let max = shard.settings.tracking_table_max_keys;
+    if max > 0 {
+        let share = max.div_ceil(shard.nshards.max(1) as u64) as usize;
+        let over = shard.tracking.keys.len().saturating_sub(share);
+        if over > 0 {
+            let evicted: Vec<Bytes> = shard.tracking.keys.keys().take(over).cloned().collect();
+            // Their readers drop them as if they were written, by nobody
+            // (no NOLOOP skip).
+            forget(shard, &evicted, 0);
         }
     }
     sync_recording(shard);
@@ -160,17 +173,7 @@ pub fn written(shard: &mut Shard, keys: &[Bytes], writer: u64) {
     let Some(hub) = shard.hub.clone() else {
         return;
     };
-    let mut targets: Vec<(u64, Bytes)> = Vec::new();
-    for k in keys {
-        if let Some(clients) = shard.tracking.keys.remove(k) {
-            for c in clients {
-                targets.push((c, k.clone()));
-            }
-        }
-    }
-    for (c, k) in targets {
-        send(&hub, c, Some(std::slice::from_ref(&k)), writer);
-    }
+    forget(shard, keys, writer);
     if !hub.bcast.is_empty() {
         // One message per (client, prefix) with the keys under it, the
         // prefixes in byte order as Redis walks its prefix tree.
@@ -193,6 +196,25 @@ pub fn written(shard: &mut Shard, keys: &[Bytes], writer: u64) {
         }
     }
     sync_recording(shard);
+}
+
+/// Removes `keys` from the table, sending each one's readers an
+/// invalidation (not to `writer` with NOLOOP).
+fn forget(shard: &mut Shard, keys: &[Bytes], writer: u64) {
+    let Some(hub) = shard.hub.clone() else {
+        return;
+    };
+    let mut targets: Vec<(u64, Bytes)> = Vec::new();
+    for k in keys {
+        if let Some(clients) = shard.tracking.keys.remove(k) {
+            for c in clients {
+                targets.push((c, k.clone()));
+            }
+        }
+    }
+    for (c, k) in targets {
+        send(&hub, c, Some(std::slice::from_ref(&k)), writer);
+    }
 }
 
 /// Sends a null invalidation (the whole cache) to every tracking client.
