@@ -157,6 +157,11 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             None => Some(stream.read_buf(&mut rbuf).await),
         };
         let Some(read) = read else {
+            // Woken for messages: let the tasks already ready (publishers
+            // among them) run first, so that one write carries what they
+            // publish meanwhile, as Redis writes a client's buffer once per
+            // event-loop turn.
+            tokio::task::yield_now().await;
             if !session.deliver(&mut stream, &conn).await {
                 break 'conn;
             }
