@@ -12,6 +12,7 @@ pub mod glob;
 pub mod hash;
 pub mod keymap;
 pub mod list;
+pub mod notify;
 pub mod num;
 pub mod set;
 pub mod value;
