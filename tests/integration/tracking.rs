@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ferrite_testkit::{show, Oracle, RawClient, TestServer};
+use ferrite_testkit::{show, Oracle, TestServer};
 
 fn same(steps: &[&str]) {
     let server = TestServer::start_with(&["--shards", "3"]);
