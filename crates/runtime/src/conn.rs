@@ -147,14 +147,16 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             rbuf.reserve(16 * 1024);
         }
         // A subscriber also wakes for messages published to it.
-        let mailbox = Some(info.mailbox.clone()).filter(|m| m.is_active());
-        let read = match &mailbox {
-            Some(mb) if mb.has_pending() || mb.is_over() => None,
-            Some(mb) => tokio::select! {
+        let mb = &info.mailbox;
+        let read = if !mb.is_active() {
+            Some(stream.read_buf(&mut rbuf).await)
+        } else if mb.has_pending() || mb.is_over() {
+            None
+        } else {
+            tokio::select! {
                 r = stream.read_buf(&mut rbuf) => Some(r),
                 _ = mb.notify.notified() => None,
-            },
-            None => Some(stream.read_buf(&mut rbuf).await),
+            }
         };
         let Some(read) = read else {
             // Woken for messages: let the tasks already ready (publishers
@@ -577,7 +579,7 @@ impl Session {
             self.run_spec(conn, spec, argv, skip).await;
         }
         // CLIENT CACHING decides for the one command after it.
-        if spec.name != "client|caching" {
+        if conn.caching.is_some() && spec.name != "client|caching" {
             conn.caching = None;
         }
     }

@@ -396,7 +396,7 @@ fn check_in_changed(
                         }
                     }
                     // Putting back is not a change of its own.
-                    db.settle_writes(false);
+                    db.take_touched();
                 }
             }
             if caller.track {

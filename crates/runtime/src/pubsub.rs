@@ -106,6 +106,11 @@ impl Mailbox {
             return;
         }
         self.bytes.fetch_add(frame.len() as u64, Ordering::AcqRel);
+        self.enqueue(frame);
+    }
+
+    /// Appends a counted frame and wakes the connection.
+    fn enqueue(&self, frame: Bytes) {
         self.queue
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -176,11 +181,7 @@ impl Mailbox {
             self.notify.notify_one();
             return;
         }
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(frame);
-        self.notify.notify_one();
+        self.enqueue(frame);
     }
 }
 

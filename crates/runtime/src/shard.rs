@@ -141,7 +141,7 @@ impl Shard {
     }
 
     /// After a command ran here: signals the watched keys it asked to write
-    /// if it changed anything (see `Db::settle_writes`), and sends the
+    /// if it changed anything (the record `Db::take_touched` returns), and sends the
     /// tracking invalidations of the keys it changed or that expired.
     #[inline]
     pub fn settle_writes(&mut self, modified: bool) {

@@ -171,11 +171,6 @@ impl Db {
         }
     }
 
-    /// Number of watched keys.
-    pub fn watched_keys(&self) -> usize {
-        self.watched.len()
-    }
-
     /// Marks `key` as changed for the clients watching it.
     pub fn signal(&self, key: &[u8]) {
         if let Some(list) = self.watched.get(key) {
@@ -187,27 +182,13 @@ impl Db {
 
     /// Notes that a command asks to write `key`. Only recorded while
     /// someone watches the key (or in a recording database): whether the
-    /// key did change is known only once the command counted its changes,
-    /// see [`Db::settle_writes`].
+    /// key did change is known only once the command counted its changes
+    /// (the runtime takes the record after each command, see
+    /// [`Db::take_touched`]).
     #[inline]
     fn note_write(&mut self, key: &[u8]) {
         if self.record_all || (!self.watched.is_empty() && self.watched.contains_key(key)) {
             self.touched.push(Bytes::copy_from_slice(key));
-        }
-    }
-
-    /// After a command: if it changed anything (`modified`, its `dirty`
-    /// count), the watched keys it asked to write are signalled, as Redis
-    /// signals the keys a command modifies; the record is cleared either way.
-    pub fn settle_writes(&mut self, modified: bool) {
-        if self.touched.is_empty() {
-            return;
-        }
-        let touched = std::mem::take(&mut self.touched);
-        if modified {
-            for k in &touched {
-                self.signal(k);
-            }
         }
     }
 

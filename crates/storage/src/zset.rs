@@ -362,22 +362,12 @@ impl ZSetValue {
             self.insert(member, new, limits);
             return Some(new);
         };
-        let hash = b.hash(member);
-        match b.find(hash, member) {
-            Some((pos, i)) => {
-                let old = b.list.node(i).score;
-                let new = decide(Some(old))?;
-                if new != old {
-                    b.rescore(pos, i, new);
-                }
-                Some(new)
-            }
-            None => {
-                let new = decide(None)?;
-                b.add(hash, member, new);
-                Some(new)
-            }
-        }
+        let mut set = None;
+        b.upsert(member, |old| {
+            set = decide(old);
+            set
+        });
+        set
     }
 
     /// Sets `member`'s score (the caller has refused NaN); returns the old
@@ -770,17 +760,30 @@ impl Big {
 
     /// Sets or adds; returns the old score.
     fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+        self.upsert(member, |_| Some(score))
+    }
+
+    /// One lookup of `member`: `decide` gets its score (`None` if absent)
+    /// and returns the score to set, or `None` to leave it; returns the old
+    /// score.
+    fn upsert(
+        &mut self,
+        member: &[u8],
+        decide: impl FnOnce(Option<f64>) -> Option<f64>,
+    ) -> Option<f64> {
         let hash = self.hash(member);
         match self.find(hash, member) {
             Some((pos, i)) => {
                 let old = self.list.node(i).score;
-                if old != score {
-                    self.rescore(pos, i, score);
+                if let Some(new) = decide(Some(old)).filter(|&new| new != old) {
+                    self.rescore(pos, i, new);
                 }
                 Some(old)
             }
             None => {
-                self.add(hash, member, score);
+                if let Some(new) = decide(None) {
+                    self.add(hash, member, new);
+                }
                 None
             }
         }
