@@ -485,7 +485,7 @@ fn bitfield_errors_in_redis_order() {
 #[test]
 fn resp3_null_for_failed_bitfield() {
     let mut p = Pair::new();
-    let _ = p.both_bytes(&[b"HELLO", b"3"]);
+    p.hello3();
     p.check_all(&[
         "BITFIELD k OVERFLOW FAIL INCRBY u2 0 9 GET u2 0",
         "BITFIELD k",

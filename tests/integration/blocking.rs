@@ -102,7 +102,7 @@ fn replies_that_do_not_wait_match_redis() {
         "BRPOPLPUSH nokey l 0.01",
     ]);
     // The client ids in HELLO's reply differ: switch both without comparing.
-    p.both_bytes(&[b"HELLO", b"3"]);
+    p.hello3();
     p.check_all(&[
         "BLPOP nokey 0.01",
         "BLMOVE nokey l LEFT LEFT 0.01",

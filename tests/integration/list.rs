@@ -462,7 +462,7 @@ fn blocking_commands_that_do_not_block() {
 #[test]
 fn resp3_replies() {
     let mut p = Pair::new();
-    let _ = p.both_bytes(&[b"HELLO", b"3"]);
+    p.hello3();
     p.check_all(&[
         "LPOP nokey",
         "LPOP nokey 2",

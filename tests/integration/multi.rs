@@ -102,7 +102,7 @@ fn transaction_replies_match_redis() {
 fn aborted_exec_is_a_null_in_resp3_too() {
     let mut p = Pair::new();
     let (mut f2, mut r2) = (p.server.client(), p.oracle.client());
-    p.both_bytes(&[b"HELLO", b"3"]);
+    p.hello3();
     p.check_all(&["WATCH w", "MULTI", "GET w"]);
     check2(&mut f2, &mut r2, "SET w changed");
     p.check_all(&["EXEC", "WATCH w", "MULTI", "GET w", "EXEC"]);

@@ -459,3 +459,29 @@ fn a_message_beyond_the_limit_drops_its_subscriber_not_the_server() {
     wait_numsub(&mut publisher, "big", 0);
     assert_eq!(publisher.cmd(&[b"PING"]), b"+PONG\r\n");
 }
+
+#[test]
+fn info_counts_channels_patterns_and_tracking_clients_as_redis() {
+    let mut p = Pair::new();
+    let (mut fs, mut rs) = (p.server.client(), p.oracle.client());
+    for line in ["SUBSCRIBE a b", "PSUBSCRIBE p* q*", "SSUBSCRIBE s1"] {
+        fs.cmd(&words(line));
+        rs.cmd(&words(line));
+        read_all(&mut fs, Duration::from_millis(50));
+        read_all(&mut rs, Duration::from_millis(50));
+    }
+    let (mut ft, mut rt) = (p.server.client(), p.oracle.client());
+    ft.cmd_str(&["CLIENT", "TRACKING", "ON"]);
+    rt.cmd_str(&["CLIENT", "TRACKING", "ON"]);
+    let (f, r) = p.both_bytes(&[b"INFO", b"everything"]);
+    for field in [
+        "pubsub_channels",
+        "pubsub_patterns",
+        "pubsubshard_channels",
+        "tracking_clients",
+    ] {
+        let want = ferrite_testkit::info_field(&r, field);
+        assert!(!want.is_empty(), "{field}");
+        assert_eq!(ferrite_testkit::info_field(&f, field), want, "{field}");
+    }
+}

@@ -548,7 +548,7 @@ fn lcs_all_shapes() {
 fn resp3_replies() {
     let mut p = Pair::new();
     // The HELLO replies differ (server name, id); only the protocol switch matters.
-    let _ = p.both_bytes(&[b"HELLO", b"3"]);
+    p.hello3();
     p.check_all(&[
         "GET nope",
         "SET k v XX",

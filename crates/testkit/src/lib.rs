@@ -372,6 +372,18 @@ impl Pair {
         }
     }
 
+    /// Switches both connections to RESP3 (HELLO 3, whose replies differ
+    /// in the client id, so they are checked for their shape only).
+    pub fn hello3(&mut self) {
+        let (f, r) = self.both_bytes(&[b"HELLO", b"3"]);
+        assert!(
+            f.starts_with(b"%7") && r.starts_with(b"%7"),
+            "HELLO 3 failed: {} / {}",
+            show(&f),
+            show(&r)
+        );
+    }
+
     /// Sends `args` to both and returns (ferrite, redis) replies without comparing.
     pub fn both_bytes(&mut self, args: &[&[u8]]) -> (Vec<u8>, Vec<u8>) {
         (self.ferrite.cmd(args), self.redis.cmd(args))
