@@ -19,6 +19,7 @@ mod protocol;
 mod protocol_oracle;
 mod pubsub;
 mod runtime;
+mod scripting;
 mod server;
 mod set;
 mod sort;

@@ -10,11 +10,9 @@ use crate::table::{CommandSpec, CommandTable, Exec, Group};
 /// Redis 7.0 command groups Ferrite does not serve yet, with the issue that brings them.
 const LATER: &[(&str, &str)] = &[
     (
-        "transactions",
-        "Transactions, pub/sub, keyspace notifications",
+        "scripting: FUNCTION, FCALL, FCALL_RO",
+        "Lua scripting and functions (in progress)",
     ),
-    ("pubsub", "Transactions, pub/sub, keyspace notifications"),
-    ("scripting", "Lua scripting and functions"),
     ("stream, geo, hyperloglog", "not scheduled yet"),
 ];
 
@@ -49,6 +47,7 @@ pub fn compatibility_markdown(table: &CommandTable) -> String {
         Group::SortedSet,
         Group::Transactions,
         Group::PubSub,
+        Group::Scripting,
         Group::Connection,
         Group::Server,
     ];

@@ -21,6 +21,7 @@ pub mod hash;
 pub mod list;
 pub mod pubsub;
 mod robustness;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod sort;
@@ -52,6 +53,7 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         connection::COMMANDS,
         server::COMMANDS,
         transactions::COMMANDS,
+        scripting::COMMANDS,
         pubsub::COMMANDS,
     ]
 }

@@ -177,6 +177,10 @@ pub enum RuntimeCmd {
     Publish,
     Spublish,
     Pubsub,
+    /// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO.
+    Eval,
+    /// SCRIPT's subcommands.
+    Script,
 }
 
 /// How a command is executed.

@@ -110,6 +110,10 @@ pub struct Config {
     /// `tracking-table-max-keys`: most keys client-side caching remembers
     /// (0: no limit).
     pub tracking_table_max_keys: u64,
+    /// `busy-reply-threshold` (alias `lua-time-limit`): milliseconds a
+    /// script may run before other clients get `-BUSY` and SCRIPT KILL may
+    /// stop it.
+    pub busy_reply_threshold: u64,
     /// `client-output-buffer-limit`: (hard bytes, soft bytes, soft seconds)
     /// for the normal, replica and pubsub classes, in that order (0: none).
     pub client_output_buffer_limit: [(u64, u64, u64); 3],
@@ -166,6 +170,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             save: vec![(3600, 1), (300, 100), (60, 10_000)],
             tracking_table_max_keys: 1_000_000,
+            busy_reply_threshold: 5000,
             client_output_buffer_limit: [
                 (0, 0, 0),
                 (256 << 20, 64 << 20, 60),

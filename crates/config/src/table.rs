@@ -340,6 +340,18 @@ pub(crate) static TABLE: &[Directive] = &[
         },
     },
     Directive {
+        name: "busy-reply-threshold",
+        aliases: &["lua-time-limit"],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: false,
+            get: |c| c.busy_reply_threshold as i64,
+            set: |c, v| c.busy_reply_threshold = v as u64,
+        },
+    },
+    Directive {
         name: "hz",
         aliases: &[],
         mutability: Mutability::Mutable,

@@ -31,4 +31,4 @@ pub use request::{
     encode_request, Limits, RequestDecoder, INLINE_MAX_SIZE, UNAUTHENTICATED_MAX_BULK_LEN,
     UNAUTHENTICATED_MAX_MULTIBULK_LEN,
 };
-pub use writer::Writer;
+pub use writer::{format_double, Writer};

@@ -325,7 +325,7 @@ fn rounded_digits(d: f64) -> ([u8; 17], usize, i32) {
 /// Formats `d` like C's `printf("%.17g")` (with Redis's explicit `inf` and
 /// `-inf`) into `out`, returning the length. 32 bytes always suffice: the
 /// longest output is `-1.2345678901234567e-308` (24 bytes).
-pub(crate) fn format_double(d: f64, out: &mut [u8; 32]) -> usize {
+pub fn format_double(d: f64, out: &mut [u8; 32]) -> usize {
     let special: Option<&[u8]> = if d.is_nan() {
         Some(if d.is_sign_negative() {
             b"-nan"

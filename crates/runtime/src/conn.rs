@@ -538,6 +538,16 @@ impl Session {
             return;
         }
         conn.last_cmd = spec.name;
+        if self.worker.shared.scripts.busy.load(Ordering::Relaxed) > 0
+            && !spec.flags.contains(Flags::ALLOW_BUSY)
+        {
+            // A script runs past busy-reply-threshold: only what may stop
+            // it (or the server) is served.
+            let start = self.out_len();
+            self.error(conn, &CmdError::other(crate::script::BUSY_TEXT));
+            self.end_local(start, skip);
+            return;
+        }
         if conn.subs.is_some() && !conn.resp3 && !crate::pubsub::allowed_when_subscribed(spec) {
             // RESP2 subscriber mode (RESP3 clients may run anything).
             let reason = format!(
@@ -754,7 +764,7 @@ impl Session {
 
     /// True when a command for this thread's shard may run inline: the
     /// shard is not locked, or locked by this session's transaction.
-    fn may_run_inline(&self) -> bool {
+    pub(crate) fn may_run_inline(&self) -> bool {
         match self.worker.shard.borrow().lock_owner() {
             None => true,
             Some(tx) => Some(tx) == self.held_tx(),

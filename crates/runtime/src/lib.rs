@@ -33,6 +33,7 @@ pub mod info;
 pub mod multi;
 pub mod notify;
 pub mod pubsub;
+pub mod script;
 pub mod server;
 pub mod shard;
 pub mod signals;

@@ -300,7 +300,10 @@ fn tx_shards(
                     }
                 }
             }
-            Exec::Runtime(c) if crate::cmd::is_barrier(c) => return (0..n).collect(),
+            // A script may reach any key.
+            Exec::Runtime(c) if crate::cmd::is_barrier(c) || matches!(c, RuntimeCmd::Eval) => {
+                return (0..n).collect()
+            }
             _ => {}
         }
     }
@@ -336,7 +339,7 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
     // Earlier pipelined requests complete first.
     s.flush().await;
     let shards = tx_shards(s, &cmds, &conn.watch);
-    let held = match lock(s, shards).await {
+    let held = match lock_shards(s, shards).await {
         Ok(h) => h,
         Err(e) => {
             unwatch_all(s, conn);
@@ -350,7 +353,7 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
     let changed = match watched_changed(s, conn, tx).await {
         Ok(c) => c,
         Err(e) => {
-            release(s);
+            release_shards(s);
             unwatch_all(s, conn);
             s.error(conn, &e);
             s.end_local(start, skip);
@@ -359,7 +362,7 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
     };
     unwatch_all(s, conn);
     if changed {
-        release(s);
+        release_shards(s);
         Writer::new(s.out(), conn.resp3).null_array();
         s.end_local(start, skip);
         return;
@@ -376,14 +379,14 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
     }
     // Replies from other shards arrive before the locks go.
     s.flush().await;
-    release(s);
+    release_shards(s);
     conn.last_cmd = "exec";
 }
 
 /// Takes the locks of `shards` for a new transaction: directly when that
 /// is just this thread's free shard, else by messages in ascending order.
 /// None when there is nothing to lock.
-async fn lock(s: &Session, shards: Vec<usize>) -> Result<Option<Held>, CmdError> {
+pub(crate) async fn lock_shards(s: &Session, shards: Vec<usize>) -> Result<Option<Held>, CmdError> {
     if shards.is_empty() {
         return Ok(None);
     }
@@ -405,7 +408,7 @@ async fn lock(s: &Session, shards: Vec<usize>) -> Result<Option<Held>, CmdError>
 }
 
 /// Releases the session's locks.
-fn release(s: &mut Session) {
+pub(crate) fn release_shards(s: &mut Session) {
     let Some(h) = s.held.take() else {
         return;
     };

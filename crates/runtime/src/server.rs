@@ -67,6 +67,8 @@ pub struct Shared {
     pub pubsub: crate::pubsub::PubSub,
     /// Clients tracking key prefixes (CLIENT TRACKING ... BCAST).
     pub bcast: crate::tracking::Broadcast,
+    /// Lua scripts: the cache, what runs where, SCRIPT KILL's view.
+    pub scripts: crate::script::Scripts,
 }
 
 impl Shared {
@@ -199,6 +201,7 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         stats: GlobalStats::default(),
         pubsub: Default::default(),
         bcast: Default::default(),
+        scripts: crate::script::Scripts::new(nshards),
     });
     shared.apply_limits();
     let mut senders = Vec::with_capacity(nshards);

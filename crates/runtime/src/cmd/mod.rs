@@ -72,6 +72,8 @@ pub async fn run(
         Unwatch => crate::multi::unwatch(s, conn),
         // Dispatched before commands run (it runs others): never here.
         Exec => Err(ferrite_commands::CmdError::other("ERR EXEC without MULTI")),
+        Eval => crate::script::eval(s, conn, spec, argv).await,
+        Script => crate::script::script(s, conn, spec, argv).await,
         Subscribe => pubsub::subscribe(s, conn, argv, Kind::Channel),
         Psubscribe => pubsub::subscribe(s, conn, argv, Kind::Pattern),
         Ssubscribe => pubsub::subscribe(s, conn, argv, Kind::Shard),

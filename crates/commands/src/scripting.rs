@@ -1,0 +1,121 @@
+//! Scripting commands (EVAL, EVALSHA, their read-only forms, SCRIPT):
+//! rows only; the runtime runs them, since a script runs other commands
+//! on whatever shards its keys live.
+
+use crate::table::{CommandSpec, Exec, Flags, Group, RuntimeCmd};
+
+/// Flags EVAL and its variants share (Redis 7.0's).
+const EVAL_FLAGS: Flags = Flags::NOSCRIPT
+    .union(Flags::STALE)
+    .union(Flags::SKIP_MONITOR)
+    .union(Flags::NO_MANDATORY_KEYS);
+
+/// The scripting group's rows.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "eval",
+        -3,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Eval),
+    )
+    .flags(EVAL_FLAGS)
+    .keys_numkeys(2)
+    .acl(&["@slow", "@scripting"])
+    .doc("Runs a Lua script on the server.", "2.6.0"),
+    CommandSpec::new(
+        "evalsha",
+        -3,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Eval),
+    )
+    .flags(EVAL_FLAGS)
+    .keys_numkeys(2)
+    .acl(&["@slow", "@scripting"])
+    .doc("Runs a cached Lua script, named by its SHA1.", "2.6.0"),
+    CommandSpec::new(
+        "eval_ro",
+        -3,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Eval),
+    )
+    .flags(EVAL_FLAGS.union(Flags::READONLY))
+    .keys_numkeys(2)
+    .acl(&["@slow", "@scripting"])
+    .doc("Runs a Lua script that may not write.", "7.0.0"),
+    CommandSpec::new(
+        "evalsha_ro",
+        -3,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Eval),
+    )
+    .flags(EVAL_FLAGS.union(Flags::READONLY))
+    .keys_numkeys(2)
+    .acl(&["@slow", "@scripting"])
+    .doc("Runs a cached Lua script that may not write.", "7.0.0"),
+    CommandSpec::new("script", -2, Group::Scripting, Exec::Container)
+        .acl(&["@slow"])
+        .doc("Container for the script cache commands.", "2.6.0")
+        .subs(SCRIPT_SUBCOMMANDS),
+];
+
+/// SCRIPT's subcommands.
+static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "script|flush",
+        -2,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Script),
+    )
+    .flags(Flags::NOSCRIPT)
+    .acl(&["@slow", "@scripting"])
+    .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+    .doc("Empties the script cache.", "2.6.0"),
+    CommandSpec::new(
+        "script|help",
+        2,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Script),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow", "@scripting"])
+    .doc("Lists SCRIPT's subcommands.", "5.0.0"),
+    CommandSpec::new(
+        "script|exists",
+        -3,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Script),
+    )
+    .flags(Flags::NOSCRIPT)
+    .acl(&["@slow", "@scripting"])
+    .tips(&[
+        "request_policy:all_shards",
+        "response_policy:agg_logical_and",
+    ])
+    .doc("Tells which scripts are in the cache.", "2.6.0"),
+    CommandSpec::new(
+        "script|load",
+        3,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Script),
+    )
+    .flags(Flags::NOSCRIPT.union(Flags::STALE))
+    .acl(&["@slow", "@scripting"])
+    .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+    .doc(
+        "Compiles a script into the cache without running it.",
+        "2.6.0",
+    ),
+    CommandSpec::new(
+        "script|kill",
+        2,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Script),
+    )
+    .flags(Flags::NOSCRIPT.union(Flags::ALLOW_BUSY))
+    .acl(&["@slow", "@scripting"])
+    .tips(&["request_policy:all_shards", "response_policy:one_succeeded"])
+    .doc(
+        "Stops the script running now, if it has not written.",
+        "2.6.0",
+    ),
+];

@@ -1,0 +1,1062 @@
+//! Lua scripts: EVAL, EVALSHA, their read-only forms and SCRIPT.
+//!
+//! A script runs alone on every shard it touches, in one of two ways:
+//!
+//! * **On its keys' shard.** When the script is known to touch only the
+//!   shard of its declared keys (or, with one shard, always), it runs
+//!   synchronously on that shard's thread, in the thread's own Lua VM, and
+//!   each `redis.call` runs the command's handler directly against the
+//!   shard: no message, no lock, as Redis's single thread does it. A script
+//!   for another thread's shard is sent there as one message.
+//! * **With every shard locked.** A script run for the first time, a
+//!   script known to reach other keys (undeclared keys on other shards,
+//!   keyspace-wide commands), or one whose declared keys span shards runs
+//!   on the *script thread* while its connection holds the locks of every
+//!   shard (the EXEC machinery). Each `redis.call` goes back to the
+//!   connection's task, which runs it through the ordinary dispatch under
+//!   those locks, so every command works there exactly as in a transaction.
+//!   What the script touched in that run is remembered (by SHA1) to choose
+//!   the first way from then on.
+//!
+//! Should a script known to stay on its shard reach another one, its run
+//! stops there if it wrote nothing yet, and runs again with every shard
+//! locked; if it already wrote, that command fails (the script's error
+//! reply says why) and its later runs take every lock. Either way the
+//! script is remembered as reaching out.
+//!
+//! Scripts that run longer than `busy-reply-threshold` make other clients
+//! get `-BUSY`; SCRIPT KILL stops them unless they wrote.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex, RwLock};
+
+use bytes::{Bytes, BytesMut};
+use ferrite_commands::{CmdError, CmdResult, CommandSpec, CommandTable, Exec, Flags, RuntimeCmd};
+use ferrite_protocol::Writer;
+use ferrite_scripting::{sha1_hex, Host, ScriptVm};
+use tokio::sync::mpsc;
+
+use crate::conn::{Conn, ReplyMode, Session};
+use crate::server::Shared;
+use crate::shard::Shard;
+use crate::slot::shard_of;
+
+/// What is known of a script's reach (by SHA1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// It touched only keys of its declared keys' shard.
+    Home,
+    /// It touched other shards or keyspace-wide commands.
+    Roams,
+}
+
+/// One place scripts run (a shard's thread, or the script thread): what
+/// SCRIPT KILL and `-BUSY` need to know of the script running there.
+#[derive(Default)]
+pub struct RunState {
+    /// Start (ms since the server started, +1), 0 when idle.
+    started: AtomicU64,
+    /// The script ran a write command.
+    wrote: AtomicBool,
+    /// SCRIPT KILL asked it to stop.
+    kill: AtomicBool,
+    /// It is counted in [`Scripts::busy`].
+    announced: AtomicBool,
+}
+
+/// The server's script state, shared by every thread.
+pub struct Scripts {
+    /// Script bodies by SHA1 (the cache EVALSHA reads).
+    bodies: RwLock<HashMap<[u8; 40], Bytes>>,
+    /// Bumped by SCRIPT FLUSH: each VM forgets its scripts when it sees a
+    /// new generation.
+    generation: AtomicU64,
+    /// What each script reached when it last ran with every shard locked.
+    reach: RwLock<HashMap<[u8; 40], Reach>>,
+    /// One per shard thread, and the script thread's last.
+    runs: Vec<RunState>,
+    /// Scripts running for longer than `busy-reply-threshold`.
+    pub busy: AtomicUsize,
+    /// The script thread's job queue (started on first use).
+    global: Mutex<Option<std_mpsc::Sender<GlobalJob>>>,
+    /// Scripts that ran (INFO's counters).
+    pub calls: AtomicU64,
+}
+
+impl Scripts {
+    /// The state for `nshards` shard threads.
+    pub fn new(nshards: usize) -> Scripts {
+        Scripts {
+            bodies: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            reach: RwLock::new(HashMap::new()),
+            runs: (0..=nshards).map(|_| RunState::default()).collect(),
+            busy: AtomicUsize::new(0),
+            global: Mutex::new(None),
+            calls: AtomicU64::new(0),
+        }
+    }
+
+    /// Number of cached scripts (INFO's `number_of_cached_scripts`).
+    pub fn cached(&self) -> usize {
+        self.bodies.read().map(|b| b.len()).unwrap_or(0)
+    }
+
+    fn body(&self, sha: &[u8; 40]) -> Option<Bytes> {
+        self.bodies.read().ok()?.get(sha).cloned()
+    }
+
+    fn remember(&self, sha: [u8; 40], body: &Bytes) {
+        let known = self
+            .bodies
+            .read()
+            .map(|b| b.contains_key(&sha))
+            .unwrap_or(false);
+        if !known {
+            if let Ok(mut b) = self.bodies.write() {
+                b.entry(sha).or_insert_with(|| body.clone());
+            }
+        }
+    }
+
+    fn reach_of(&self, sha: &[u8; 40]) -> Option<Reach> {
+        self.reach.read().ok()?.get(sha).copied()
+    }
+
+    fn learn(&self, sha: [u8; 40], r: Reach) {
+        if let Ok(mut m) = self.reach.write() {
+            m.insert(sha, r);
+        }
+    }
+}
+
+/// The error text `-BUSY` replies carry.
+pub const BUSY_TEXT: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+
+/// Flags from a `#!lua` first line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ScriptFlags {
+    no_writes: bool,
+}
+
+/// Parses a `#!lua [flags=...]` first line. `Ok(None)` for a script
+/// without one (Redis's "eval" compatibility mode).
+fn shebang(body: &[u8]) -> Result<Option<ScriptFlags>, String> {
+    if !body.starts_with(b"#!") {
+        return Ok(None);
+    }
+    let Some(end) = body.iter().position(|&b| b == b'\n') else {
+        return Err("ERR Invalid script shebang".into());
+    };
+    let line = String::from_utf8_lossy(&body[..end]).into_owned();
+    let mut parts = line.split(' ').filter(|p| !p.is_empty());
+    let engine = parts.next().unwrap_or("");
+    if engine != "#!lua" {
+        return Err(format!("ERR Unexpected engine in script shebang: {engine}"));
+    }
+    let mut flags = ScriptFlags::default();
+    for p in parts {
+        let Some(list) = p.strip_prefix("flags=") else {
+            return Err(format!("ERR Unknown lua shebang option: {p}"));
+        };
+        for f in list.split(',').filter(|f| !f.is_empty()) {
+            match f {
+                "no-writes" => flags.no_writes = true,
+                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                other => return Err(format!("ERR Unexpected flag in script shebang: {other}")),
+            }
+        }
+    }
+    Ok(Some(flags))
+}
+
+/// The text Lua compiles: a shebang line becomes a comment, so that line
+/// numbers stay the script's.
+fn lua_source(body: &Bytes) -> Bytes {
+    if body.starts_with(b"#!") {
+        let mut v = body.to_vec();
+        v[0] = b'-';
+        v[1] = b'-';
+        Bytes::from(v)
+    } else {
+        body.clone()
+    }
+}
+
+thread_local! {
+    /// This thread's Lua VM and the script generation it has compiled.
+    static VM: RefCell<Option<(u64, ScriptVm)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's VM, created on first use and emptied when
+/// SCRIPT FLUSH moved the generation on.
+fn with_vm<R>(scripts: &Scripts, f: impl FnOnce(&mut ScriptVm) -> R) -> Result<R, String> {
+    VM.with(|cell| {
+        let mut slot = cell
+            .try_borrow_mut()
+            .map_err(|_| "ERR script VM busy".to_string())?;
+        let gen = scripts.generation.load(Ordering::Acquire);
+        match slot.as_mut() {
+            Some((g, vm)) if *g != gen => {
+                vm.forget_all();
+                *g = gen;
+            }
+            Some(_) => {}
+            None => {
+                let vm = ScriptVm::new().map_err(|e| format!("ERR cannot start Lua: {e}"))?;
+                *slot = Some((gen, vm));
+            }
+        }
+        match slot.as_mut() {
+            Some((_, vm)) => Ok(f(vm)),
+            None => Err("ERR cannot start Lua".into()),
+        }
+    })
+}
+
+/// One script call, as parsed from EVAL's arguments.
+#[derive(Clone)]
+struct Call {
+    sha: [u8; 40],
+    body: Bytes,
+    keys: Vec<Bytes>,
+    args: Vec<Bytes>,
+    db: usize,
+    /// The client speaks RESP3.
+    resp3: bool,
+    /// EVAL_RO / EVALSHA_RO / `flags=no-writes`.
+    read_only: bool,
+    client: u64,
+}
+
+/// Looks up a command a script calls and applies the rules of scripts.
+/// `Err` is the error reply's text.
+fn script_lookup(
+    table: &CommandTable,
+    argv: &[Bytes],
+    read_only: bool,
+) -> Result<&'static CommandSpec, &'static str> {
+    const UNKNOWN: &str = "ERR Unknown Redis command called from script";
+    let name = argv.first().map(|b| &b[..]).unwrap_or_default();
+    let mut spec = table.get(name).ok_or(UNKNOWN)?;
+    if let Exec::Container = spec.exec {
+        let sub = argv
+            .get(1)
+            .ok_or("ERR Wrong number of args calling Redis command from script")?;
+        spec = spec.subcommand(sub).ok_or(UNKNOWN)?;
+    }
+    if !spec.arity_ok(argv.len()) {
+        return Err("ERR Wrong number of args calling Redis command from script");
+    }
+    if spec
+        .flags
+        .intersects(Flags::NOSCRIPT.union(Flags::BLOCKING))
+    {
+        return Err("ERR This Redis command is not allowed from script");
+    }
+    if read_only && spec.flags.contains(Flags::WRITE) {
+        return Err("ERR Write commands are not allowed from read-only scripts.");
+    }
+    Ok(spec)
+}
+
+/// Runtime commands a script may run on its own shard without locks.
+fn runs_on_shard(c: RuntimeCmd) -> bool {
+    matches!(
+        c,
+        RuntimeCmd::Ping | RuntimeCmd::Echo | RuntimeCmd::Time | RuntimeCmd::Select
+    )
+}
+
+fn write_error(out: &mut BytesMut, resp3: bool, text: &str) {
+    Writer::new(out, resp3).error(text.as_bytes());
+}
+
+/// Marks a run as started on `state`.
+fn begin_run(shared: &Shared, state: &RunState) {
+    let ms = shared.started.elapsed().as_millis() as u64 + 1;
+    state.wrote.store(false, Ordering::Relaxed);
+    state.kill.store(false, Ordering::Relaxed);
+    state.announced.store(false, Ordering::Relaxed);
+    state.started.store(ms, Ordering::Release);
+}
+
+/// Marks a run as finished on `state`.
+fn end_run(shared: &Shared, state: &RunState) {
+    state.started.store(0, Ordering::Release);
+    if state.announced.swap(false, Ordering::AcqRel) {
+        shared.scripts.busy.fetch_sub(1, Ordering::AcqRel);
+    }
+    shared.scripts.calls.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The hook's check: stop when killed or at shutdown; past the busy
+/// threshold, make other clients get `-BUSY`.
+fn check_run(shared: &Shared, state: &RunState) -> Option<String> {
+    if state.kill.load(Ordering::Acquire) {
+        return Some("Script killed by user with SCRIPT KILL...".into());
+    }
+    if shared.shutting_down.load(Ordering::Relaxed) {
+        return Some("Script killed by user with SHUTDOWN NOSAVE...".into());
+    }
+    if !state.announced.load(Ordering::Relaxed) {
+        let started = state.started.load(Ordering::Acquire);
+        let now = shared.started.elapsed().as_millis() as u64 + 1;
+        let limit = shared
+            .config
+            .read()
+            .map(|c| c.busy_reply_threshold)
+            .unwrap_or(5000);
+        if started > 0
+            && now.saturating_sub(started) >= limit
+            && !state.announced.swap(true, Ordering::AcqRel)
+        {
+            shared.scripts.busy.fetch_add(1, Ordering::AcqRel);
+            tracing::warn!(
+                "slow script detected: still in execution after {} milliseconds",
+                now.saturating_sub(started)
+            );
+        }
+    }
+    None
+}
+
+/// `redis.log` into the server's log.
+fn log_line(level: u8, msg: &[u8]) {
+    let msg = String::from_utf8_lossy(msg);
+    match level {
+        0 => tracing::debug!(target: "script", "{msg}"),
+        1 => tracing::debug!(target: "script", "{msg}"),
+        2 => tracing::info!(target: "script", "{msg}"),
+        _ => tracing::warn!(target: "script", "{msg}"),
+    }
+}
+
+fn acl_check(table: &CommandTable, argv: &[Bytes]) -> Option<bool> {
+    let name = argv.first()?;
+    let spec = table.get(name)?;
+    if let Exec::Container = spec.exec {
+        let sub = argv.get(1)?;
+        spec.subcommand(sub)?;
+    }
+    // Every client is the default user with every permission until ACLs
+    // come (issue 7).
+    Some(true)
+}
+
+// ---------------------------------------------------------------------------
+// On the keys' shard.
+
+/// What a run on one shard ended with.
+struct ShardOutcome {
+    reply: BytesMut,
+    /// The script reached beyond the shard before writing: run it again
+    /// with every shard locked.
+    retry: bool,
+}
+
+/// The host of a script running on one shard.
+struct ShardHost<'a> {
+    shard: &'a mut Shard,
+    shared: &'a Shared,
+    db: usize,
+    read_only: bool,
+    state: &'a RunState,
+    /// It reached beyond the shard (or a command that needs every shard).
+    reached_out: bool,
+    /// A write command ran.
+    wrote: bool,
+    keypos: Vec<usize>,
+}
+
+impl Host for ShardHost<'_> {
+    fn call(&mut self, argv: &[Bytes], resp3: bool, out: &mut BytesMut) {
+        let spec = match script_lookup(&self.shared.table, argv, self.read_only) {
+            Ok(s) => s,
+            Err(e) => return write_error(out, resp3, e),
+        };
+        match spec.exec {
+            Exec::Keyed(h) => {
+                self.keypos.clear();
+                spec.key_positions(argv, &mut self.keypos);
+                let n = self.shard.nshards;
+                let here = n == 1
+                    || (spec.lookups_for(argv).is_none()
+                        && self.keypos.iter().all(|&p| {
+                            argv.get(p).is_some_and(|k| shard_of(k, n) == self.shard.id)
+                        }));
+                if !here {
+                    return self.reach_out(out, resp3);
+                }
+                if spec.flags.contains(Flags::WRITE) {
+                    self.wrote = true;
+                    self.state.wrote.store(true, Ordering::Relaxed);
+                }
+                let now = Shared::now_ms();
+                run_script_command(self.shard, h, argv, self.db, resp3, out, now);
+            }
+            Exec::Runtime(c) if runs_on_shard(c) => self.runtime(c, argv, resp3, out),
+            _ => self.reach_out(out, resp3),
+        }
+    }
+
+    fn log(&mut self, level: u8, msg: &[u8]) {
+        log_line(level, msg);
+    }
+
+    fn check(&mut self) -> Option<String> {
+        check_run(self.shared, self.state)
+    }
+
+    fn acl_check(&mut self, argv: &[Bytes]) -> Option<bool> {
+        acl_check(&self.shared.table, argv)
+    }
+}
+
+impl ShardHost<'_> {
+    fn reach_out(&mut self, out: &mut BytesMut, resp3: bool) {
+        self.reached_out = true;
+        write_error(
+            out,
+            resp3,
+            "ERR this script reached keys of another shard after writing on its own; \
+             Ferrite runs it with every shard locked from its next call",
+        );
+    }
+
+    fn runtime(&mut self, c: RuntimeCmd, argv: &[Bytes], resp3: bool, out: &mut BytesMut) {
+        let mut w = Writer::new(out, resp3);
+        match c {
+            RuntimeCmd::Ping => match argv.get(1) {
+                Some(m) => w.bulk(m),
+                None => w.simple(b"PONG"),
+            },
+            RuntimeCmd::Echo => w.bulk(argv.get(1).map(|b| &b[..]).unwrap_or_default()),
+            RuntimeCmd::Time => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                w.array(2);
+                w.bulk(now.as_secs().to_string().as_bytes());
+                w.bulk(now.subsec_micros().to_string().as_bytes());
+            }
+            RuntimeCmd::Select => {
+                let arg = argv.get(1).map(|b| &b[..]).unwrap_or_default();
+                match std::str::from_utf8(arg)
+                    .ok()
+                    .and_then(|s| s.parse::<i64>().ok())
+                {
+                    None => w.error(b"ERR value is not an integer or out of range"),
+                    Some(d) if d < 0 || d as usize >= self.shard.dbs.len() => {
+                        w.error(b"ERR DB index is out of range")
+                    }
+                    Some(d) => {
+                        self.db = d as usize;
+                        w.simple(b"OK");
+                    }
+                }
+            }
+            _ => w.error(b"ERR This Redis command is not allowed from script"),
+        }
+    }
+}
+
+/// Runs one command of a script against `shard`: as
+/// [`crate::conn::run_handler`], except that blocked clients are served
+/// after the script, not between its commands (as in Redis).
+fn run_script_command(
+    shard: &mut Shard,
+    h: ferrite_commands::Handler,
+    argv: &[Bytes],
+    db: usize,
+    resp3: bool,
+    out: &mut BytesMut,
+    now: u64,
+) {
+    let Shard {
+        dbs,
+        stats,
+        settings,
+        ..
+    } = shard;
+    let mut ctx = ferrite_commands::Ctx::new(dbs, db, now, out, resp3, settings, stats);
+    let res = crate::guard::call(h, &mut ctx, argv);
+    let dirty = ctx.dirty;
+    let block = ctx.block;
+    let mut events = std::mem::take(&mut ctx.events);
+    if let Err(e) = res {
+        Writer::new(out, resp3).error(e.to_string().as_bytes());
+        events.clear();
+    } else if let Some(b) = block {
+        b.null_reply(&mut Writer::new(out, resp3));
+    }
+    crate::notify::after_command(shard, dirty > 0, events);
+    shard.dirty += dirty;
+    shard.commands_processed += 1;
+}
+
+/// Runs `call` on `shard` (this thread's) with this thread's VM.
+fn run_on_shard(shard: &mut Shard, shared: &Shared, call: &Call) -> ShardOutcome {
+    let mut reply = BytesMut::new();
+    let state = &shared.scripts.runs[shard.id.min(shared.scripts.runs.len() - 1)];
+    shard.current_client = call.client;
+    begin_run(shared, state);
+    let mut host = ShardHost {
+        shard,
+        shared,
+        db: call.db,
+        read_only: call.read_only,
+        state,
+        reached_out: false,
+        wrote: false,
+        keypos: Vec::new(),
+    };
+    let res = with_vm(&shared.scripts, |vm| {
+        if let Err(e) = vm.load(&call.sha, &lua_source(&call.body)) {
+            write_error(&mut reply, call.resp3, &e);
+            return;
+        }
+        vm.run(
+            &call.sha, &call.keys, &call.args, &mut host, call.resp3, &mut reply,
+        );
+    });
+    let (reached_out, wrote) = (host.reached_out, host.wrote);
+    end_run(shared, state);
+    if let Err(e) = res {
+        reply.clear();
+        write_error(&mut reply, call.resp3, &e);
+    }
+    crate::blocking::serve_ready(shard);
+    if reached_out {
+        shared.scripts.learn(call.sha, Reach::Roams);
+    }
+    ShardOutcome {
+        reply,
+        retry: reached_out && !wrote,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// With every shard locked, on the script thread.
+
+/// A request from the script thread to the connection running the script.
+enum Pump {
+    /// Run a command (looked up and checked already); reply on `back`.
+    Command {
+        spec: &'static CommandSpec,
+        argv: Vec<Bytes>,
+        resp3: bool,
+        back: std_mpsc::Sender<BytesMut>,
+    },
+    /// The script ended with this reply.
+    Done(BytesMut),
+}
+
+/// A script for the script thread.
+struct GlobalJob {
+    call: Call,
+    shared: Arc<Shared>,
+    to_conn: mpsc::UnboundedSender<Pump>,
+    /// Set by the host: what the script reached.
+    reach: Arc<Mutex<Learned>>,
+}
+
+/// What a run with every shard locked saw of the script's reach.
+#[derive(Default)]
+struct Learned {
+    /// The one shard whose keys it touched so far.
+    shard: Option<usize>,
+    /// It touched several shards or a keyspace-wide command.
+    roams: bool,
+}
+
+struct GlobalHost<'a> {
+    shared: &'a Shared,
+    read_only: bool,
+    state: &'a RunState,
+    to_conn: &'a mpsc::UnboundedSender<Pump>,
+    learned: &'a Mutex<Learned>,
+    keypos: Vec<usize>,
+}
+
+impl Host for GlobalHost<'_> {
+    fn call(&mut self, argv: &[Bytes], resp3: bool, out: &mut BytesMut) {
+        let spec = match script_lookup(&self.shared.table, argv, self.read_only) {
+            Ok(s) => s,
+            Err(e) => return write_error(out, resp3, e),
+        };
+        if let Ok(mut l) = self.learned.lock() {
+            match spec.exec {
+                Exec::Keyed(_) if spec.lookups_for(argv).is_none() => {
+                    self.keypos.clear();
+                    spec.key_positions(argv, &mut self.keypos);
+                    for &p in &self.keypos {
+                        if let Some(k) = argv.get(p) {
+                            let s = shard_of(k, self.shared.nshards);
+                            match l.shard {
+                                None => l.shard = Some(s),
+                                Some(t) if t != s => l.roams = true,
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                Exec::Runtime(c) if runs_on_shard(c) => {}
+                _ => l.roams = true,
+            }
+        }
+        if spec.flags.contains(Flags::WRITE) {
+            self.state.wrote.store(true, Ordering::Relaxed);
+        }
+        let (back, rx) = std_mpsc::channel();
+        let sent = self.to_conn.send(Pump::Command {
+            spec,
+            argv: argv.to_vec(),
+            resp3,
+            back,
+        });
+        match (sent, rx.recv()) {
+            (Ok(()), Ok(reply)) => out.extend_from_slice(&reply),
+            _ => write_error(out, resp3, "ERR server is shutting down"),
+        }
+    }
+
+    fn log(&mut self, level: u8, msg: &[u8]) {
+        log_line(level, msg);
+    }
+
+    fn check(&mut self) -> Option<String> {
+        check_run(self.shared, self.state)
+    }
+
+    fn acl_check(&mut self, argv: &[Bytes]) -> Option<bool> {
+        acl_check(&self.shared.table, argv)
+    }
+}
+
+/// The script thread's body: runs jobs one after the other (each holds
+/// every shard's lock, so they could not overlap anyway).
+fn script_thread(jobs: std_mpsc::Receiver<GlobalJob>) {
+    for job in jobs {
+        let shared = job.shared.clone();
+        let call = &job.call;
+        let state = &shared.scripts.runs[shared.nshards];
+        let mut reply = BytesMut::new();
+        begin_run(&shared, state);
+        let mut host = GlobalHost {
+            shared: &shared,
+            read_only: call.read_only,
+            state,
+            to_conn: &job.to_conn,
+            learned: &job.reach,
+            keypos: Vec::new(),
+        };
+        let res = with_vm(&shared.scripts, |vm| {
+            if let Err(e) = vm.load(&call.sha, &lua_source(&call.body)) {
+                write_error(&mut reply, call.resp3, &e);
+                return;
+            }
+            vm.run(
+                &call.sha, &call.keys, &call.args, &mut host, call.resp3, &mut reply,
+            );
+        });
+        end_run(&shared, state);
+        if let Err(e) = res {
+            reply.clear();
+            write_error(&mut reply, call.resp3, &e);
+        }
+        let _ = job.to_conn.send(Pump::Done(reply));
+    }
+}
+
+/// Sends `job` to the script thread, starting it on first use.
+fn submit(shared: &Shared, job: GlobalJob) -> Result<(), CmdError> {
+    let mut g = shared
+        .scripts
+        .global
+        .lock()
+        .map_err(|_| CmdError::other("ERR script thread unavailable"))?;
+    if g.is_none() {
+        let (tx, rx) = std_mpsc::channel();
+        std::thread::Builder::new()
+            .name("ferrite-scripts".into())
+            .spawn(move || script_thread(rx))
+            .map_err(|e| CmdError::other(format!("ERR cannot start the script thread: {e}")))?;
+        *g = Some(tx);
+    }
+    match g.as_ref() {
+        Some(tx) => tx
+            .send(job)
+            .map_err(|_| CmdError::other("ERR script thread unavailable")),
+        None => Err(CmdError::other("ERR script thread unavailable")),
+    }
+}
+
+/// Runs `call` on the script thread while this session holds every
+/// shard's lock, running the script's commands as they come. Returns the
+/// script's reply.
+async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut, CmdError> {
+    let shared = s.worker.shared.clone();
+    let took = if s.held.is_none() {
+        let all: Vec<usize> = (0..shared.nshards).collect();
+        s.held = crate::multi::lock_shards(s, all).await?;
+        true
+    } else {
+        false
+    };
+    let (to_conn, mut from_script) = mpsc::unbounded_channel();
+    let learned = Arc::new(Mutex::new(Learned::default()));
+    let sha = call.sha;
+    let declared: Option<usize> = {
+        let mut it = call.keys.iter().map(|k| shard_of(k, shared.nshards));
+        match it.next() {
+            None => None,
+            Some(first) => it.all(|s| s == first).then_some(first),
+        }
+    };
+    let no_keys = call.keys.is_empty();
+    let job = GlobalJob {
+        call: call.clone(),
+        shared: shared.clone(),
+        to_conn,
+        reach: learned.clone(),
+    };
+    let res = match submit(&shared, job) {
+        Ok(()) => {
+            // The script's own connection state: its SELECTs stay its own.
+            let mut sconn = script_conn(conn, call.db);
+            let mut reply = None;
+            while let Some(msg) = from_script.recv().await {
+                match msg {
+                    Pump::Command {
+                        spec,
+                        argv,
+                        resp3,
+                        back,
+                    } => {
+                        sconn.resp3 = resp3;
+                        let start = s.out_len();
+                        // Boxed: run_spec may lead back here (the compiler
+                        // cannot see that scripts refuse EVAL).
+                        Box::pin(s.run_spec(&mut sconn, spec, &argv, false)).await;
+                        s.flush().await;
+                        let bytes = BytesMut::from(s.wbuf.get(start..).unwrap_or_default());
+                        s.wbuf.truncate(start);
+                        let _ = back.send(bytes);
+                    }
+                    Pump::Done(r) => {
+                        reply = Some(r);
+                        break;
+                    }
+                }
+            }
+            reply.ok_or_else(|| CmdError::other("ERR script thread unavailable"))
+        }
+        Err(e) => Err(e),
+    };
+    if took {
+        crate::multi::release_shards(s);
+    }
+    if res.is_ok() {
+        if let Ok(l) = learned.lock() {
+            let home = if shared.nshards == 1 {
+                !l.roams
+            } else {
+                !l.roams
+                    && match (l.shard, declared) {
+                        (None, _) => no_keys || declared.is_some(),
+                        (Some(t), Some(d)) => t == d,
+                        (Some(_), None) => false,
+                    }
+            };
+            shared
+                .scripts
+                .learn(sha, if home { Reach::Home } else { Reach::Roams });
+        }
+    }
+    res
+}
+
+/// A connection for the commands of a script: the caller's identity, its
+/// own database selection, replies always on.
+fn script_conn(conn: &Conn, db: usize) -> Conn {
+    Conn {
+        id: conn.id,
+        info: conn.info.clone(),
+        db,
+        resp3: false,
+        authed: true,
+        reply_mode: ReplyMode::On,
+        close: false,
+        last_cmd: "eval",
+        multi: None,
+        watch: Default::default(),
+        subs: None,
+        tracking: None,
+        caching: None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The commands.
+
+/// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO.
+pub async fn eval(
+    s: &mut Session,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+) -> CmdResult {
+    let shared = s.worker.shared.clone();
+    let numkeys = argv
+        .get(2)
+        .and_then(|n| std::str::from_utf8(n).ok())
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or(CmdError::NOT_INTEGER)?;
+    if numkeys < 0 {
+        return Err(CmdError::other("ERR Number of keys can't be negative"));
+    }
+    let rest = argv.get(3..).unwrap_or_default();
+    if numkeys as usize > rest.len() {
+        return Err(CmdError::other(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    let (keys, args) = rest.split_at(numkeys as usize);
+    let by_sha = spec.name.starts_with("evalsha");
+    let (sha, body) = if by_sha {
+        let given = argv.get(1).map(|b| &b[..]).unwrap_or_default();
+        let mut sha = [0u8; 40];
+        let body = if given.len() == 40 {
+            sha.copy_from_slice(given);
+            sha.make_ascii_lowercase();
+            shared.scripts.body(&sha)
+        } else {
+            None
+        };
+        match body {
+            Some(b) => (sha, b),
+            None => {
+                return Err(CmdError::other(
+                    "NOSCRIPT No matching script. Please use EVAL.",
+                ))
+            }
+        }
+    } else {
+        let body = argv.get(1).cloned().unwrap_or_default();
+        (sha1_hex(&body), body)
+    };
+    let flags = shebang(&body).map_err(CmdError::other)?;
+    if !by_sha {
+        shared.scripts.remember(sha, &body);
+    }
+    let call = Call {
+        sha,
+        body,
+        keys: keys.to_vec(),
+        args: args.to_vec(),
+        db: conn.db,
+        resp3: conn.resp3,
+        read_only: spec.flags.contains(Flags::READONLY) || flags.is_some_and(|f| f.no_writes),
+        client: conn.id,
+    };
+    // Earlier pipelined requests complete first.
+    s.flush().await;
+    let reply = run_call(s, conn, call).await?;
+    s.out().extend_from_slice(&reply);
+    s.now_ms = Shared::now_ms();
+    Ok(())
+}
+
+/// Runs a script where it should run (see the module's comment).
+async fn run_call(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut, CmdError> {
+    let shared = s.worker.shared.clone();
+    let n = shared.nshards;
+    let me = s.worker.id;
+    let home = {
+        let mut it = call.keys.iter().map(|k| shard_of(k, n));
+        match it.next() {
+            None => Some(me),
+            Some(first) => it.all(|s| s == first).then_some(first),
+        }
+    };
+    let reach = shared.scripts.reach_of(&call.sha);
+    // A script not seen yet runs with every lock once, to learn its reach.
+    let on_shard = s.held.is_none() && reach == Some(Reach::Home);
+    if let (true, Some(h)) = (on_shard, home) {
+        let outcome = if h == me && s.may_run_inline() {
+            let worker = s.worker.clone();
+            let mut shard = worker.shard.borrow_mut();
+            run_on_shard(&mut shard, &shared, &call)
+        } else {
+            let c = call.clone();
+            crate::coord::run_on(&shared, h, None, move |shard: &mut Shard| {
+                match shard.hub.clone() {
+                    Some(hub) => run_on_shard(shard, &hub, &c),
+                    None => ShardOutcome {
+                        reply: BytesMut::from(&b"-ERR server is shutting down\r\n"[..]),
+                        retry: false,
+                    },
+                }
+            })
+            .await?
+        };
+        if !outcome.retry {
+            return Ok(outcome.reply);
+        }
+    }
+    run_global(s, conn, call).await
+}
+
+/// SCRIPT LOAD / EXISTS / FLUSH / KILL / HELP.
+pub async fn script(
+    s: &mut Session,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+) -> CmdResult {
+    let shared = s.worker.shared.clone();
+    let scripts = &shared.scripts;
+    match spec.name {
+        "script|load" => {
+            let body = argv.get(2).cloned().unwrap_or_default();
+            shebang(&body).map_err(CmdError::other)?;
+            let sha = sha1_hex(&body);
+            let source = lua_source(&body);
+            with_vm(scripts, |vm| vm.load(&sha, &source))
+                .and_then(|r| r)
+                .map_err(CmdError::other)?;
+            scripts.remember(sha, &body);
+            s.writer(conn.resp3).bulk(&sha);
+        }
+        "script|exists" => {
+            let shas = argv.get(2..).unwrap_or_default();
+            let bodies = scripts.bodies.read().map_err(|_| CmdError::other("ERR"))?;
+            let found: Vec<bool> = shas
+                .iter()
+                .map(|g| {
+                    let mut sha = [0u8; 40];
+                    g.len() == 40 && {
+                        sha.copy_from_slice(g);
+                        sha.make_ascii_lowercase();
+                        bodies.contains_key(&sha)
+                    }
+                })
+                .collect();
+            drop(bodies);
+            let mut w = s.writer(conn.resp3);
+            w.array(found.len());
+            for f in found {
+                w.int(f as i64);
+            }
+        }
+        "script|flush" => {
+            match argv.get(2..).unwrap_or_default() {
+                [] => {}
+                [m] if m.eq_ignore_ascii_case(b"sync") || m.eq_ignore_ascii_case(b"async") => {}
+                _ => {
+                    return Err(CmdError::other(
+                        "ERR SCRIPT FLUSH only support SYNC|ASYNC option",
+                    ))
+                }
+            }
+            if let Ok(mut b) = scripts.bodies.write() {
+                b.clear();
+            }
+            if let Ok(mut r) = scripts.reach.write() {
+                r.clear();
+            }
+            scripts.generation.fetch_add(1, Ordering::AcqRel);
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "script|kill" => {
+            let running: Vec<&RunState> = scripts
+                .runs
+                .iter()
+                .filter(|r| r.started.load(Ordering::Acquire) > 0)
+                .collect();
+            if running.is_empty() {
+                return Err(CmdError::other(
+                    "NOTBUSY No scripts in execution right now.",
+                ));
+            }
+            if running.iter().any(|r| r.wrote.load(Ordering::Acquire)) {
+                return Err(CmdError::other(
+                    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+                ));
+            }
+            for r in running {
+                r.kill.store(true, Ordering::Release);
+            }
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "script|help" => {
+            let lines: &[&str] = &[
+                "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "EXISTS <sha1> [<sha1> ...]",
+                "    Return information about the existence of the scripts in the script cache.",
+                "FLUSH [ASYNC|SYNC]",
+                "    Flush the Lua scripts cache. Very dangerous on replicas.",
+                "    When called without the optional mode argument, the behavior is determined by the",
+                "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+                "    * ASYNC: Asynchronously flush the scripts cache.",
+                "    * SYNC: Synchronously flush the scripts cache.",
+                "KILL",
+                "    Kill the currently executing Lua script.",
+                "LOAD <script>",
+                "    Load a script into the scripts cache without executing it.",
+                "HELP",
+                "    Prints this help.",
+            ];
+            let mut w = s.writer(conn.resp3);
+            w.array(lines.len());
+            for l in lines {
+                w.simple(l.as_bytes());
+            }
+        }
+        _ => return Err(CmdError::other("ERR unknown subcommand")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shebang_lines() {
+        assert_eq!(shebang(b"return 1"), Ok(None));
+        assert_eq!(
+            shebang(b"#!lua\nreturn 1"),
+            Ok(Some(ScriptFlags::default()))
+        );
+        assert_eq!(
+            shebang(b"#!lua flags=no-writes,allow-oom\nreturn 1"),
+            Ok(Some(ScriptFlags { no_writes: true }))
+        );
+        assert_eq!(
+            shebang(b"#!lua flags=\nreturn 1"),
+            Ok(Some(ScriptFlags::default()))
+        );
+        assert_eq!(
+            shebang(b"#!python\nreturn 1"),
+            Err("ERR Unexpected engine in script shebang: #!python".into())
+        );
+        assert_eq!(
+            shebang(b"#!lua flags=bogus\n"),
+            Err("ERR Unexpected flag in script shebang: bogus".into())
+        );
+        assert_eq!(
+            shebang(b"#!lua name=x\n"),
+            Err("ERR Unknown lua shebang option: name=x".into())
+        );
+        assert_eq!(shebang(b"#!lua"), Err("ERR Invalid script shebang".into()));
+        assert_eq!(
+            &lua_source(&Bytes::from_static(b"#!lua\nx"))[..],
+            b"--lua\nx"
+        );
+    }
+}

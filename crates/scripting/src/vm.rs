@@ -1,0 +1,769 @@
+//! One Lua 5.1 VM with Redis's script environment.
+//!
+//! * **Sandbox.** Only Lua's base, `table`, `string`, `math` and
+//!   `coroutine` libraries are opened, without `print`, `dofile`,
+//!   `loadfile`, `require`, `module`, `setfenv`, `getfenv`, `newproxy`;
+//!   `loadstring` refuses bytecode; `load` takes only a function, as in
+//!   Redis. Redis's `cjson`, `cmsgpack`, `bit` and `struct` are there.
+//! * **Read-only globals.** Redis 7 makes the global table and the library
+//!   tables read-only with a patched Lua; Ferrite gets the same behaviour
+//!   from stock Lua 5.1: scripts see empty *proxy* tables whose metatable
+//!   reads from the real table (`__index` is a table, so a global lookup
+//!   stays inside the VM) and refuses every write (`__newindex`). `pairs`,
+//!   `next`, `rawget`, `rawset`, `setmetatable` and the `table` functions
+//!   that write know about proxies. Reading a global that does not exist is
+//!   an error, as in Redis.
+//! * **Errors.** `redis.call` raises an error table `{err=...}`; Redis's
+//!   `pcall` hands the `err` text to the script; at the top level the error
+//!   becomes `-<err> script: <sha>, on <source>:<line>.`, the line being
+//!   the script's line that raised it.
+//! * **Commands** run through the [`Host`] the server passes to
+//!   [`ScriptVm::run`]: the VM turns arguments into bytes and the host's
+//!   RESP reply into Lua values.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::ptr::NonNull;
+
+use bytes::{Bytes, BytesMut};
+use ferrite_protocol::{parse_reply, Frame, Writer};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+
+use crate::convert;
+
+/// The most memory one VM may use: a script cannot take the server's
+/// memory with it (Lua answers `not enough memory`, the script fails).
+pub const MEMORY_LIMIT: usize = 1 << 30;
+
+/// Instructions between two calls of the host's time check.
+const HOOK_EVERY: u32 = 100_000;
+
+/// The chunk name of Ferrite's own Lua code: its frames are skipped when an
+/// error's line is looked for.
+const PRELUDE_NAME: &str = "=[ferrite]";
+
+/// What the server offers a running script.
+pub trait Host {
+    /// Runs a command for the script (`argv[0]` is its name, as the script
+    /// wrote it) and writes the reply to `out`, in RESP3 when `resp3`.
+    /// Everything Redis refuses before running a command from a script
+    /// (unknown command, arity, a write from a read-only script, ...) is an
+    /// error reply with Redis's text.
+    fn call(&mut self, argv: &[Bytes], resp3: bool, out: &mut BytesMut);
+
+    /// `redis.log`: `level` is 0 (debug) to 3 (warning).
+    fn log(&mut self, level: u8, msg: &[u8]);
+
+    /// Called every [`HOOK_EVERY`] instructions: `Some(error text)` stops
+    /// the script (SCRIPT KILL, shutdown).
+    fn check(&mut self) -> Option<String>;
+
+    /// `redis.acl_check_cmd`: `None` for an unknown command, else whether
+    /// the current user may run it.
+    fn acl_check(&mut self, argv: &[Bytes]) -> Option<bool>;
+}
+
+/// The host of the script running now, reachable from the callbacks.
+#[derive(Default)]
+struct HostSlot {
+    host: Cell<Option<NonNull<dyn Host + 'static>>>,
+    /// The protocol chosen with `redis.setresp` (reset per run).
+    resp3: Cell<bool>,
+    /// Set once the host asked to stop: every later hook fires again.
+    killed: Cell<bool>,
+    /// Why it stopped.
+    kill_msg: std::cell::RefCell<String>,
+}
+
+impl HostSlot {
+    /// Runs `f` with the current host, if a script is running.
+    fn with<R>(&self, f: impl FnOnce(&mut dyn Host) -> R) -> Option<R> {
+        let mut p = self.host.get()?;
+        // SAFETY: the pointer is set by `ScriptVm::run` from a `&mut dyn
+        // Host` that outlives the call into Lua, and cleared before `run`
+        // returns; the host is only reached from callbacks of that call, on
+        // this thread, one at a time (no callback re-enters another).
+        Some(f(unsafe { p.as_mut() }))
+    }
+}
+
+/// A Lua VM with Redis's environment and the functions of the scripts it
+/// has compiled.
+pub struct ScriptVm {
+    lua: Lua,
+    /// The real global table behind the proxy scripts see.
+    globals: Table,
+    /// Runs a function under Ferrite's error handler: `(ok, result)`.
+    runner: Function,
+    /// Compiled scripts by SHA1 (hex).
+    funcs: HashMap<[u8; 40], Function>,
+}
+
+impl ScriptVm {
+    /// A fresh VM.
+    pub fn new() -> mlua::Result<ScriptVm> {
+        let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
+        let lua = Lua::new_with(libs, LuaOptions::new())?;
+        lua.set_app_data(HostSlot::default());
+        lua.set_memory_limit(MEMORY_LIMIT)?;
+        let globals = lua.globals();
+        for name in [
+            "print", "dofile", "loadfile", "require", "module", "setfenv", "getfenv", "newproxy",
+            "package", "io", "os", "debug",
+        ] {
+            globals.raw_set(name, Value::Nil)?;
+        }
+        crate::libs::open_all(&lua)?;
+        install_redis(&lua, &globals)?;
+        install_random(&lua, &globals)?;
+        let runner = install_prelude(&lua, &globals)?;
+        lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), hook)?;
+        Ok(ScriptVm {
+            lua,
+            globals,
+            runner,
+            funcs: HashMap::new(),
+        })
+    }
+
+    /// True when the script `sha` is compiled in this VM.
+    pub fn has(&self, sha: &[u8; 40]) -> bool {
+        self.funcs.contains_key(sha)
+    }
+
+    /// Compiles `body` as the script `sha`. `Err` is the error reply's text
+    /// (`ERR Error compiling script ...`).
+    pub fn load(&mut self, sha: &[u8; 40], body: &[u8]) -> Result<(), String> {
+        if self.funcs.contains_key(sha) {
+            return Ok(());
+        }
+        let f = self
+            .lua
+            .load(body)
+            .set_name("@user_script")
+            .set_mode(mlua::chunk::ChunkMode::Text)
+            .into_function()
+            .map_err(|e| format!("ERR Error compiling script (new function): {}", plain(&e)))?;
+        self.funcs.insert(*sha, f);
+        Ok(())
+    }
+
+    /// Forgets every compiled script (SCRIPT FLUSH).
+    pub fn forget_all(&mut self) {
+        self.funcs.clear();
+        let _ = self.lua.gc_collect();
+    }
+
+    /// Memory the VM uses, in bytes (INFO's `used_memory_lua`).
+    pub fn used_memory(&self) -> usize {
+        self.lua.used_memory()
+    }
+
+    /// Runs the compiled script `sha` with `keys` and `args` and writes its
+    /// reply (or error) to `out` in the client's protocol. The script must
+    /// have been [`load`](ScriptVm::load)ed.
+    pub fn run(
+        &mut self,
+        sha: &[u8; 40],
+        keys: &[Bytes],
+        args: &[Bytes],
+        host: &mut dyn Host,
+        resp3: bool,
+        out: &mut BytesMut,
+    ) {
+        let Some(f) = self.funcs.get(sha).cloned() else {
+            Writer::new(out, resp3).error(b"NOSCRIPT No matching script. Please use EVAL.");
+            return;
+        };
+        if let Err(e) = self.set_arrays(keys, args) {
+            Writer::new(out, resp3).error(format!("ERR {}", plain(&e)).as_bytes());
+            return;
+        }
+        let Some(slot) = self.lua.app_data_ref::<HostSlot>() else {
+            return;
+        };
+        // SAFETY (lifetime): the pointer is cleared below, before `host`'s
+        // borrow ends; see `HostSlot::with`.
+        let ptr: NonNull<dyn Host + '_> = NonNull::from(host);
+        let ptr: NonNull<dyn Host + 'static> = unsafe { std::mem::transmute(ptr) };
+        slot.host.set(Some(ptr));
+        slot.resp3.set(false);
+        slot.killed.set(false);
+        drop(slot);
+        let res = self.runner.call::<MultiValue>(f);
+        let script_resp3 = match self.lua.app_data_ref::<HostSlot>() {
+            Some(slot) => {
+                slot.host.set(None);
+                if slot.killed.replace(false) {
+                    drop(slot);
+                    let _ = self
+                        .lua
+                        .set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), hook);
+                    false
+                } else {
+                    slot.resp3.get()
+                }
+            }
+            None => false,
+        };
+        match res {
+            Ok(vals) => {
+                let mut it = vals.into_iter();
+                let ok = matches!(it.next(), Some(Value::Boolean(true)));
+                let v = it.next().unwrap_or(Value::Nil);
+                if ok {
+                    convert::lua_to_reply(&v, out, resp3, script_resp3);
+                } else {
+                    write_script_error(&v, sha, out, resp3);
+                }
+            }
+            Err(e) => {
+                let text = format!("ERR {} script: {}", plain(&e), show_sha(sha));
+                Writer::new(out, resp3).error(text.as_bytes());
+            }
+        }
+        // Keep the VM from growing with garbage of finished scripts, as
+        // Redis does with a step after each call.
+        let _ = self.lua.gc_step();
+    }
+
+    fn set_arrays(&self, keys: &[Bytes], args: &[Bytes]) -> mlua::Result<()> {
+        let k = self.lua.create_table_with_capacity(keys.len(), 0)?;
+        for (i, key) in keys.iter().enumerate() {
+            k.raw_set(i + 1, self.lua.create_string(key)?)?;
+        }
+        let a = self.lua.create_table_with_capacity(args.len(), 0)?;
+        for (i, arg) in args.iter().enumerate() {
+            a.raw_set(i + 1, self.lua.create_string(arg)?)?;
+        }
+        self.globals.raw_set("KEYS", k)?;
+        self.globals.raw_set("ARGV", a)?;
+        Ok(())
+    }
+}
+
+fn show_sha(sha: &[u8; 40]) -> &str {
+    std::str::from_utf8(sha).unwrap_or("")
+}
+
+/// Writes the reply of a script that failed with the error table `v`
+/// (built by the error handler: `err`, `source`, `line`).
+fn write_script_error(v: &Value, sha: &[u8; 40], out: &mut BytesMut, resp3: bool) {
+    let mut text = Vec::new();
+    if let Value::Table(t) = v {
+        if let Ok(Value::String(e)) = t.raw_get::<Value>("err") {
+            text.extend_from_slice(&e.as_bytes());
+        } else if let Ok(Value::Integer(n)) = t.raw_get::<Value>("err") {
+            text.extend_from_slice(n.to_string().as_bytes());
+        } else if let Ok(Value::Number(n)) = t.raw_get::<Value>("err") {
+            convert::format_number(n, &mut text);
+        } else {
+            text.extend_from_slice(b"ERR unknown error");
+        }
+        text.extend_from_slice(b" script: ");
+        text.extend_from_slice(sha);
+        if let Ok(Value::String(src)) = t.raw_get::<Value>("source") {
+            text.extend_from_slice(b", on ");
+            text.extend_from_slice(&src.as_bytes());
+            text.push(b':');
+            let line = t.raw_get::<i64>("line").unwrap_or(0);
+            text.extend_from_slice(line.to_string().as_bytes());
+        }
+        text.push(b'.');
+    } else {
+        // Memory errors skip the handler: the value is Lua's message.
+        text.extend_from_slice(b"ERR ");
+        match v {
+            Value::String(s) => text.extend_from_slice(&s.as_bytes()),
+            _ => text.extend_from_slice(b"unknown error"),
+        }
+        text.extend_from_slice(b" script: ");
+        text.extend_from_slice(sha);
+    }
+    Writer::new(out, resp3).error(&text);
+}
+
+/// An mlua error as the plain text Lua would show.
+pub(crate) fn plain(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::CallbackError { cause, .. } => plain(cause),
+        mlua::Error::RuntimeError(m) => m.clone(),
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::MemoryError(m) => m.clone(),
+        mlua::Error::ExternalError(e) => e.to_string(),
+        mlua::Error::BadArgument { to, pos, cause, .. } => format!(
+            "bad argument #{pos} to '{}' ({})",
+            to.as_deref().unwrap_or("?"),
+            plain(cause)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The count hook: asks the host whether to go on; once told to stop,
+/// fires at every instruction so that `pcall` cannot swallow the stop.
+fn hook(lua: &Lua, debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
+    // Ferrite's own Lua (the error handler among it) runs to its end, so
+    // that a stop is reported with the script's line.
+    if debug.source().source.as_deref() == Some(PRELUDE_NAME) {
+        return Ok(VmState::Continue);
+    }
+    let Some(slot) = lua.app_data_ref::<HostSlot>() else {
+        return Ok(VmState::Continue);
+    };
+    if slot.killed.get() {
+        return Err(mlua::Error::RuntimeError(slot.kill_msg.borrow().clone()));
+    }
+    let stop = slot.with(|h| h.check()).flatten();
+    if let Some(msg) = stop {
+        slot.killed.set(true);
+        *slot.kill_msg.borrow_mut() = msg.clone();
+        drop(slot);
+        let _ = lua.set_hook(HookTriggers::new().every_nth_instruction(1), hook);
+        return Err(mlua::Error::RuntimeError(msg));
+    }
+    Ok(VmState::Continue)
+}
+
+/// Converts the Lua arguments of `redis.call` into command arguments.
+fn command_args(args: &MultiValue) -> Result<Vec<Bytes>, &'static str> {
+    if args.is_empty() {
+        return Err("ERR Please specify at least one argument for this redis lib call");
+    }
+    let mut argv = Vec::with_capacity(args.len());
+    let mut buf = Vec::new();
+    for a in args.iter() {
+        buf.clear();
+        if !convert::arg_bytes(a, &mut buf) {
+            return Err("ERR Lua redis lib command arguments must be strings or integers");
+        }
+        argv.push(Bytes::copy_from_slice(&buf));
+    }
+    Ok(argv)
+}
+
+/// `redis.call`'s and `redis.pcall`'s common part: `(true, value)` or
+/// `(false, error table)`.
+fn raw_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
+    let argv = match command_args(&args) {
+        Ok(a) => a,
+        Err(e) => return Ok((false, error_table(lua, e.as_bytes())?)),
+    };
+    let Some(slot) = lua.app_data_ref::<HostSlot>() else {
+        return Ok((false, error_table(lua, b"ERR no script is running")?));
+    };
+    let resp3 = slot.resp3.get();
+    let mut out = BytesMut::new();
+    if slot.with(|h| h.call(&argv, resp3, &mut out)).is_none() {
+        return Ok((false, error_table(lua, b"ERR no script is running")?));
+    }
+    drop(slot);
+    let frame = match parse_reply(&out) {
+        Ok(Some((f, _))) => f,
+        _ => Frame::Error(b"ERR invalid reply from command".to_vec()),
+    };
+    match convert::frame_to_lua(lua, frame, resp3)? {
+        Ok(v) => Ok((true, v)),
+        Err(e) => Ok((false, error_table(lua, &e)?)),
+    }
+}
+
+/// The registry key of [`raw_call`], which [`redis_call`] calls.
+const RAW_CALL_KEY: &str = "ferrite.raw_call";
+/// [`RAW_CALL_KEY`] as a C string.
+const RAW_CALL_CKEY: &std::ffi::CStr = c"ferrite.raw_call";
+
+/// `redis.call` as a C function: calls [`raw_call`] and raises its error
+/// table as the error value. It is a C function, not a Lua wrapper, for
+/// what Lua's stack shows: a `return redis.call(...)` keeps the script's
+/// frame (Lua 5.1 does not turn a call of a C function into a tail call),
+/// so the error's line is the script's, as in Redis. Raising a table from
+/// Rust needs `lua_error` itself: mlua's callbacks raise only their own
+/// error objects.
+///
+/// Safety: this frame holds no value with a destructor when `lua_error`
+/// (a `longjmp`) leaves it, and `lua_call` runs `raw_call`, an mlua
+/// callback that catches its own Rust panics and errors.
+unsafe extern "C-unwind" fn redis_call(state: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
+    use mlua::ffi;
+    // SAFETY: `state` is the running Lua state; the stack holds the
+    // arguments; each push below is within LUA_MINSTACK (20) slots.
+    unsafe {
+        let nargs = ffi::lua_gettop(state);
+        ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, RAW_CALL_CKEY.as_ptr());
+        ffi::lua_insert(state, 1);
+        ffi::lua_call(state, nargs, 2);
+        if ffi::lua_toboolean(state, -2) != 0 {
+            return 1;
+        }
+        ffi::lua_error(state)
+    }
+}
+
+fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Value> {
+    let t = lua.create_table_with_capacity(0, 2)?;
+    t.raw_set("err", lua.create_string(text)?)?;
+    Ok(Value::Table(t))
+}
+
+/// An error raised as C's `luaL_error` raises it: prefixed with the
+/// position of the Lua code that called the function (`user_script:1: `).
+pub fn error_at(lua: &Lua, msg: &str) -> mlua::Error {
+    let place = lua.inspect_stack(1, |d| {
+        let src = d.source();
+        let line = d.current_line();
+        match (src.short_src, line) {
+            (Some(s), Some(l)) if src.what != "C" => format!("{s}:{l}: "),
+            _ => String::new(),
+        }
+    });
+    mlua::Error::RuntimeError(format!("{}{msg}", place.unwrap_or_default()))
+}
+
+/// A raised Lua error with exactly `msg` as its (string) value.
+fn lua_error(msg: &str) -> mlua::Error {
+    mlua::Error::RuntimeError(msg.to_string())
+}
+
+/// The `redis` table.
+fn install_redis(lua: &Lua, g: &Table) -> mlua::Result<()> {
+    let redis = lua.create_table()?;
+    let raw = lua.create_function(raw_call)?;
+    lua.set_named_registry_value(RAW_CALL_KEY, raw.clone())?;
+    redis.raw_set("__raw_call", raw)?;
+    // SAFETY: `redis_call` is a valid Lua C function (see its comment).
+    redis.raw_set("call", unsafe { lua.create_c_function(redis_call) }?)?;
+    redis.raw_set(
+        "sha1hex",
+        lua.create_function(|lua, args: MultiValue| {
+            if args.len() != 1 {
+                return Err(lua_error("wrong number of arguments"));
+            }
+            let mut b = Vec::new();
+            if let Some(v) = args.iter().next() {
+                if !convert::arg_bytes(v, &mut b) {
+                    b.clear();
+                }
+            }
+            lua.create_string(crate::sha1_hex(&b))
+        })?,
+    )?;
+    redis.raw_set(
+        "error_reply",
+        lua.create_function(|lua, args: MultiValue| {
+            let s = match (args.len(), args.iter().next()) {
+                (1, Some(Value::String(s))) => s.as_bytes().to_vec(),
+                _ => return error_table(lua, b"ERR wrong number or type of arguments"),
+            };
+            error_table(lua, &error_reply_text(&s))
+        })?,
+    )?;
+    redis.raw_set(
+        "status_reply",
+        lua.create_function(
+            |lua, args: MultiValue| match (args.len(), args.iter().next()) {
+                (1, Some(Value::String(s))) => {
+                    let t = lua.create_table_with_capacity(0, 1)?;
+                    t.raw_set("ok", s.clone())?;
+                    Ok(Value::Table(t))
+                }
+                _ => error_table(lua, b"ERR wrong number or type of arguments"),
+            },
+        )?,
+    )?;
+    redis.raw_set(
+        "log",
+        lua.create_function(|lua, args: MultiValue| {
+            if args.len() < 2 {
+                return Err(lua_error("redis.log() requires two arguments or more."));
+            }
+            let mut it = args.iter();
+            let level = match it.next() {
+                Some(Value::Integer(n)) => *n,
+                Some(Value::Number(n)) => *n as i64,
+                _ => return Err(lua_error("First argument must be a number (log level).")),
+            };
+            if !(0..=3).contains(&level) {
+                return Err(lua_error("Invalid debug level."));
+            }
+            let mut msg = Vec::new();
+            for (i, v) in it.enumerate() {
+                if i > 0 {
+                    msg.push(b' ');
+                }
+                convert::arg_bytes(v, &mut msg);
+            }
+            if let Some(slot) = lua.app_data_ref::<HostSlot>() {
+                slot.with(|h| h.log(level as u8, &msg));
+            }
+            Ok(())
+        })?,
+    )?;
+    redis.raw_set(
+        "setresp",
+        lua.create_function(|lua, args: MultiValue| {
+            if args.len() != 1 {
+                return Err(lua_error("redis.setresp() requires one argument."));
+            }
+            let n = match args.iter().next() {
+                Some(Value::Integer(n)) => *n,
+                Some(Value::Number(n)) => *n as i64,
+                _ => 0,
+            };
+            if n != 2 && n != 3 {
+                return Err(lua_error("RESP version must be 2 or 3."));
+            }
+            if let Some(slot) = lua.app_data_ref::<HostSlot>() {
+                slot.resp3.set(n == 3);
+            }
+            Ok(())
+        })?,
+    )?;
+    redis.raw_set(
+        "set_repl",
+        lua.create_function(|_, args: MultiValue| {
+            if args.len() != 1 {
+                return Err(lua_error("redis.set_repl() requires two arguments."));
+            }
+            let n = match args.iter().next() {
+                Some(Value::Integer(n)) => *n,
+                Some(Value::Number(n)) => *n as i64,
+                _ => -1,
+            };
+            if !(0..=3).contains(&n) {
+                return Err(lua_error(
+                    "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                ));
+            }
+            Ok(())
+        })?,
+    )?;
+    redis.raw_set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
+    redis.raw_set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
+    redis.raw_set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+    redis.raw_set(
+        "acl_check_cmd",
+        lua.create_function(|lua, args: MultiValue| {
+            let argv = match command_args(&args) {
+                Ok(a) => a,
+                Err(e) => return Err(lua_error(e)),
+            };
+            let Some(slot) = lua.app_data_ref::<HostSlot>() else {
+                return Ok(false);
+            };
+            match slot.with(|h| h.acl_check(&argv)).flatten() {
+                Some(ok) => Ok(ok),
+                None => Err(lua_error("Invalid command passed to redis.acl_check_cmd()")),
+            }
+        })?,
+    )?;
+    for (k, v) in [
+        ("LOG_DEBUG", 0),
+        ("LOG_VERBOSE", 1),
+        ("LOG_NOTICE", 2),
+        ("LOG_WARNING", 3),
+        ("REPL_NONE", 0),
+        ("REPL_AOF", 1),
+        ("REPL_SLAVE", 2),
+        ("REPL_REPLICA", 2),
+        ("REPL_ALL", 3),
+    ] {
+        redis.raw_set(k, v)?;
+    }
+    redis.raw_set("REDIS_VERSION", crate::REDIS_VERSION)?;
+    redis.raw_set("REDIS_VERSION_NUM", crate::REDIS_VERSION_NUM)?;
+    g.raw_set("redis", redis)?;
+    Ok(())
+}
+
+/// `redis.error_reply`'s text: a leading `-` is dropped; without one, a
+/// message of one word gets the `ERR` code, as Redis derives the code from
+/// the first word.
+fn error_reply_text(s: &[u8]) -> Vec<u8> {
+    let body = s.strip_prefix(b"-").unwrap_or(s);
+    if s.first() == Some(&b'-') || !body.contains(&b' ') {
+        if body.contains(&b' ') {
+            return body.to_vec();
+        }
+        let mut v = b"ERR ".to_vec();
+        v.extend_from_slice(body);
+        return v;
+    }
+    body.to_vec()
+}
+
+/// The PRNG of `math.random`: Redis replaces Lua's with a 48-bit linear
+/// congruential generator (the `rand48` family). Redis 7 no longer reseeds
+/// it per script (scripts replicate by effects), so numbers differ per run.
+#[derive(Default)]
+struct Rand48 {
+    x: Cell<u64>,
+}
+
+const RAND48_A: u64 = 0x5_DEEC_E66D;
+const RAND48_C: u64 = 0xB;
+const RAND48_MASK: u64 = (1 << 48) - 1;
+/// The largest value drawn (Redis's `REDIS_LRAND48_MAX`).
+const RAND48_MAX: u64 = i32::MAX as u64;
+
+impl Rand48 {
+    fn seed(&self, seed: i64) {
+        self.x.set((((seed as u64) << 16) | 0x330E) & RAND48_MASK);
+    }
+
+    fn next(&self) -> u64 {
+        let x = (RAND48_A.wrapping_mul(self.x.get()).wrapping_add(RAND48_C)) & RAND48_MASK;
+        self.x.set(x);
+        x >> 17
+    }
+}
+
+/// `math.random` and `math.randomseed` over [`Rand48`], with Lua 5.1's
+/// argument rules and messages.
+fn install_random(lua: &Lua, g: &Table) -> mlua::Result<()> {
+    let r = Rand48::default();
+    r.seed(0);
+    lua.set_app_data(r);
+    let math: Table = g.raw_get("math")?;
+    math.raw_set(
+        "random",
+        lua.create_function(|lua, args: MultiValue| {
+            let r = match lua.app_data_ref::<Rand48>() {
+                Some(p) => (p.next() % RAND48_MAX) as f64 / RAND48_MAX as f64,
+                None => 0.0,
+            };
+            let num = |v: &Value, pos: usize| -> mlua::Result<f64> {
+                match v {
+                    Value::Integer(n) => Ok(*n as f64),
+                    Value::Number(n) => Ok(*n),
+                    Value::String(s) => s
+                        .to_str()
+                        .ok()
+                        .and_then(|s| s.trim().parse::<f64>().ok())
+                        .ok_or_else(|| bad_number(lua, pos, v)),
+                    other => Err(bad_number(lua, pos, other)),
+                }
+            };
+            let mut it = args.iter();
+            match args.len() {
+                0 => Ok(Value::Number(r)),
+                1 => {
+                    let u = num(it.next().unwrap_or(&Value::Nil), 1)?.floor();
+                    if u < 1.0 {
+                        return Err(error_at(
+                            lua,
+                            "bad argument #1 to 'random' (interval is empty)",
+                        ));
+                    }
+                    Ok(Value::Number((r * u).floor() + 1.0))
+                }
+                2 => {
+                    let l = num(it.next().unwrap_or(&Value::Nil), 1)?.floor();
+                    let u = num(it.next().unwrap_or(&Value::Nil), 2)?.floor();
+                    if l > u {
+                        return Err(error_at(
+                            lua,
+                            "bad argument #2 to 'random' (interval is empty)",
+                        ));
+                    }
+                    Ok(Value::Number((r * (u - l + 1.0)).floor() + l))
+                }
+                _ => Err(error_at(lua, "wrong number of arguments")),
+            }
+        })?,
+    )?;
+    math.raw_set(
+        "randomseed",
+        lua.create_function(|lua, seed: Value| {
+            let s = match seed {
+                Value::Integer(n) => n,
+                Value::Number(n) => n as i64,
+                other => return Err(bad_number(lua, 1, &other)),
+            };
+            if let Some(r) = lua.app_data_ref::<Rand48>() {
+                r.seed(s);
+            }
+            Ok(())
+        })?,
+    )?;
+    Ok(())
+}
+
+fn bad_number(lua: &Lua, pos: usize, v: &Value) -> mlua::Error {
+    let got = match v {
+        Value::Nil => "no value".to_string(),
+        other => other.type_name().to_string(),
+    };
+    error_at(
+        lua,
+        &format!("bad argument #{pos} to 'random' (number expected, got {got})"),
+    )
+}
+
+/// Ferrite's Lua-side part of the environment: `redis.call`/`pcall` over
+/// the raw call, Redis's `pcall`, the error handler, read-only proxies of
+/// the global and library tables. Returns the runner.
+fn install_prelude(lua: &Lua, g: &Table) -> mlua::Result<Function> {
+    let errstr = lua.create_function(|lua, v: Value| -> mlua::Result<Value> {
+        Ok(match v {
+            Value::Error(e) => Value::String(lua.create_string(plain(&e))?),
+            other => other,
+        })
+    })?;
+    let where_ = lua.create_function(|lua, ()| -> mlua::Result<(Value, Value)> {
+        // Level 0 is this function, 1 the handler; look above them for the
+        // first Lua frame that is not Ferrite's own.
+        for level in 2..200 {
+            let found = lua.inspect_stack(level, |d| {
+                let src = d.source();
+                let what = src.what;
+                let source = src.source.map(|s| s.to_string());
+                (what, source, d.current_line())
+            });
+            let Some((what, source, line)) = found else {
+                break;
+            };
+            if what == "C" || source.as_deref() == Some(PRELUDE_NAME) {
+                continue;
+            }
+            let src = match source {
+                Some(s) => Value::String(lua.create_string(s)?),
+                None => Value::Nil,
+            };
+            let line = line.map(|l| Value::Integer(l as _)).unwrap_or(Value::Nil);
+            return Ok((src, line));
+        }
+        Ok((Value::Nil, Value::Nil))
+    })?;
+    let readonly = lua.create_function(|_, ()| -> mlua::Result<()> {
+        Err(lua_error("Attempt to modify a readonly table"))
+    })?;
+    let code = include_str!("prelude.lua");
+    let setup: Function = lua.load(code).set_name(PRELUDE_NAME).into_function()?;
+    let (runner, proxy): (Function, Table) = setup.call((g.clone(), errstr, where_, readonly))?;
+    lua.set_globals(proxy)?;
+    Ok(runner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_reply_codes() {
+        assert_eq!(error_reply_text(b"xx"), b"ERR xx");
+        assert_eq!(error_reply_text(b"-xx yy"), b"xx yy");
+        assert_eq!(error_reply_text(b"ERR x"), b"ERR x");
+        assert_eq!(error_reply_text(b""), b"ERR ");
+        assert_eq!(error_reply_text(b"hello world"), b"hello world");
+        assert_eq!(error_reply_text(b"-hello"), b"ERR hello");
+    }
+
+    #[test]
+    fn rand48_is_the_posix_generator() {
+        // srand48(0) then lrand48(): the POSIX constants give 366850414.
+        let r = Rand48::default();
+        r.seed(0);
+        assert_eq!(r.next(), 366_850_414);
+    }
+}

@@ -1,0 +1,484 @@
+//! Lua scripting (EVAL, EVALSHA, SCRIPT): a corpus of scripts compared
+//! byte for byte with redis-server (Ferrite with 3 shards, so scripts
+//! reach keys of every shard), real-world scripts, busy scripts and
+//! SCRIPT KILL, and atomicity under concurrent clients.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ferrite_testkit::{key_on_shard, show, Pair, RawClient, TestServer};
+
+/// One script of a corpus file: its title, keys, arguments and body.
+struct Entry {
+    title: String,
+    keys: Vec<String>,
+    args: Vec<String>,
+    body: String,
+}
+
+/// Reads `tests/integration/scripts/<name>.lua`: entries start with a
+/// line `--- title [keys=a,b] [args=x,y]`.
+fn corpus(name: &str) -> Vec<Entry> {
+    let path = format!(
+        "{}/integration/scripts/{name}.lua",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut out: Vec<Entry> = Vec::new();
+    for line in text.lines() {
+        if let Some(head) = line.strip_prefix("--- ") {
+            let mut e = Entry {
+                title: String::new(),
+                keys: Vec::new(),
+                args: Vec::new(),
+                body: String::new(),
+            };
+            let mut words = Vec::new();
+            for w in head.split(' ') {
+                if let Some(k) = w.strip_prefix("keys=") {
+                    e.keys = k.split(',').map(str::to_string).collect();
+                } else if let Some(a) = w.strip_prefix("args=") {
+                    e.args = a.split(',').map(str::to_string).collect();
+                } else {
+                    words.push(w);
+                }
+            }
+            e.title = words.join(" ");
+            out.push(e);
+        } else if let Some(e) = out.last_mut() {
+            e.body.push_str(line);
+            e.body.push('\n');
+        }
+    }
+    assert!(!out.is_empty(), "{path} has no entries");
+    out
+}
+
+/// Runs every entry of a corpus as EVAL on both servers, then as EVALSHA,
+/// and asserts identical replies.
+fn check_corpus(name: &str) {
+    let mut p = Pair::new();
+    let mut failures = Vec::new();
+    for e in corpus(name) {
+        let n = e.keys.len().to_string();
+        let mut args: Vec<&[u8]> = vec![b"EVAL", e.body.as_bytes(), n.as_bytes()];
+        args.extend(e.keys.iter().map(|k| k.as_bytes()));
+        args.extend(e.args.iter().map(|a| a.as_bytes()));
+        let (f, r) = p.both_bytes(&args);
+        if f != r {
+            failures.push(format!(
+                "{name}: {}\n  ferrite: {}\n    redis: {}",
+                e.title,
+                show(&f),
+                show(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn environment_corpus_matches_redis() {
+    check_corpus("env");
+}
+
+#[test]
+fn eval_and_script_commands_match_redis() {
+    let mut p = Pair::new();
+    p.check_all(&[
+        "EVAL",
+        "EVAL x",
+        "EVAL return 1 -1",
+        "EVAL return 1 2 a",
+        "EVAL return 1 abc",
+        "SCRIPT",
+        "SCRIPT NOPE",
+        "SCRIPT FLUSH bogus",
+        "SCRIPT FLUSH ASYNC SYNC",
+        "SCRIPT KILL",
+        "SCRIPT KILL x",
+        "SCRIPT EXISTS",
+        "SCRIPT LOAD",
+        "EVALSHA ffffffffffffffffffffffffffffffffffffffff 0",
+        "EVALSHA abc 0",
+        "EVALSHA_RO abc 0",
+    ]);
+    p.check(&["SCRIPT", "LOAD", "return 1"]);
+    p.check(&["SCRIPT", "LOAD", "return +"]);
+    p.check(&[
+        "SCRIPT",
+        "EXISTS",
+        "e0e1f9fabfc9d4800c877a703b823ac0578ff8db",
+        "x",
+    ]);
+    p.check(&["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"]);
+    p.check(&["EVALSHA", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0"]);
+    p.check(&[
+        "EVALSHA_RO",
+        "e0e1f9fabfc9d4800c877a703b823ac0578ff8db",
+        "0",
+    ]);
+    // EVAL caches what it runs.
+    p.check(&["EVAL", "return 'cached'", "0"]);
+    let sha = "9d1d1b0e1f7ab3ee0b50e5a0f8ebd1e0ed4bb1a6";
+    let (f, r) = p.both_bytes(&[b"SCRIPT", b"EXISTS", sha.as_bytes()]);
+    assert_eq!(show(&f), show(&r));
+    p.check(&["SCRIPT", "FLUSH"]);
+    p.check(&[
+        "SCRIPT",
+        "EXISTS",
+        "e0e1f9fabfc9d4800c877a703b823ac0578ff8db",
+    ]);
+    p.check(&["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"]);
+    p.check(&["SCRIPT", "FLUSH", "SYNC"]);
+    p.check(&["SCRIPT", "FLUSH", "async"]);
+    // Shebang lines and read-only scripts.
+    for body in [
+        "#!lua flags=no-writes\nreturn redis.call('set','a','1')",
+        "#!lua flags=no-writes\nreturn redis.call('get','a')",
+        "#!lua\nreturn redis.call('get','a')",
+        "#!lua\nerror('x')",
+        "#!python\nreturn 1",
+        "#!lua flags=bogus\nreturn 1",
+        "#!lua foo=bar\nreturn 1",
+        "#!lua flags=no-writes,allow-oom,allow-stale,no-cluster,allow-cross-slot-keys\nreturn 1",
+        "#!lua name=x\nreturn 1",
+        "#!lua flags=\nreturn 1",
+        "#!lua",
+    ] {
+        p.check(&["EVAL", body, "0"]);
+    }
+    p.check(&["EVAL_RO", "return redis.call('set','a','1')", "0"]);
+    p.check(&["EVAL_RO", "return redis.pcall('set','a','1')", "0"]);
+    p.check(&["EVAL_RO", "return redis.call('get','a')", "0"]);
+    p.check(&["SCRIPT", "LOAD", "return redis.call('set',KEYS[1],'x')"]);
+    p.check(&[
+        "EVALSHA_RO",
+        "4f7ea47be3e8fdb3dc3e0a2b5b5f8e53beaa4b9c",
+        "1",
+        "a",
+    ]);
+}
+
+#[test]
+fn keys_and_arguments_reach_the_script() {
+    let mut p = Pair::new();
+    let [a, b, c] = ferrite_testkit::one_key_per_shard("sk");
+    p.check(&[
+        "EVAL",
+        "return {KEYS[1], KEYS[2], ARGV[1], #KEYS, #ARGV}",
+        "2",
+        &a,
+        &b,
+        "x",
+        "y",
+    ]);
+    p.check(&[
+        "EVAL",
+        "return redis.call('set', KEYS[1], ARGV[1])",
+        "1",
+        &a,
+        "va",
+    ]);
+    p.check(&["EVAL", "return redis.call('get', KEYS[1])", "1", &a]);
+    // Declared keys on several shards.
+    p.check(&[
+        "EVAL",
+        "redis.call('set', KEYS[2], 'vb') redis.call('set', KEYS[3], 'vc') return redis.call('mget', KEYS[1], KEYS[2], KEYS[3])",
+        "3",
+        &a,
+        &b,
+        &c,
+    ]);
+    // Undeclared keys on every shard, several times (the second run takes
+    // the path chosen after the first).
+    for _ in 0..3 {
+        p.check(&[
+            "EVAL",
+            &format!("redis.call('incr', '{a}') redis.call('incr', '{b}') return redis.call('mget', '{a}', '{b}', '{c}')"),
+            "0",
+        ]);
+    }
+    // A script learned on its keys' shard, then reaching out before writing.
+    let body = "if ARGV[1] == 'far' then return redis.call('get', ARGV[2]) end return redis.call('get', KEYS[1])";
+    for (arg, far) in [
+        ("near", "-"),
+        ("near", "-"),
+        ("far", b.as_str()),
+        ("far", c.as_str()),
+        ("near", "-"),
+    ] {
+        p.check(&["EVAL", body, "1", &a, arg, far]);
+    }
+    p.check(&["EVAL", "return redis.call('dbsize')", "0"]);
+}
+
+#[test]
+fn real_world_scripts_match_redis() {
+    let mut p = Pair::new();
+    // Token bucket rate limiter (KEYS: bucket; ARGV: rate, capacity, now, requested).
+    let bucket = r#"
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local requested = tonumber(ARGV[4])
+local state = redis.call('hmget', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or capacity
+local ts = tonumber(state[2]) or now
+local delta = math.max(0, now - ts)
+tokens = math.min(capacity, tokens + delta * rate)
+local allowed = tokens >= requested
+if allowed then tokens = tokens - requested end
+redis.call('hset', KEYS[1], 'tokens', tokens, 'ts', now)
+redis.call('pexpire', KEYS[1], math.ceil(capacity / rate) * 1000)
+return {allowed and 1 or 0, tostring(tokens)}
+"#;
+    for (now, n) in [
+        ("100", "3"),
+        ("100", "3"),
+        ("100", "5"),
+        ("101", "1"),
+        ("110", "9"),
+    ] {
+        p.check(&["EVAL", bucket, "1", "rate:user1", "0.5", "10", now, n]);
+    }
+    // Compare-and-delete lock release.
+    let release = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    p.check(&["SET", "lock:res", "token-1", "NX", "PX", "30000"]);
+    p.check(&["EVAL", release, "1", "lock:res", "token-2"]);
+    p.check(&["EVAL", release, "1", "lock:res", "token-1"]);
+    p.check(&["EVAL", release, "1", "lock:res", "token-1"]);
+    // Reliable queue: move the oldest job to processing with a deadline.
+    let move_job = r#"
+local job = redis.call('rpoplpush', KEYS[1], KEYS[2])
+if not job then return false end
+redis.call('zadd', KEYS[3], ARGV[1], job)
+return job
+"#;
+    p.check(&["LPUSH", "{q}:wait", "j1", "j2", "j3"]);
+    for _ in 0..4 {
+        p.check(&[
+            "EVAL",
+            move_job,
+            "3",
+            "{q}:wait",
+            "{q}:active",
+            "{q}:deadline",
+            "1700000000",
+        ]);
+    }
+    p.check(&["LRANGE", "{q}:active", "0", "-1"]);
+    p.check(&["ZRANGE", "{q}:deadline", "0", "-1", "WITHSCORES"]);
+    // Leaderboard: add points, return the new rank and the top three.
+    let board = r#"
+local score = redis.call('zincrby', KEYS[1], ARGV[2], ARGV[1])
+local rank = redis.call('zrevrank', KEYS[1], ARGV[1])
+local top = redis.call('zrevrange', KEYS[1], 0, 2, 'withscores')
+return {score, rank, top}
+"#;
+    for (who, pts) in [
+        ("ann", "10"),
+        ("bob", "25"),
+        ("cat", "7"),
+        ("ann", "20"),
+        ("dan", "1.5"),
+    ] {
+        p.check(&["EVAL", board, "1", "board", who, pts]);
+    }
+    // The same through EVALSHA.
+    let sha = p.check(&["SCRIPT", "LOAD", board]);
+    let sha = String::from_utf8_lossy(&ferrite_testkit::bulk_payload(&sha)).into_owned();
+    p.check(&["EVALSHA", &sha, "1", "board", "eve", "3"]);
+}
+
+#[test]
+fn scripts_in_transactions_match_redis() {
+    let mut p = Pair::new();
+    p.check_all(&[
+        "MULTI",
+        "SET t1 1",
+        "EVAL return\\ redis.call('incr','t1') 0",
+        "GET t1",
+        "EXEC",
+    ]);
+}
+
+/// A script that never ends: other clients get -BUSY after the threshold,
+/// SCRIPT KILL stops it, and the server serves again.
+#[test]
+fn busy_script_is_killed() {
+    let server = TestServer::start_with(&["--shards", "2", "--busy-reply-threshold", "100"]);
+    let port = server.port;
+    let runner = thread::spawn(move || {
+        let mut c = RawClient::connect(port);
+        c.cmd_str(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"])
+    });
+    let mut c = server.client();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = c.cmd_str(&["PING"]);
+        if r.starts_with(b"-BUSY") {
+            assert_eq!(
+                show(&r),
+                show(b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "never busy: {}", show(&r));
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(c.cmd_str(&["SCRIPT", "KILL"]), b"+OK\r\n");
+    let killed = runner.join().unwrap();
+    assert!(
+        killed.starts_with(b"-ERR Script killed by user with SCRIPT KILL... script: ")
+            && killed.ends_with(b", on @user_script:1.\r\n"),
+        "{}",
+        show(&killed)
+    );
+    assert_eq!(c.cmd_str(&["PING"]), b"+PONG\r\n");
+    assert_eq!(
+        c.cmd_str(&["SCRIPT", "KILL"]),
+        b"-NOTBUSY No scripts in execution right now.\r\n"
+    );
+}
+
+/// A busy script that wrote cannot be killed; SHUTDOWN NOSAVE still stops
+/// the server.
+#[test]
+fn busy_script_that_wrote_is_unkillable() {
+    let server = TestServer::start_with(&["--shards", "2", "--busy-reply-threshold", "100"]);
+    let port = server.port;
+    let _runner = thread::spawn(move || {
+        let mut c = RawClient::connect(port);
+        c.cmd_str(&["EVAL", "redis.call('set', 'w', '1') while true do end", "0"])
+    });
+    let mut c = server.client();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !c.cmd_str(&["PING"]).starts_with(b"-BUSY") {
+        assert!(Instant::now() < deadline, "never busy");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let r = c.cmd_str(&["SCRIPT", "KILL"]);
+    assert!(
+        r.starts_with(b"-UNKILLABLE Sorry the script already executed write commands"),
+        "{}",
+        show(&r)
+    );
+    c.send(&[b"SHUTDOWN", b"NOSAVE"]);
+    assert!(
+        server.wait_stopped(Duration::from_secs(10)),
+        "SHUTDOWN NOSAVE did not stop the server"
+    );
+}
+
+/// A script runs alone: concurrent scripts moving amounts between keys of
+/// every shard never let a reader (a script too) see a partial transfer.
+#[test]
+fn cross_shard_scripts_are_atomic() {
+    let server = TestServer::start_with(&["--shards", "4"]);
+    let port = server.port;
+    let keys: Vec<String> = (0..4).map(|s| key_on_shard("acct", s, 4)).collect();
+    let mut c = server.client();
+    for k in &keys {
+        assert_eq!(c.cmd_str(&["SET", k, "100"]), b"+OK\r\n");
+    }
+    let transfer = "local a = tonumber(redis.call('get', KEYS[1])) local n = tonumber(ARGV[1]) \
+                    redis.call('set', KEYS[1], a - n) redis.call('incrby', KEYS[2], n) return 1";
+    // The sum reads keys it does not declare.
+    let sum = format!(
+        "local s = 0 for _, k in ipairs({{'{}', '{}', '{}', '{}'}}) do s = s + tonumber(redis.call('get', k)) end return s",
+        keys[0], keys[1], keys[2], keys[3]
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let keys = keys.clone();
+        let stop = stop.clone();
+        writers.push(thread::spawn(move || {
+            let mut c = RawClient::connect(port);
+            let mut i = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                let (from, to) = (&keys[(w + i) % 4], &keys[(w + i + 1) % 4]);
+                let r = c.cmd_str(&["EVAL", transfer, "2", from, to, "3"]);
+                assert_eq!(r, b":1\r\n", "{}", show(&r));
+                i += 1;
+            }
+            i
+        }));
+    }
+    let mut reader = RawClient::connect(port);
+    let end = Instant::now() + Duration::from_secs(2);
+    let mut reads = 0;
+    while Instant::now() < end {
+        let r = reader.cmd_str(&["EVAL", &sum, "0"]);
+        assert_eq!(r, b":400\r\n", "a script saw a partial transfer");
+        reads += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let moves: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert!(moves > 0 && reads > 0);
+    let r = reader.cmd_str(&["EVAL", &sum, "0"]);
+    assert_eq!(r, b":400\r\n");
+}
+
+/// Hostile scripts get errors and the server keeps serving.
+#[test]
+fn hostile_scripts_fail_cleanly() {
+    let server = TestServer::start_with(&["--shards", "2"]);
+    let mut c = server.client();
+    let r = c.cmd_str(&[
+        "EVAL",
+        "local s = 'x' for i = 1, 40 do s = s .. s end return #s",
+        "0",
+    ]);
+    assert!(
+        r.starts_with(b"-ERR") && show(&r).contains("not enough memory"),
+        "{}",
+        show(&r)
+    );
+    let r = c.cmd_str(&[
+        "EVAL",
+        "local t = {} for i = 1, 1e9 do t[i] = i end return #t",
+        "0",
+    ]);
+    assert!(
+        r.starts_with(b"-ERR") && show(&r).contains("not enough memory"),
+        "{}",
+        show(&r)
+    );
+    let r = c.cmd_str(&[
+        "EVAL",
+        "local function f() return f() + 1 end return f()",
+        "0",
+    ]);
+    assert!(show(&r).contains("stack overflow"), "{}", show(&r));
+    // Deeply nested result tables end in an error element.
+    let mut raw = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let body = "local t = {} local c = t for i = 1, 100000 do c[1] = {} c = c[1] end return t";
+    let req = format!(
+        "*3\r\n$4\r\nEVAL\r\n${}\r\n{body}\r\n$1\r\n0\r\n",
+        body.len()
+    );
+    std::io::Write::write_all(&mut raw, req.as_bytes()).unwrap();
+    let want = b"-ERR reached lua stack limit\r\n";
+    let mut got = Vec::new();
+    let mut buf = [0u8; 65536];
+    while !got.ends_with(want) {
+        let n = std::io::Read::read(&mut raw, &mut buf).unwrap();
+        assert!(n > 0, "connection closed");
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert!(got.starts_with(b"*1\r\n*1\r\n"));
+    assert_eq!(
+        c.cmd_str(&["EVAL", "return 'still here'", "0"]),
+        b"$10\r\nstill here\r\n"
+    );
+    assert_eq!(c.cmd_str(&["PING"]), b"+PONG\r\n");
+}
+
+#[test]
+fn cjson_corpus_matches_redis() {
+    check_corpus("cjson");
+}
