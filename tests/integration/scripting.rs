@@ -482,3 +482,164 @@ fn hostile_scripts_fail_cleanly() {
 fn cjson_corpus_matches_redis() {
     check_corpus("cjson");
 }
+
+#[test]
+fn functions_match_redis() {
+    let mut p = Pair::new();
+    let lib = "#!lua name=mylib\nredis.register_function('f', function(keys, args) return {keys[1], args[1], #keys, #args} end)";
+    let lines: &[&[&str]] = &[
+        &["FUNCTION", "FLUSH"],
+        &["FUNCTION", "LOAD", "return 1"],
+        &["FUNCTION", "LOAD", "#!lua\nreturn 1"],
+        &["FUNCTION", "LOAD", "#!lua name=mylib\nreturn 1"],
+        &["FUNCTION", "LOAD", "#!lua name=my-lib\nredis.register_function('f', function() return 1 end)"],
+        &["FUNCTION", "LOAD", "#!lua name=mylib foo=bar\nredis.register_function('f', function() return 1 end)"],
+        &["FUNCTION", "LOAD", "#!python name=x\nredis.register_function('f1', function() end)"],
+        &["FUNCTION", "LOAD", "#!lua name=\nredis.register_function('f1', function() end)"],
+        &["FUNCTION", "LOAD", "#!lua name=a name=b\nredis.register_function('f1', function() end)"],
+        &["FUNCTION", "LOAD", "#!lua name=x"],
+        &["FUNCTION", "LOAD", "#!luaname=x\nredis.register_function('f1', function() end)"],
+        &["FUNCTION", "LOAD", lib],
+        &["FUNCTION", "LOAD", lib],
+        &["FUNCTION", "LOAD", "#!lua name=other\nredis.register_function('f', function() return 1 end)"],
+        &["FUNCTION", "LOAD", "#!lua name=other\nredis.register_function('F', function() return 1 end)"],
+        &["FCALL", "f", "1", "k", "a"],
+        &["FCALL", "F", "1", "k", "a"],
+        &["FCALL", "nosuch", "0"],
+        &["FCALL", "f", "-1"],
+        &["FCALL", "f", "5"],
+        &["FCALL", "f", "x"],
+        &["FCALL_RO", "f", "0"],
+        &["FUNCTION", "LOAD", "REPLACE", "#!lua name=mylib\nredis.register_function{function_name='f', callback=function() return redis.call('set','x','1') end, flags={'no-writes'}, description='desc'}"],
+        &["FCALL", "f", "0"],
+        &["FCALL_RO", "f", "0"],
+        &["FUNCTION", "LIST"],
+        &["FUNCTION", "LIST", "WITHCODE"],
+        &["FUNCTION", "LIST", "LIBRARYNAME", "my*"],
+        &["FUNCTION", "LIST", "LIBRARYNAME", "nomatch*"],
+        &["FUNCTION", "LIST", "LIBRARYNAME"],
+        &["FUNCTION", "LIST", "BOGUS"],
+        &["FUNCTION", "STATS"],
+        &["FUNCTION", "KILL"],
+        &["FUNCTION", "DELETE", "nosuch"],
+        &["FUNCTION", "FLUSH", "bogus"],
+        &["FUNCTION", "HELP"],
+        &["FUNCTION", "RESTORE", "xx"],
+        &["FUNCTION", "RESTORE", "xx", "BOGUS"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.call('ping')"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function('h', 5)"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function('h h', function() end)"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function{function_name='h', callback=function() end, flags={'bogus'}}"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function{function_name='h', callback=function() end, foo=1}"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function{function_name='h', callback=function() end, flags='no-writes'}"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function{function_name='h'}"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function('h')"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function()"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nreturn +"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nlocal x = nil\nx.y = 1"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nx = 1"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nlocal t = pairs"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nlocal t = redis.setresp"],
+        &["FUNCTION", "LOAD", "#!lua name=bad\nwhile true do end"],
+        &["FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('a', function() end)\nredis.register_function('a', function() end)"],
+        &["FUNCTION", "LOAD", "#!lua name=g1\nredis.register_function('g1', function() error('boom') end)"],
+        &["FCALL", "g1", "0"],
+        &["FUNCTION", "LOAD", "#!lua name=g2\nredis.log(redis.LOG_WARNING, 'loading')\nlocal function helper() return redis.REDIS_VERSION end\nredis.register_function('g2', function(k, a) return {helper(), type(KEYS)} end)"],
+        &["FCALL", "g2", "0"],
+        &["FUNCTION", "LOAD", "#!lua name=g3\nredis.register_function('g3', function(k, a) local t = {} for n in pairs(redis) do t[#t+1] = n end table.sort(t) return t end)"],
+        &["FCALL", "g3", "0"],
+        &["FUNCTION", "LOAD", "#!lua name=g4\nredis.register_function('g4', function() return redis.breakpoint() end)"],
+        &["FCALL", "g4", "0"],
+        &["FUNCTION", "LOAD", "#!lua name=g5\nredis.register_function('g5', function(k, a) redis.call('set', k[1], a[1]) return redis.call('get', k[1]) end)"],
+        &["FCALL", "g5", "1", "fk", "fv"],
+        &["FCALL_RO", "g5", "1", "fk", "fv"],
+        &["FUNCTION", "DELETE", "g5"],
+        &["FCALL", "g5", "1", "fk", "fv"],
+        &["EVAL_RO", "#!lua\nreturn 1", "0"],
+        &["EVAL_RO", "#!lua flags=no-writes\nreturn 1", "0"],
+    ];
+    for l in lines {
+        p.check(l);
+    }
+    p.check(&["FUNCTION", "FLUSH", "SYNC"]);
+    p.check(&["FUNCTION", "LOAD", lib]);
+    // A library dumped by redis-server loads into Ferrite, and back.
+    let (_, payload) = p.both_bytes(&[b"FUNCTION", b"DUMP"]);
+    let payload = ferrite_testkit::bulk_payload(&payload);
+    p.check_bytes(&[b"FUNCTION", b"RESTORE", &payload]);
+    p.check_bytes(&[b"FUNCTION", b"RESTORE", &payload, b"REPLACE"]);
+    p.check_bytes(&[b"FUNCTION", b"RESTORE", &payload, b"FLUSH"]);
+    p.check(&["FCALL", "f", "1", "k", "a"]);
+    let (mine, _) = p.both_bytes(&[b"FUNCTION", b"DUMP"]);
+    let mine = ferrite_testkit::bulk_payload(&mine);
+    p.check(&["FUNCTION", "FLUSH"]);
+    p.check_bytes(&[b"FUNCTION", b"RESTORE", &mine]);
+    p.check(&["FUNCTION", "LIST", "WITHCODE"]);
+    let mut corrupt = mine.clone();
+    if let Some(b) = corrupt.get_mut(4) {
+        *b ^= 0x20;
+    }
+    p.check_bytes(&[b"FUNCTION", b"RESTORE", &corrupt, b"FLUSH"]);
+    p.check(&["FCALL", "f", "1", "k", "a"]);
+}
+
+/// A busy function shows in FUNCTION STATS and FUNCTION KILL stops it.
+#[test]
+fn busy_function_is_killed() {
+    let server = TestServer::start_with(&["--shards", "2", "--busy-reply-threshold", "100"]);
+    let port = server.port;
+    let mut c = server.client();
+    let r = c.cmd_str(&[
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=spin\nredis.register_function('spin', function(keys, args) local i = 0 while true do i = i + 1 end end)",
+    ]);
+    assert_eq!(r, b"$4\r\nspin\r\n");
+    let runner =
+        thread::spawn(move || RawClient::connect(port).cmd_str(&["FCALL", "spin", "0", "x"]));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !c.cmd_str(&["PING"]).starts_with(b"-BUSY") {
+        assert!(Instant::now() < deadline, "never busy");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let stats = show(&c.cmd_str(&["FUNCTION", "STATS"]));
+    assert!(
+        stats.contains("running_script")
+            && stats.contains("$4\\r\\nspin\\r\\n")
+            && stats.contains("$5\\r\\nFCALL\\r\\n"),
+        "{stats}"
+    );
+    assert_eq!(
+        show(&c.cmd_str(&["PING"])),
+        show(b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n")
+    );
+    assert_eq!(
+        show(&c.cmd_str(&["SCRIPT", "KILL"])),
+        show(b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n")
+    );
+    assert_eq!(c.cmd_str(&["FUNCTION", "KILL"]), b"+OK\r\n");
+    let killed = runner.join().unwrap();
+    assert!(
+        killed.starts_with(
+            b"-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2."
+        ),
+        "{}",
+        show(&killed)
+    );
+    assert_eq!(c.cmd_str(&["PING"]), b"+PONG\r\n");
+}
+
+#[test]
+fn cmsgpack_corpus_matches_redis() {
+    check_corpus("cmsgpack");
+}
+
+#[test]
+fn bit_corpus_matches_redis() {
+    check_corpus("bit");
+}
+
+#[test]
+fn struct_corpus_matches_redis() {
+    check_corpus("struct");
+}

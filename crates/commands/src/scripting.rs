@@ -52,6 +52,30 @@ pub static COMMANDS: &[CommandSpec] = &[
     .keys_numkeys(2)
     .acl(&["@slow", "@scripting"])
     .doc("Runs a cached Lua script that may not write.", "7.0.0"),
+    CommandSpec::new(
+        "fcall",
+        -3,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Fcall),
+    )
+    .flags(EVAL_FLAGS)
+    .keys_numkeys(2)
+    .acl(&["@slow", "@scripting"])
+    .doc("Calls a function of a loaded library.", "7.0.0"),
+    CommandSpec::new(
+        "fcall_ro",
+        -3,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Fcall),
+    )
+    .flags(EVAL_FLAGS.union(Flags::READONLY))
+    .keys_numkeys(2)
+    .acl(&["@slow", "@scripting"])
+    .doc("Calls a function that declared `no-writes`.", "7.0.0"),
+    CommandSpec::new("function", -2, Group::Scripting, Exec::Container)
+        .acl(&["@slow"])
+        .doc("Container for the function library commands.", "7.0.0")
+        .subs(FUNCTION_SUBCOMMANDS),
     CommandSpec::new("script", -2, Group::Scripting, Exec::Container)
         .acl(&["@slow"])
         .doc("Container for the script cache commands.", "2.6.0")
@@ -118,4 +142,104 @@ static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
         "Stops the script running now, if it has not written.",
         "2.6.0",
     ),
+];
+
+/// The row of one FUNCTION subcommand.
+const fn function_sub(
+    name: &'static str,
+    arity: i32,
+    flags: Flags,
+    summary: &'static str,
+) -> CommandSpec {
+    CommandSpec::new(
+        name,
+        arity,
+        Group::Scripting,
+        Exec::Runtime(RuntimeCmd::Function),
+    )
+    .flags(flags)
+    .doc(summary, "7.0.0")
+}
+
+/// Writing FUNCTION subcommands' ACL categories.
+const WRITE_ACL: &[&str] = &["@write", "@slow", "@scripting"];
+/// Other FUNCTION subcommands' ACL categories.
+const ACL: &[&str] = &["@slow", "@scripting"];
+
+/// FUNCTION's subcommands.
+static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
+    function_sub(
+        "function|delete",
+        3,
+        Flags::WRITE.union(Flags::NOSCRIPT),
+        "Deletes a library and its functions.",
+    )
+    .acl(WRITE_ACL)
+    .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    function_sub(
+        "function|dump",
+        2,
+        Flags::NOSCRIPT,
+        "Serializes every library into one payload.",
+    )
+    .acl(ACL),
+    function_sub(
+        "function|flush",
+        -2,
+        Flags::WRITE.union(Flags::NOSCRIPT),
+        "Deletes every library.",
+    )
+    .acl(WRITE_ACL)
+    .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    function_sub(
+        "function|help",
+        2,
+        Flags::LOADING.union(Flags::STALE),
+        "Lists FUNCTION's subcommands.",
+    )
+    .acl(ACL),
+    function_sub(
+        "function|kill",
+        2,
+        Flags::NOSCRIPT.union(Flags::ALLOW_BUSY),
+        "Stops the function running now, if it has not written.",
+    )
+    .acl(ACL)
+    .tips(&["request_policy:all_shards", "response_policy:one_succeeded"]),
+    function_sub(
+        "function|list",
+        -2,
+        Flags::NOSCRIPT,
+        "Lists the libraries and their functions.",
+    )
+    .acl(ACL)
+    .tips(&["nondeterministic_output_order"]),
+    function_sub(
+        "function|load",
+        -3,
+        Flags::WRITE.union(Flags::DENYOOM).union(Flags::NOSCRIPT),
+        "Loads a library of functions.",
+    )
+    .acl(WRITE_ACL)
+    .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    function_sub(
+        "function|restore",
+        -3,
+        Flags::WRITE.union(Flags::DENYOOM).union(Flags::NOSCRIPT),
+        "Loads the libraries of a FUNCTION DUMP payload.",
+    )
+    .acl(WRITE_ACL)
+    .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    function_sub(
+        "function|stats",
+        2,
+        Flags::NOSCRIPT.union(Flags::ALLOW_BUSY),
+        "Tells which function runs now and how many are loaded.",
+    )
+    .acl(ACL)
+    .tips(&[
+        "nondeterministic_output",
+        "request_policy:all_shards",
+        "response_policy:special",
+    ]),
 ];

@@ -181,6 +181,10 @@ pub enum RuntimeCmd {
     Eval,
     /// SCRIPT's subcommands.
     Script,
+    /// FCALL, FCALL_RO.
+    Fcall,
+    /// FUNCTION's subcommands.
+    Function,
 }
 
 /// How a command is executed.

@@ -544,7 +544,8 @@ impl Session {
             // A script runs past busy-reply-threshold: only what may stop
             // it (or the server) is served.
             let start = self.out_len();
-            self.error(conn, &CmdError::other(crate::script::BUSY_TEXT));
+            let text = self.worker.shared.scripts.busy_text();
+            self.error(conn, &CmdError::other(text));
             self.end_local(start, skip);
             return;
         }

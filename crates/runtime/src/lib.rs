@@ -28,6 +28,7 @@ pub mod clients;
 pub mod cmd;
 pub mod conn;
 pub mod coord;
+pub mod function;
 pub mod guard;
 pub mod info;
 pub mod multi;

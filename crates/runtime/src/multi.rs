@@ -301,7 +301,10 @@ fn tx_shards(
                 }
             }
             // A script may reach any key.
-            Exec::Runtime(c) if crate::cmd::is_barrier(c) || matches!(c, RuntimeCmd::Eval) => {
+            Exec::Runtime(c)
+                if crate::cmd::is_barrier(c)
+                    || matches!(c, RuntimeCmd::Eval | RuntimeCmd::Fcall) =>
+            {
                 return (0..n).collect()
             }
             _ => {}

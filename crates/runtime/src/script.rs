@@ -64,6 +64,9 @@ pub struct RunState {
     kill: AtomicBool,
     /// It is counted in [`Scripts::busy`].
     announced: AtomicBool,
+    /// The function running (its name and the command that called it),
+    /// for FUNCTION STATS and FUNCTION KILL; None for an eval script.
+    function: Mutex<Option<(String, Vec<Bytes>)>>,
 }
 
 /// The server's script state, shared by every thread.
@@ -79,10 +82,18 @@ pub struct Scripts {
     runs: Vec<RunState>,
     /// Scripts running for longer than `busy-reply-threshold`.
     pub busy: AtomicUsize,
+    /// Those of them that are functions (the `-BUSY` text names FUNCTION
+    /// KILL then).
+    busy_functions: AtomicUsize,
     /// The script thread's job queue (started on first use).
     global: Mutex<Option<std_mpsc::Sender<GlobalJob>>>,
     /// Scripts that ran (INFO's counters).
     pub calls: AtomicU64,
+    /// Function libraries (FUNCTION LOAD).
+    pub(crate) libraries: RwLock<crate::function::Libraries>,
+    /// Bumped whenever the libraries change: each thread's function VM
+    /// loads them again when it sees a new value.
+    pub(crate) fn_generation: AtomicU64,
 }
 
 impl Scripts {
@@ -94,8 +105,11 @@ impl Scripts {
             reach: RwLock::new(HashMap::new()),
             runs: (0..=nshards).map(|_| RunState::default()).collect(),
             busy: AtomicUsize::new(0),
+            busy_functions: AtomicUsize::new(0),
             global: Mutex::new(None),
             calls: AtomicU64::new(0),
+            libraries: RwLock::new(Default::default()),
+            fn_generation: AtomicU64::new(0),
         }
     }
 
@@ -132,9 +146,27 @@ impl Scripts {
     }
 }
 
-/// The error text `-BUSY` replies carry.
+/// The error text `-BUSY` replies carry while an eval script is busy.
 pub const BUSY_TEXT: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// The error text `-BUSY` replies carry while a function is busy.
+pub const BUSY_FUNCTION_TEXT: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+impl Scripts {
+    /// The `-BUSY` reply's text for the script running now.
+    pub fn busy_text(&self) -> &'static str {
+        if self.busy_functions.load(Ordering::Relaxed) > 0 {
+            BUSY_FUNCTION_TEXT
+        } else {
+            BUSY_TEXT
+        }
+    }
+}
+
+fn is_function(state: &RunState) -> bool {
+    state.function.lock().map(|f| f.is_some()).unwrap_or(false)
+}
 
 /// Flags from a `#!lua` first line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -191,6 +223,46 @@ thread_local! {
     static VM: RefCell<Option<(u64, ScriptVm)>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// This thread's function VM and the libraries generation it loaded.
+    static FVM: RefCell<Option<(u64, ScriptVm)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's function VM, (re)built with every library
+/// when the libraries changed since.
+fn with_fvm<R>(scripts: &Scripts, f: impl FnOnce(&mut ScriptVm) -> R) -> Result<R, String> {
+    FVM.with(|cell| {
+        let mut slot = cell
+            .try_borrow_mut()
+            .map_err(|_| "ERR script VM busy".to_string())?;
+        let gen = scripts.fn_generation.load(Ordering::Acquire);
+        if !matches!(slot.as_ref(), Some((g, _)) if *g == gen) {
+            let mut vm =
+                ScriptVm::for_functions().map_err(|e| format!("ERR cannot start Lua: {e}"))?;
+            let libs = scripts
+                .libraries
+                .read()
+                .map(|l| l.codes())
+                .unwrap_or_default();
+            for (name, code) in libs {
+                // Each loaded once already; a failure now would be a bug.
+                if let Err(e) = vm.load_library(&name, &code) {
+                    tracing::error!(
+                        library = name,
+                        error = e,
+                        "cannot reload a function library"
+                    );
+                }
+            }
+            *slot = Some((gen, vm));
+        }
+        match slot.as_mut() {
+            Some((_, vm)) => Ok(f(vm)),
+            None => Err("ERR cannot start Lua".into()),
+        }
+    })
+}
+
 /// Runs `f` with this thread's VM, created on first use and emptied when
 /// SCRIPT FLUSH moved the generation on.
 fn with_vm<R>(scripts: &Scripts, f: impl FnOnce(&mut ScriptVm) -> R) -> Result<R, String> {
@@ -219,17 +291,43 @@ fn with_vm<R>(scripts: &Scripts, f: impl FnOnce(&mut ScriptVm) -> R) -> Result<R
 
 /// One script call, as parsed from EVAL's arguments.
 #[derive(Clone)]
-struct Call {
-    sha: [u8; 40],
-    body: Bytes,
-    keys: Vec<Bytes>,
-    args: Vec<Bytes>,
-    db: usize,
+pub(crate) struct Call {
+    pub(crate) sha: [u8; 40],
+    pub(crate) body: Bytes,
+    pub(crate) keys: Vec<Bytes>,
+    pub(crate) args: Vec<Bytes>,
+    pub(crate) db: usize,
     /// The client speaks RESP3.
-    resp3: bool,
+    pub(crate) resp3: bool,
     /// EVAL_RO / EVALSHA_RO / `flags=no-writes`.
-    read_only: bool,
-    client: u64,
+    pub(crate) read_only: bool,
+    pub(crate) client: u64,
+    /// FCALL: the function's name (then `sha` only names the call for what
+    /// is learned of its reach) and the command, for FUNCTION STATS.
+    pub(crate) function: Option<(String, Vec<Bytes>)>,
+}
+
+impl Call {
+    /// Runs the script or function in this thread's VM.
+    fn run_in_vm(
+        &self,
+        shared: &Shared,
+        host: &mut dyn Host,
+        reply: &mut BytesMut,
+    ) -> Result<(), String> {
+        match &self.function {
+            Some((name, _)) => with_fvm(&shared.scripts, |vm| {
+                vm.run_function(name, &self.keys, &self.args, host, self.resp3, reply);
+            }),
+            None => with_vm(&shared.scripts, |vm| {
+                if let Err(e) = vm.load(&self.sha, &lua_source(&self.body)) {
+                    write_error(reply, self.resp3, &e);
+                    return;
+                }
+                vm.run(&self.sha, &self.keys, &self.args, host, self.resp3, reply);
+            }),
+        }
+    }
 }
 
 /// Looks up a command a script calls and applies the rules of scripts.
@@ -276,7 +374,10 @@ fn write_error(out: &mut BytesMut, resp3: bool, text: &str) {
 }
 
 /// Marks a run as started on `state`.
-fn begin_run(shared: &Shared, state: &RunState) {
+fn begin_run(shared: &Shared, state: &RunState, call: &Call) {
+    if let Ok(mut f) = state.function.lock() {
+        *f = call.function.clone();
+    }
     let ms = shared.started.elapsed().as_millis() as u64 + 1;
     state.wrote.store(false, Ordering::Relaxed);
     state.kill.store(false, Ordering::Relaxed);
@@ -288,7 +389,13 @@ fn begin_run(shared: &Shared, state: &RunState) {
 fn end_run(shared: &Shared, state: &RunState) {
     state.started.store(0, Ordering::Release);
     if state.announced.swap(false, Ordering::AcqRel) {
+        if is_function(state) {
+            shared.scripts.busy_functions.fetch_sub(1, Ordering::AcqRel);
+        }
         shared.scripts.busy.fetch_sub(1, Ordering::AcqRel);
+    }
+    if let Ok(mut f) = state.function.lock() {
+        *f = None;
     }
     shared.scripts.calls.fetch_add(1, Ordering::Relaxed);
 }
@@ -314,6 +421,9 @@ fn check_run(shared: &Shared, state: &RunState) -> Option<String> {
             && now.saturating_sub(started) >= limit
             && !state.announced.swap(true, Ordering::AcqRel)
         {
+            if is_function(state) {
+                shared.scripts.busy_functions.fetch_add(1, Ordering::AcqRel);
+            }
             shared.scripts.busy.fetch_add(1, Ordering::AcqRel);
             tracing::warn!(
                 "slow script detected: still in execution after {} milliseconds",
@@ -503,7 +613,7 @@ fn run_on_shard(shard: &mut Shard, shared: &Shared, call: &Call) -> ShardOutcome
     let mut reply = BytesMut::new();
     let state = &shared.scripts.runs[shard.id.min(shared.scripts.runs.len() - 1)];
     shard.current_client = call.client;
-    begin_run(shared, state);
+    begin_run(shared, state, call);
     let mut host = ShardHost {
         shard,
         shared,
@@ -514,15 +624,7 @@ fn run_on_shard(shard: &mut Shard, shared: &Shared, call: &Call) -> ShardOutcome
         wrote: false,
         keypos: Vec::new(),
     };
-    let res = with_vm(&shared.scripts, |vm| {
-        if let Err(e) = vm.load(&call.sha, &lua_source(&call.body)) {
-            write_error(&mut reply, call.resp3, &e);
-            return;
-        }
-        vm.run(
-            &call.sha, &call.keys, &call.args, &mut host, call.resp3, &mut reply,
-        );
-    });
+    let res = call.run_in_vm(shared, &mut host, &mut reply);
     let (reached_out, wrote) = (host.reached_out, host.wrote);
     end_run(shared, state);
     if let Err(e) = res {
@@ -645,7 +747,7 @@ fn script_thread(jobs: std_mpsc::Receiver<GlobalJob>) {
         let call = &job.call;
         let state = &shared.scripts.runs[shared.nshards];
         let mut reply = BytesMut::new();
-        begin_run(&shared, state);
+        begin_run(&shared, state, call);
         let mut host = GlobalHost {
             shared: &shared,
             read_only: call.read_only,
@@ -654,15 +756,7 @@ fn script_thread(jobs: std_mpsc::Receiver<GlobalJob>) {
             learned: &job.reach,
             keypos: Vec::new(),
         };
-        let res = with_vm(&shared.scripts, |vm| {
-            if let Err(e) = vm.load(&call.sha, &lua_source(&call.body)) {
-                write_error(&mut reply, call.resp3, &e);
-                return;
-            }
-            vm.run(
-                &call.sha, &call.keys, &call.args, &mut host, call.resp3, &mut reply,
-            );
-        });
+        let res = call.run_in_vm(&shared, &mut host, &mut reply);
         end_run(&shared, state);
         if let Err(e) = res {
             reply.clear();
@@ -862,7 +956,13 @@ pub async fn eval(
         resp3: conn.resp3,
         read_only: spec.flags.contains(Flags::READONLY) || flags.is_some_and(|f| f.no_writes),
         client: conn.id,
+        function: None,
     };
+    if spec.flags.contains(Flags::READONLY) && flags.is_some_and(|f| !f.no_writes) {
+        return Err(CmdError::other(
+            "ERR Can not execute a script with write flag using *_ro command.",
+        ));
+    }
     // Earlier pipelined requests complete first.
     s.flush().await;
     let reply = run_call(s, conn, call).await?;
@@ -872,7 +972,11 @@ pub async fn eval(
 }
 
 /// Runs a script where it should run (see the module's comment).
-async fn run_call(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut, CmdError> {
+pub(crate) async fn run_call(
+    s: &mut Session,
+    conn: &Conn,
+    call: Call,
+) -> Result<BytesMut, CmdError> {
     let shared = s.worker.shared.clone();
     let n = shared.nshards;
     let me = s.worker.id;
@@ -909,6 +1013,59 @@ async fn run_call(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut, 
         }
     }
     run_global(s, conn, call).await
+}
+
+/// Stops the running eval scripts (`functions`: the running functions)
+/// for SCRIPT KILL / FUNCTION KILL, with Redis's errors.
+pub(crate) fn kill_runs(scripts: &Scripts, functions: bool) -> Result<(), CmdError> {
+    let running: Vec<&RunState> = scripts
+        .runs
+        .iter()
+        .filter(|r| {
+            r.started.load(Ordering::Acquire) > 0
+                && r.function.lock().map(|f| f.is_some()).unwrap_or(false) == functions
+        })
+        .collect();
+    if running.is_empty() {
+        // The other kind may be running: Redis names its KILL.
+        let other = scripts
+            .runs
+            .iter()
+            .any(|r| r.started.load(Ordering::Acquire) > 0 && is_function(r) != functions);
+        if other {
+            return Err(CmdError::other(if functions {
+                BUSY_TEXT
+            } else {
+                BUSY_FUNCTION_TEXT
+            }));
+        }
+        return Err(CmdError::other(
+            "NOTBUSY No scripts in execution right now.",
+        ));
+    }
+    if running.iter().any(|r| r.wrote.load(Ordering::Acquire)) {
+        return Err(CmdError::other(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+        ));
+    }
+    for r in running {
+        r.kill.store(true, Ordering::Release);
+    }
+    Ok(())
+}
+
+/// The function running now, if any: its name, its command and how long
+/// it has run (ms), for FUNCTION STATS.
+pub(crate) fn running_function(shared: &Shared) -> Option<(String, Vec<Bytes>, u64)> {
+    let now = shared.started.elapsed().as_millis() as u64 + 1;
+    shared.scripts.runs.iter().find_map(|r| {
+        let started = r.started.load(Ordering::Acquire);
+        if started == 0 {
+            return None;
+        }
+        let f = r.function.lock().ok()?.clone()?;
+        Some((f.0, f.1, now.saturating_sub(started)))
+    })
 }
 
 /// SCRIPT LOAD / EXISTS / FLUSH / KILL / HELP.
@@ -973,24 +1130,7 @@ pub async fn script(
             s.writer(conn.resp3).simple(b"OK");
         }
         "script|kill" => {
-            let running: Vec<&RunState> = scripts
-                .runs
-                .iter()
-                .filter(|r| r.started.load(Ordering::Acquire) > 0)
-                .collect();
-            if running.is_empty() {
-                return Err(CmdError::other(
-                    "NOTBUSY No scripts in execution right now.",
-                ));
-            }
-            if running.iter().any(|r| r.wrote.load(Ordering::Acquire)) {
-                return Err(CmdError::other(
-                    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
-                ));
-            }
-            for r in running {
-                r.kill.store(true, Ordering::Release);
-            }
+            kill_runs(scripts, false)?;
             s.writer(conn.resp3).simple(b"OK");
         }
         "script|help" => {

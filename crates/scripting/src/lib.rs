@@ -6,10 +6,12 @@
 pub mod libs;
 
 mod convert;
+mod functions;
 mod vm;
 
 pub use convert::{lua_to_reply, number_to_int};
-pub use vm::{Host, ScriptVm};
+pub use functions::{library_name, FunctionInfo, LibraryInfo, FLAG_NAMES, LOAD_TIMEOUT};
+pub use vm::{Host, Kind, ScriptVm, MEMORY_LIMIT};
 
 /// The Redis version scripts see in `redis.REDIS_VERSION`.
 pub const REDIS_VERSION: &str = "7.0.15";

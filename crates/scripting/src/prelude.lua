@@ -140,6 +140,11 @@ local function runner(f)
   return lua_xpcall(f, handler)
 end
 
+-- FCALL: the function gets its keys and arguments as two tables.
+local function call_runner(f, keys, args)
+  return lua_xpcall(function() return f(keys, args) end, handler)
+end
+
 -- Library tables are read-only too; so is what string methods resolve to.
 for _, name in ipairs({ "string", "table", "math", "coroutine", "redis", "cjson",
   "cmsgpack", "bit", "struct" }) do
@@ -160,4 +165,31 @@ setmetatable(G, {
   end,
 })
 
-return runner, pG
+-- The environment of a function library's code while FUNCTION LOAD runs
+-- it: only `redis` with register_function, log, the log levels and the
+-- versions; anything else is a missing global, as in Redis.
+local function strict()
+  return {
+    __index = function(_, k)
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end,
+    __newindex = refuse,
+  }
+end
+
+local function load_env(register)
+  local r = {
+    register_function = register,
+    log = redis.log,
+    LOG_DEBUG = redis.LOG_DEBUG,
+    LOG_VERBOSE = redis.LOG_VERBOSE,
+    LOG_NOTICE = redis.LOG_NOTICE,
+    LOG_WARNING = redis.LOG_WARNING,
+    REDIS_VERSION = redis.REDIS_VERSION,
+    REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+  }
+  local env = { redis = setmetatable(r, strict()) }
+  return setmetatable(env, strict())
+end
+
+return runner, pG, load_env, call_runner

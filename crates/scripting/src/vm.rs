@@ -30,13 +30,14 @@ use ferrite_protocol::{parse_reply, Frame, Writer};
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 
 use crate::convert;
+use crate::functions::Staging;
 
 /// The most memory one VM may use: a script cannot take the server's
 /// memory with it (Lua answers `not enough memory`, the script fails).
 pub const MEMORY_LIMIT: usize = 1 << 30;
 
 /// Instructions between two calls of the host's time check.
-const HOOK_EVERY: u32 = 100_000;
+pub(crate) const HOOK_EVERY: u32 = 100_000;
 
 /// The chunk name of Ferrite's own Lua code: its frames are skipped when an
 /// error's line is looked for.
@@ -65,7 +66,7 @@ pub trait Host {
 
 /// The host of the script running now, reachable from the callbacks.
 #[derive(Default)]
-struct HostSlot {
+pub(crate) struct HostSlot {
     host: Cell<Option<NonNull<dyn Host + 'static>>>,
     /// The protocol chosen with `redis.setresp` (reset per run).
     resp3: Cell<bool>,
@@ -73,6 +74,8 @@ struct HostSlot {
     killed: Cell<bool>,
     /// Why it stopped.
     kill_msg: std::cell::RefCell<String>,
+    /// FUNCTION LOAD's time limit for running a library's code.
+    pub(crate) deadline: Cell<Option<std::time::Instant>>,
 }
 
 impl HostSlot {
@@ -90,18 +93,41 @@ impl HostSlot {
 /// A Lua VM with Redis's environment and the functions of the scripts it
 /// has compiled.
 pub struct ScriptVm {
-    lua: Lua,
+    pub(crate) lua: Lua,
     /// The real global table behind the proxy scripts see.
-    globals: Table,
+    pub(crate) globals: Table,
     /// Runs a function under Ferrite's error handler: `(ok, result)`.
-    runner: Function,
+    pub(crate) runner: Function,
     /// Compiled scripts by SHA1 (hex).
-    funcs: HashMap<[u8; 40], Function>,
+    pub(crate) funcs: HashMap<[u8; 40], Function>,
+    /// Builds the environment library code runs in at load.
+    pub(crate) load_env: Function,
+    /// Registered functions by lower-case name.
+    pub(crate) functions: HashMap<String, Function>,
+    /// Runs a function with its keys and arguments under the error handler.
+    pub(crate) call_runner: Function,
+}
+
+/// What a VM runs: Redis keeps eval scripts and functions in separate VMs
+/// whose `redis` tables differ a little.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// EVAL scripts (KEYS and ARGV are globals).
+    Eval,
+    /// Function libraries (keys and arguments are the function's
+    /// arguments; no `redis.breakpoint`, `redis.debug`,
+    /// `redis.replicate_commands`).
+    Functions,
 }
 
 impl ScriptVm {
-    /// A fresh VM.
+    /// A fresh VM for EVAL scripts.
     pub fn new() -> mlua::Result<ScriptVm> {
+        ScriptVm::with_kind(Kind::Eval)
+    }
+
+    /// A fresh VM of the given kind.
+    pub fn with_kind(kind: Kind) -> mlua::Result<ScriptVm> {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::new())?;
         lua.set_app_data(HostSlot::default());
@@ -115,14 +141,24 @@ impl ScriptVm {
         }
         crate::libs::open_all(&lua)?;
         install_redis(&lua, &globals)?;
+        if kind == Kind::Functions {
+            let redis: Table = globals.raw_get("redis")?;
+            for name in ["breakpoint", "debug", "replicate_commands"] {
+                redis.raw_set(name, Value::Nil)?;
+            }
+        }
         install_random(&lua, &globals)?;
-        let runner = install_prelude(&lua, &globals)?;
+        lua.set_app_data(Staging::default());
+        let (runner, load_env, call_runner) = install_prelude(&lua, &globals)?;
         lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), hook)?;
         Ok(ScriptVm {
             lua,
             globals,
             runner,
             funcs: HashMap::new(),
+            load_env,
+            call_runner,
+            functions: HashMap::new(),
         })
     }
 
@@ -179,6 +215,20 @@ impl ScriptVm {
             Writer::new(out, resp3).error(format!("ERR {}", plain(&e)).as_bytes());
             return;
         }
+        let runner = self.runner.clone();
+        self.exec(|| runner.call::<MultiValue>(f), sha, host, resp3, out);
+    }
+
+    /// Runs `call` (which calls the runner) with `host` reachable from the
+    /// callbacks, and writes the result or the error (named `name`).
+    pub(crate) fn exec(
+        &mut self,
+        call: impl FnOnce() -> mlua::Result<MultiValue>,
+        name: &[u8],
+        host: &mut dyn Host,
+        resp3: bool,
+        out: &mut BytesMut,
+    ) {
         let Some(slot) = self.lua.app_data_ref::<HostSlot>() else {
             return;
         };
@@ -190,10 +240,40 @@ impl ScriptVm {
         slot.resp3.set(false);
         slot.killed.set(false);
         drop(slot);
-        let res = self.runner.call::<MultiValue>(f);
-        let script_resp3 = match self.lua.app_data_ref::<HostSlot>() {
+        let res = call();
+        let script_resp3 = self.finish_run();
+        match res {
+            Ok(vals) => {
+                let mut it = vals.into_iter();
+                let ok = matches!(it.next(), Some(Value::Boolean(true)));
+                let v = it.next().unwrap_or(Value::Nil);
+                if ok {
+                    convert::lua_to_reply(&v, out, resp3, script_resp3);
+                } else {
+                    write_script_error(&v, name, out, resp3);
+                }
+            }
+            Err(e) => {
+                let text = format!(
+                    "ERR {} script: {}",
+                    plain(&e),
+                    String::from_utf8_lossy(name)
+                );
+                Writer::new(out, resp3).error(text.as_bytes());
+            }
+        }
+        // Keep the VM from growing with garbage of finished scripts, as
+        // Redis does with a step after each call.
+        let _ = self.lua.gc_step();
+    }
+
+    /// Clears the run's state (the host, a stop); returns the protocol the
+    /// script chose with `redis.setresp`.
+    pub(crate) fn finish_run(&self) -> bool {
+        match self.lua.app_data_ref::<HostSlot>() {
             Some(slot) => {
                 slot.host.set(None);
+                slot.deadline.set(None);
                 if slot.killed.replace(false) {
                     drop(slot);
                     let _ = self
@@ -205,26 +285,7 @@ impl ScriptVm {
                 }
             }
             None => false,
-        };
-        match res {
-            Ok(vals) => {
-                let mut it = vals.into_iter();
-                let ok = matches!(it.next(), Some(Value::Boolean(true)));
-                let v = it.next().unwrap_or(Value::Nil);
-                if ok {
-                    convert::lua_to_reply(&v, out, resp3, script_resp3);
-                } else {
-                    write_script_error(&v, sha, out, resp3);
-                }
-            }
-            Err(e) => {
-                let text = format!("ERR {} script: {}", plain(&e), show_sha(sha));
-                Writer::new(out, resp3).error(text.as_bytes());
-            }
         }
-        // Keep the VM from growing with garbage of finished scripts, as
-        // Redis does with a step after each call.
-        let _ = self.lua.gc_step();
     }
 
     fn set_arrays(&self, keys: &[Bytes], args: &[Bytes]) -> mlua::Result<()> {
@@ -242,13 +303,9 @@ impl ScriptVm {
     }
 }
 
-fn show_sha(sha: &[u8; 40]) -> &str {
-    std::str::from_utf8(sha).unwrap_or("")
-}
-
 /// Writes the reply of a script that failed with the error table `v`
 /// (built by the error handler: `err`, `source`, `line`).
-fn write_script_error(v: &Value, sha: &[u8; 40], out: &mut BytesMut, resp3: bool) {
+pub(crate) fn write_script_error(v: &Value, sha: &[u8], out: &mut BytesMut, resp3: bool) {
     let mut text = Vec::new();
     if let Value::Table(t) = v {
         if let Ok(Value::String(e)) = t.raw_get::<Value>("err") {
@@ -302,7 +359,7 @@ pub(crate) fn plain(e: &mlua::Error) -> String {
 
 /// The count hook: asks the host whether to go on; once told to stop,
 /// fires at every instruction so that `pcall` cannot swallow the stop.
-fn hook(lua: &Lua, debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
+pub(crate) fn hook(lua: &Lua, debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
     // Ferrite's own Lua (the error handler among it) runs to its end, so
     // that a stop is reported with the script's line.
     if debug.source().source.as_deref() == Some(PRELUDE_NAME) {
@@ -314,7 +371,14 @@ fn hook(lua: &Lua, debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
     if slot.killed.get() {
         return Err(mlua::Error::RuntimeError(slot.kill_msg.borrow().clone()));
     }
-    let stop = slot.with(|h| h.check()).flatten();
+    let mut stop = slot.with(|h| h.check()).flatten();
+    if slot
+        .deadline
+        .get()
+        .is_some_and(|d| std::time::Instant::now() >= d)
+    {
+        stop = Some("FUNCTION LOAD timeout".into());
+    }
     if let Some(msg) = stop {
         slot.killed.set(true);
         *slot.kill_msg.borrow_mut() = msg.clone();
@@ -421,7 +485,7 @@ pub fn error_at(lua: &Lua, msg: &str) -> mlua::Error {
 }
 
 /// A raised Lua error with exactly `msg` as its (string) value.
-fn lua_error(msg: &str) -> mlua::Error {
+pub(crate) fn lua_error(msg: &str) -> mlua::Error {
     mlua::Error::RuntimeError(msg.to_string())
 }
 
@@ -702,8 +766,9 @@ fn bad_number(lua: &Lua, pos: usize, v: &Value) -> mlua::Error {
 
 /// Ferrite's Lua-side part of the environment: `redis.call`/`pcall` over
 /// the raw call, Redis's `pcall`, the error handler, read-only proxies of
-/// the global and library tables. Returns the runner.
-fn install_prelude(lua: &Lua, g: &Table) -> mlua::Result<Function> {
+/// the global and library tables. Returns the runner, the maker of
+/// FUNCTION LOAD's environment and FCALL's runner.
+fn install_prelude(lua: &Lua, g: &Table) -> mlua::Result<(Function, Function, Function)> {
     let errstr = lua.create_function(|lua, v: Value| -> mlua::Result<Value> {
         Ok(match v {
             Value::Error(e) => Value::String(lua.create_string(plain(&e))?),
@@ -740,9 +805,10 @@ fn install_prelude(lua: &Lua, g: &Table) -> mlua::Result<Function> {
     })?;
     let code = include_str!("prelude.lua");
     let setup: Function = lua.load(code).set_name(PRELUDE_NAME).into_function()?;
-    let (runner, proxy): (Function, Table) = setup.call((g.clone(), errstr, where_, readonly))?;
+    let (runner, proxy, load_env, call_runner): (Function, Table, Function, Function) =
+        setup.call((g.clone(), errstr, where_, readonly))?;
     lua.set_globals(proxy)?;
-    Ok(runner)
+    Ok((runner, load_env, call_runner))
 }
 
 #[cfg(test)]

@@ -379,3 +379,14 @@ return loadstring('return +')
 --- deep recursion fails cleanly
 local function f(n) return f(n + 1) + 1 end
 return f(1)
+--- pcall of a function returning many values
+local t = {} for i = 1, 100 do t[i] = i end
+return select('#', pcall(unpack, t))
+--- library tables are read-only
+cmsgpack.x = 1
+--- bit is read-only
+bit.band = nil
+--- struct is read-only
+struct.x = 1
+--- cjson is read-only
+cjson.x = 1

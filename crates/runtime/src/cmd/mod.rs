@@ -74,6 +74,8 @@ pub async fn run(
         Exec => Err(ferrite_commands::CmdError::other("ERR EXEC without MULTI")),
         Eval => crate::script::eval(s, conn, spec, argv).await,
         Script => crate::script::script(s, conn, spec, argv).await,
+        Fcall => crate::function::fcall(s, conn, spec, argv).await,
+        Function => crate::function::function(s, conn, spec, argv).await,
         Subscribe => pubsub::subscribe(s, conn, argv, Kind::Channel),
         Psubscribe => pubsub::subscribe(s, conn, argv, Kind::Pattern),
         Ssubscribe => pubsub::subscribe(s, conn, argv, Kind::Shard),

@@ -1,0 +1,670 @@
+//! Functions: FUNCTION LOAD / DELETE / FLUSH / LIST / STATS / KILL / DUMP
+//! / RESTORE / HELP, FCALL and FCALL_RO.
+//!
+//! The libraries are server-wide (`Scripts::libraries`): their code and
+//! what each registered. FUNCTION LOAD runs a library in a fresh VM first,
+//! so a failing one changes nothing. Every thread that runs functions has
+//! its own function VM, rebuilt with every library when the libraries'
+//! generation has moved on. FCALL runs like EVAL (`script::run_call`):
+//! where its keys live when known to stay there, else with every shard
+//! locked.
+
+use std::collections::BTreeMap;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use ferrite_commands::{CmdError, CmdResult, CommandSpec, Flags};
+use ferrite_scripting::{library_name, sha1_hex, LibraryInfo, ScriptVm, FLAG_NAMES};
+
+use crate::conn::{Conn, Session};
+use crate::script::Call;
+
+/// The loaded libraries.
+#[derive(Default)]
+pub struct Libraries {
+    libs: BTreeMap<String, (Bytes, LibraryInfo)>,
+}
+
+impl Libraries {
+    /// Every library's name and code (to load them into a VM).
+    pub fn codes(&self) -> Vec<(String, Bytes)> {
+        self.libs
+            .iter()
+            .map(|(n, (c, _))| (n.clone(), c.clone()))
+            .collect()
+    }
+
+    /// The library and description of function `name` (any case).
+    fn function(&self, name: &str) -> Option<&ferrite_scripting::FunctionInfo> {
+        self.libs
+            .values()
+            .flat_map(|(_, info)| info.functions.iter())
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Adds (or with `replace`, replaces) a library, unless a name
+    /// collides. Changes nothing on error.
+    /// (`restoring`: Redis words the collision without quotes there.)
+    fn add(
+        &mut self,
+        code: Bytes,
+        info: LibraryInfo,
+        replace: bool,
+        restoring: bool,
+    ) -> Result<(), CmdError> {
+        if !replace && self.libs.contains_key(&info.name) {
+            let q = if restoring { "" } else { "'" };
+            return Err(CmdError::other(format!(
+                "ERR Library {q}{}{q} already exists",
+                info.name
+            )));
+        }
+        for f in &info.functions {
+            let clash = self.libs.iter().any(|(lib, (_, other))| {
+                *lib != info.name
+                    && other
+                        .functions
+                        .iter()
+                        .any(|g| g.name.eq_ignore_ascii_case(&f.name))
+            });
+            if clash {
+                return Err(CmdError::other(format!(
+                    "ERR Function {} already exists",
+                    f.name
+                )));
+            }
+        }
+        self.libs.insert(info.name.clone(), (code, info));
+        Ok(())
+    }
+}
+
+/// Runs a library's code in a fresh VM: its name and functions, or the
+/// error reply.
+fn check_library(code: &[u8]) -> Result<LibraryInfo, CmdError> {
+    let name = library_name(code).map_err(CmdError::other)?;
+    let mut vm = ScriptVm::for_functions()
+        .map_err(|e| CmdError::other(format!("ERR cannot start Lua: {e}")))?;
+    vm.load_library(&name, code).map_err(CmdError::other)
+}
+
+/// FCALL / FCALL_RO.
+pub async fn fcall(
+    s: &mut Session,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+) -> CmdResult {
+    let shared = s.worker.shared.clone();
+    let numkeys = argv
+        .get(2)
+        .and_then(|n| std::str::from_utf8(n).ok())
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| CmdError::other("ERR Bad number of keys provided"))?;
+    if numkeys < 0 {
+        return Err(CmdError::other("ERR Number of keys can't be negative"));
+    }
+    let rest = argv.get(3..).unwrap_or_default();
+    if numkeys as usize > rest.len() {
+        return Err(CmdError::other(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    let (keys, args) = rest.split_at(numkeys as usize);
+    let name =
+        String::from_utf8_lossy(argv.get(1).map(|b| &b[..]).unwrap_or_default()).into_owned();
+    let info = {
+        let libs = shared
+            .scripts
+            .libraries
+            .read()
+            .map_err(|_| CmdError::other("ERR Function not found"))?;
+        libs.function(&name).cloned()
+    };
+    let Some(info) = info else {
+        return Err(CmdError::other("ERR Function not found"));
+    };
+    let ro_command = spec.flags.contains(Flags::READONLY);
+    if ro_command && !info.no_writes() {
+        return Err(CmdError::other(
+            "ERR Can not execute a script with write flag using *_ro command.",
+        ));
+    }
+    let mut reach_key = b"fcall:".to_vec();
+    reach_key.extend_from_slice(info.name.to_ascii_lowercase().as_bytes());
+    let call = Call {
+        sha: sha1_hex(&reach_key),
+        body: Bytes::new(),
+        keys: keys.to_vec(),
+        args: args.to_vec(),
+        db: conn.db,
+        resp3: conn.resp3,
+        read_only: ro_command || info.no_writes(),
+        client: conn.id,
+        function: Some((info.name.clone(), argv.to_vec())),
+    };
+    s.flush().await;
+    let reply = crate::script::run_call(s, conn, call).await?;
+    s.out().extend_from_slice(&reply);
+    s.now_ms = crate::server::Shared::now_ms();
+    Ok(())
+}
+
+/// FUNCTION's subcommands.
+pub async fn function(
+    s: &mut Session,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+) -> CmdResult {
+    let shared = s.worker.shared.clone();
+    let scripts = &shared.scripts;
+    let args = argv.get(2..).unwrap_or_default();
+    let bump = || {
+        scripts
+            .fn_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+    };
+    match spec.name {
+        "function|load" => {
+            let (replace, code) = match args {
+                [code] => (false, code),
+                [r, code] if r.eq_ignore_ascii_case(b"replace") => (true, code),
+                [other, _] => {
+                    return Err(CmdError::other(format!(
+                        "ERR Unknown option given: {}",
+                        String::from_utf8_lossy(other)
+                    )))
+                }
+                _ => return Err(CmdError::SYNTAX),
+            };
+            let info = check_library(code)?;
+            let name = info.name.clone();
+            scripts
+                .libraries
+                .write()
+                .map_err(|_| CmdError::other("ERR libraries unavailable"))?
+                .add(code.clone(), info, replace, false)?;
+            bump();
+            s.writer(conn.resp3).bulk(name.as_bytes());
+        }
+        "function|delete" => {
+            let name = String::from_utf8_lossy(args.first().map(|b| &b[..]).unwrap_or_default())
+                .into_owned();
+            let removed = scripts
+                .libraries
+                .write()
+                .map(|mut l| l.libs.remove(&name).is_some())
+                .unwrap_or(false);
+            if !removed {
+                return Err(CmdError::other("ERR Library not found"));
+            }
+            bump();
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "function|flush" => {
+            match args {
+                [] => {}
+                [m] if m.eq_ignore_ascii_case(b"sync") || m.eq_ignore_ascii_case(b"async") => {}
+                _ => {
+                    return Err(CmdError::other(
+                        "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
+                    ))
+                }
+            }
+            if let Ok(mut l) = scripts.libraries.write() {
+                l.libs.clear();
+            }
+            bump();
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "function|list" => list(s, conn, args)?,
+        "function|stats" => {
+            let running = crate::script::running_function(&shared);
+            let (libs, funcs) = scripts
+                .libraries
+                .read()
+                .map(|l| {
+                    (
+                        l.libs.len(),
+                        l.libs
+                            .values()
+                            .map(|(_, i)| i.functions.len())
+                            .sum::<usize>(),
+                    )
+                })
+                .unwrap_or((0, 0));
+            let mut w = s.writer(conn.resp3);
+            w.map(2);
+            w.bulk(b"running_script");
+            match running {
+                None => w.null(),
+                Some((name, cmd, ms)) => {
+                    w.map(3);
+                    w.bulk(b"name");
+                    w.bulk(name.as_bytes());
+                    w.bulk(b"command");
+                    w.array(cmd.len());
+                    for a in &cmd {
+                        w.bulk(a);
+                    }
+                    w.bulk(b"duration_ms");
+                    w.int(ms as i64);
+                }
+            }
+            w.bulk(b"engines");
+            w.map(1);
+            w.bulk(b"LUA");
+            w.map(2);
+            w.bulk(b"libraries_count");
+            w.int(libs as i64);
+            w.bulk(b"functions_count");
+            w.int(funcs as i64);
+        }
+        "function|kill" => {
+            crate::script::kill_runs(scripts, true)?;
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "function|dump" => {
+            let codes = scripts
+                .libraries
+                .read()
+                .map(|l| l.codes())
+                .unwrap_or_default();
+            let payload = dump(&codes);
+            s.writer(conn.resp3).bulk(&payload);
+        }
+        "function|restore" => {
+            let payload = args.first().map(|b| &b[..]).unwrap_or_default();
+            let policy = match args.get(1) {
+                None => Policy::Append,
+                Some(p) if p.eq_ignore_ascii_case(b"append") => Policy::Append,
+                Some(p) if p.eq_ignore_ascii_case(b"replace") => Policy::Replace,
+                Some(p) if p.eq_ignore_ascii_case(b"flush") => Policy::Flush,
+                Some(_) => {
+                    return Err(CmdError::other(
+                        "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+                    ))
+                }
+            };
+            if args.len() > 2 {
+                return Err(CmdError::SYNTAX);
+            }
+            let codes = undump(payload)
+                .ok_or_else(|| CmdError::other("ERR DUMP payload version or checksum are wrong"))?;
+            let mut loaded = Vec::with_capacity(codes.len());
+            for code in codes {
+                let info = check_library(&code)?;
+                loaded.push((code, info));
+            }
+            let mut libs = scripts
+                .libraries
+                .write()
+                .map_err(|_| CmdError::other("ERR libraries unavailable"))?;
+            // All or nothing: build the result aside.
+            let mut next = Libraries {
+                libs: if policy == Policy::Flush {
+                    BTreeMap::new()
+                } else {
+                    libs.libs.clone()
+                },
+            };
+            for (code, info) in loaded {
+                next.add(code, info, policy == Policy::Replace, true)?;
+            }
+            *libs = next;
+            drop(libs);
+            bump();
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "function|help" => {
+            let mut w = s.writer(conn.resp3);
+            w.array(HELP.len());
+            for l in HELP {
+                w.simple(l.as_bytes());
+            }
+        }
+        _ => return Err(CmdError::other("ERR unknown subcommand")),
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    Append,
+    Replace,
+    Flush,
+}
+
+/// FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]
+fn list(s: &mut Session, conn: &Conn, args: &[Bytes]) -> CmdResult {
+    let mut pattern: Option<&[u8]> = None;
+    let mut with_code = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a.eq_ignore_ascii_case(b"withcode") {
+            if with_code {
+                return Err(CmdError::other("ERR Unknown argument WITHCODE"));
+            }
+            with_code = true;
+        } else if a.eq_ignore_ascii_case(b"libraryname") {
+            let Some(p) = args.get(i + 1) else {
+                return Err(CmdError::other("ERR library name argument was not given"));
+            };
+            if pattern.is_some() {
+                return Err(CmdError::other("ERR Unknown argument LIBRARYNAME"));
+            }
+            pattern = Some(p);
+            i += 1;
+        } else {
+            return Err(CmdError::other(format!(
+                "ERR Unknown argument {}",
+                String::from_utf8_lossy(a)
+            )));
+        }
+        i += 1;
+    }
+    let shared = s.worker.shared.clone();
+    let libs = shared
+        .scripts
+        .libraries
+        .read()
+        .map_err(|_| CmdError::other("ERR libraries unavailable"))?;
+    let selected: Vec<&(Bytes, LibraryInfo)> = libs
+        .libs
+        .values()
+        .filter(|(_, info)| {
+            pattern
+                .is_none_or(|p| ferrite_storage::glob::string_match(p, info.name.as_bytes(), false))
+        })
+        .collect();
+    let mut w = s.writer(conn.resp3);
+    w.array(selected.len());
+    for (code, info) in selected {
+        w.map(if with_code { 4 } else { 3 });
+        w.bulk(b"library_name");
+        w.bulk(info.name.as_bytes());
+        w.bulk(b"engine");
+        w.bulk(b"LUA");
+        w.bulk(b"functions");
+        w.array(info.functions.len());
+        for f in &info.functions {
+            w.map(3);
+            w.bulk(b"name");
+            w.bulk(f.name.as_bytes());
+            w.bulk(b"description");
+            match &f.description {
+                Some(d) => w.bulk(d),
+                None => w.null(),
+            }
+            w.bulk(b"flags");
+            let names: Vec<&str> = FLAG_NAMES
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| f.flags & (1 << i) != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            w.set(names.len());
+            for n in names {
+                w.simple(n.as_bytes());
+            }
+        }
+        if with_code {
+            w.bulk(b"library_code");
+            w.bulk(code);
+        }
+    }
+    Ok(())
+}
+
+/// RDB's opcode of a function library in a dump (`RDB_OPCODE_FUNCTION2`).
+const OPCODE_FUNCTION: u8 = 0xF5;
+/// The RDB version Redis 7.0 writes (and the newest it reads).
+const RDB_VERSION: u16 = 10;
+
+fn crc64(data: &[u8]) -> u64 {
+    crc::Crc::<u64>::new(&crc::CRC_64_REDIS).checksum(data)
+}
+
+/// FUNCTION DUMP's payload: each library as the opcode and its code as an
+/// RDB string, then the RDB version and a CRC64, as DUMP payloads are.
+/// Strings are written uncompressed (valid RDB; Redis compresses long ones).
+fn dump(codes: &[(String, Bytes)]) -> Vec<u8> {
+    let mut out = BytesMut::new();
+    for (_, code) in codes {
+        out.put_u8(OPCODE_FUNCTION);
+        put_len(&mut out, code.len() as u64);
+        out.put_slice(code);
+    }
+    out.put_u16_le(RDB_VERSION);
+    let crc = crc64(&out);
+    out.put_u64_le(crc);
+    out.to_vec()
+}
+
+fn put_len(out: &mut BytesMut, len: u64) {
+    if len < 1 << 6 {
+        out.put_u8(len as u8);
+    } else if len < 1 << 14 {
+        out.put_u8(0x40 | (len >> 8) as u8);
+        out.put_u8(len as u8);
+    } else if len <= u32::MAX as u64 {
+        out.put_u8(0x80);
+        out.put_u32(len as u32);
+    } else {
+        out.put_u8(0x81);
+        out.put_u64(len);
+    }
+}
+
+/// The library codes of a FUNCTION DUMP payload (Redis's or Ferrite's),
+/// or None when it is malformed or its version or checksum is wrong.
+fn undump(payload: &[u8]) -> Option<Vec<Bytes>> {
+    if payload.len() < 10 {
+        return None;
+    }
+    let (body, footer) = payload.split_at(payload.len() - 10);
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    let crc = u64::from_le_bytes(footer[2..10].try_into().ok()?);
+    if version > RDB_VERSION || crc64(&payload[..payload.len() - 8]) != crc {
+        return None;
+    }
+    let mut r = Reader { buf: body, at: 0 };
+    let mut codes = Vec::new();
+    while r.at < body.len() {
+        if r.byte()? != OPCODE_FUNCTION {
+            return None;
+        }
+        codes.push(Bytes::from(r.string()?));
+    }
+    Some(codes)
+}
+
+/// Reads RDB lengths and strings (plain, integer-encoded or LZF).
+struct Reader<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+/// An RDB length, or the special encoding that follows (`0xC0` + type).
+enum Len {
+    Plain(u64),
+    Special(u8),
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.buf.get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let end = self.at.checked_add(n)?;
+        let s = self.buf.get(self.at..end)?;
+        self.at = end;
+        Some(s)
+    }
+
+    fn len(&mut self) -> Option<Len> {
+        let b = self.byte()?;
+        Some(match b >> 6 {
+            0 => Len::Plain((b & 0x3F) as u64),
+            1 => Len::Plain((((b & 0x3F) as u64) << 8) | self.byte()? as u64),
+            2 => match b {
+                0x80 => Len::Plain(u32::from_be_bytes(self.take(4)?.try_into().ok()?) as u64),
+                0x81 => Len::Plain(u64::from_be_bytes(self.take(8)?.try_into().ok()?)),
+                _ => return None,
+            },
+            _ => Len::Special(b & 0x3F),
+        })
+    }
+
+    fn plain_len(&mut self) -> Option<usize> {
+        match self.len()? {
+            Len::Plain(n) => usize::try_from(n).ok(),
+            Len::Special(_) => None,
+        }
+    }
+
+    fn string(&mut self) -> Option<Vec<u8>> {
+        match self.len()? {
+            Len::Plain(n) => Some(self.take(usize::try_from(n).ok()?)?.to_vec()),
+            Len::Special(0) => Some((self.byte()? as i8).to_string().into_bytes()),
+            Len::Special(1) => Some(
+                i16::from_le_bytes(self.take(2)?.try_into().ok()?)
+                    .to_string()
+                    .into_bytes(),
+            ),
+            Len::Special(2) => Some(
+                i32::from_le_bytes(self.take(4)?.try_into().ok()?)
+                    .to_string()
+                    .into_bytes(),
+            ),
+            Len::Special(3) => {
+                let clen = self.plain_len()?;
+                let len = self.plain_len()?;
+                let data = self.take(clen)?;
+                lzf_decompress(data, len)
+            }
+            Len::Special(_) => None,
+        }
+    }
+}
+
+/// Decompresses LZF data that must expand to exactly `len` bytes. The
+/// output never grows past `len`, whatever the input claims.
+fn lzf_decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
+    // A payload arrives whole in one argument, so `len` is bounded by what
+    // LZF can expand it to (at most about 32x plus a literal run).
+    if len > input.len().saturating_mul(40).saturating_add(64) {
+        return None;
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(len);
+    let mut i = 0;
+    while i < input.len() {
+        let ctrl = input[i] as usize;
+        i += 1;
+        if ctrl < 32 {
+            let n = ctrl + 1;
+            let lit = input.get(i..i + n)?;
+            if out.len() + n > len {
+                return None;
+            }
+            out.extend_from_slice(lit);
+            i += n;
+        } else {
+            let mut n = ctrl >> 5;
+            if n == 7 {
+                n += *input.get(i)? as usize;
+                i += 1;
+            }
+            n += 2;
+            let back = ((ctrl & 0x1F) << 8) + *input.get(i)? as usize + 1;
+            i += 1;
+            if back > out.len() || out.len() + n > len {
+                return None;
+            }
+            let start = out.len() - back;
+            for k in 0..n {
+                let b = out[start + k];
+                out.push(b);
+            }
+        }
+    }
+    (out.len() == len).then_some(out)
+}
+
+const HELP: &[&str] = &[
+    "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "LOAD [REPLACE] <FUNCTION CODE>",
+    "    Create a new library with the given library name and code.",
+    "DELETE <LIBRARY NAME>",
+    "    Delete the given library.",
+    "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+    "    Return general information on all the libraries:",
+    "    * Library name",
+    "    * The engine used to run the Library",
+    "    * Library description",
+    "    * Functions list",
+    "    * Library code (if WITHCODE is given)",
+    "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+    "STATS",
+    "    Return information about the current function running:",
+    "    * Function name",
+    "    * Command used to run the function",
+    "    * Duration in MS that the function is running",
+    "    If no function is running, return nil",
+    "    In addition, returns a list of available engines.",
+    "KILL",
+    "    Kill the current running function.",
+    "FLUSH [ASYNC|SYNC]",
+    "    Delete all the libraries.",
+    "    When called without the optional mode argument, the behavior is determined by the",
+    "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    "    * ASYNC: Asynchronously flush the libraries.",
+    "    * SYNC: Synchronously flush the libraries.",
+    "DUMP",
+    "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+    "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+    "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+    "    control how to handle existing libraries (default APPEND):",
+    "    * FLUSH: delete all existing libraries.",
+    "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+    "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+    "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+    "      in case of functions name collision with another library).",
+    "HELP",
+    "    Prints this help.",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dump_round_trips() {
+        let codes = vec![
+            ("a".to_string(), Bytes::from_static(b"#!lua name=a\nx")),
+            ("b".to_string(), Bytes::from(vec![b'y'; 20000])),
+        ];
+        let payload = dump(&codes);
+        let back = undump(&payload).unwrap();
+        assert_eq!(back, vec![codes[0].1.clone(), codes[1].1.clone()]);
+        let mut bad = payload.clone();
+        bad[3] ^= 1;
+        assert!(undump(&bad).is_none());
+        assert!(undump(b"xx").is_none());
+    }
+
+    #[test]
+    fn lzf_rejects_lies() {
+        // Literal run of 3, then a back reference of 4 at distance 3.
+        let data = [2, b'a', b'b', b'c', 0x40, 2];
+        assert_eq!(lzf_decompress(&data, 7).as_deref(), Some(&b"abcabca"[..]));
+        assert!(lzf_decompress(&data, 6).is_none());
+        assert!(lzf_decompress(&[0x40, 9], 3).is_none());
+        assert!(lzf_decompress(&[5, b'a'], 6).is_none());
+        assert!(lzf_decompress(&[0], 1 << 40).is_none());
+    }
+}
