@@ -62,6 +62,9 @@ def start(kind, port, ferrite_bin):
     return proc
 
 
+INCR_SCRIPT = "return redis.call('incr',KEYS[1])"
+INCR_SHA = __import__("hashlib").sha1(INCR_SCRIPT.encode()).hexdigest()
+
 # Tests redis-benchmark would mix with a fill it measures too (LRANGE_* runs
 # an LPUSH of as many requests first; LPOP/RPOP on an empty list measure a
 # miss), or does not have (ZRANGEBYSCORE): these run as a custom command
@@ -73,6 +76,9 @@ CUSTOM = {
     # 10 of 1000 members (a skiplist), with their scores.
     "zrangebyscore_10": (["ZRANGEBYSCORE", "zbench", "500", "(510", "WITHSCORES"], "zset1000"),
     "publish_1": (["PUBLISH", "ch", "x" * 16], "none"),
+    # The script benchmark: one INCR through Lua.
+    "eval_incr": (["EVAL", INCR_SCRIPT, "1", "k"], "none"),
+    "evalsha_incr": (["EVALSHA", INCR_SHA, "1", "k"], "script_incr"),
     "publish_100": (["PUBLISH", "ch", "x" * 16], "none"),
 }
 # Workloads redis-benchmark cannot express, run by benches/load.rs (built
@@ -116,6 +122,14 @@ def fill(port, kind):
     elif kind == "zset1000":
         cmds = [resp("DEL", "zbench")] + [
             resp("ZADD", "zbench", f"{i}.5", f"member:{i:06}") for i in range(1000)]
+    elif kind == "script_incr":
+        cmds = [resp("SCRIPT", "LOAD", INCR_SCRIPT)]
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(cmds[0])
+            buf = b""
+            while buf.count(b"\r\n") < 2:
+                buf += s.recv(65536)
+        return
     elif kind == "none":
         return
     else:

@@ -621,6 +621,23 @@ impl Session {
                 self.now_ms = Shared::now_ms();
             }
             Exec::Keyed(h) => self.keyed(conn, spec, h, argv, skip).await,
+            // Scripts are frequent: their own small path, not the big
+            // runtime-command future.
+            Exec::Runtime(
+                c @ (ferrite_commands::RuntimeCmd::Eval | ferrite_commands::RuntimeCmd::Fcall),
+            ) => {
+                let start = self.out_len();
+                let res = if matches!(c, ferrite_commands::RuntimeCmd::Eval) {
+                    crate::script::eval(self, conn, spec, argv).await
+                } else {
+                    crate::function::fcall(self, conn, spec, argv).await
+                };
+                self.worker.shard.borrow_mut().commands_processed += 1;
+                if let Err(e) = res {
+                    self.error(conn, &e);
+                }
+                self.end_local(start, skip);
+            }
             Exec::Runtime(c) => {
                 if crate::cmd::is_barrier(c) {
                     self.flush().await;

@@ -141,12 +141,11 @@ pub async fn fcall(
         read_only: ro_command || info.no_writes(),
         client: conn.id,
         function: Some((info.name.clone(), argv.to_vec())),
+        reach: None,
+        now: s.now_ms,
     };
     s.flush().await;
-    let reply = crate::script::run_call(s, conn, call).await?;
-    s.out().extend_from_slice(&reply);
-    s.now_ms = crate::server::Shared::now_ms();
-    Ok(())
+    crate::script::run_call(s, conn, call).await
 }
 
 /// FUNCTION's subcommands.
@@ -183,7 +182,8 @@ pub async fn function(
                 .libraries
                 .write()
                 .map_err(|_| CmdError::other("ERR libraries unavailable"))?
-                .add(code.clone(), info, replace, false)?;
+                // A copy: `code` is a slice of the read buffer, which it would pin.
+                .add(Bytes::copy_from_slice(code), info, replace, false)?;
             bump();
             s.writer(conn.resp3).bulk(name.as_bytes());
         }
@@ -214,6 +214,7 @@ pub async fn function(
             if let Ok(mut l) = scripts.libraries.write() {
                 l.libs.clear();
             }
+            scripts.forget_function_reach();
             bump();
             s.writer(conn.resp3).simple(b"OK");
         }

@@ -45,18 +45,21 @@ use crate::slot::shard_of;
 
 /// What is known of a script's reach (by SHA1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reach {
+pub(crate) enum Reach {
     /// It touched only keys of its declared keys' shard.
     Home,
     /// It touched other shards or keyspace-wide commands.
     Roams,
 }
 
+/// A map keyed by SHA1 (hex).
+type ShaMap<V> = HashMap<[u8; 40], V, ahash::RandomState>;
+
 /// One place scripts run (a shard's thread, or the script thread): what
 /// SCRIPT KILL and `-BUSY` need to know of the script running there.
 #[derive(Default)]
 pub struct RunState {
-    /// Start (ms since the server started, +1), 0 when idle.
+    /// Start (Unix ms), 0 when idle.
     started: AtomicU64,
     /// The script ran a write command.
     wrote: AtomicBool,
@@ -71,13 +74,15 @@ pub struct RunState {
 
 /// The server's script state, shared by every thread.
 pub struct Scripts {
-    /// Script bodies by SHA1 (the cache EVALSHA reads).
-    bodies: RwLock<HashMap<[u8; 40], Bytes>>,
+    /// Script bodies by SHA1 (the cache EVALSHA reads), with what is known
+    /// of each one's reach (set after its first run).
+    bodies: RwLock<ShaMap<(Bytes, Option<Reach>)>>,
     /// Bumped by SCRIPT FLUSH: each VM forgets its scripts when it sees a
     /// new generation.
     generation: AtomicU64,
-    /// What each script reached when it last ran with every shard locked.
-    reach: RwLock<HashMap<[u8; 40], Reach>>,
+    /// What each function reached (by a SHA1 of its name), as `bodies`
+    /// holds it for scripts.
+    reach: RwLock<ShaMap<Reach>>,
     /// One per shard thread, and the script thread's last.
     runs: Vec<RunState>,
     /// Scripts running for longer than `busy-reply-threshold`.
@@ -100,9 +105,9 @@ impl Scripts {
     /// The state for `nshards` shard threads.
     pub fn new(nshards: usize) -> Scripts {
         Scripts {
-            bodies: RwLock::new(HashMap::new()),
+            bodies: RwLock::new(HashMap::default()),
             generation: AtomicU64::new(0),
-            reach: RwLock::new(HashMap::new()),
+            reach: RwLock::new(HashMap::default()),
             runs: (0..=nshards).map(|_| RunState::default()).collect(),
             busy: AtomicUsize::new(0),
             busy_functions: AtomicUsize::new(0),
@@ -118,30 +123,49 @@ impl Scripts {
         self.bodies.read().map(|b| b.len()).unwrap_or(0)
     }
 
-    fn body(&self, sha: &[u8; 40]) -> Option<Bytes> {
+    /// The cached body of `sha` and what is known of its reach.
+    fn body(&self, sha: &[u8; 40]) -> Option<(Bytes, Option<Reach>)> {
         self.bodies.read().ok()?.get(sha).cloned()
     }
 
-    fn remember(&self, sha: [u8; 40], body: &Bytes) {
-        let known = self
-            .bodies
-            .read()
-            .map(|b| b.contains_key(&sha))
-            .unwrap_or(false);
-        if !known {
-            if let Ok(mut b) = self.bodies.write() {
-                b.entry(sha).or_insert_with(|| body.clone());
+    /// Caches `body` under `sha` if it is not yet; returns what is known of
+    /// its reach.
+    fn remember(&self, sha: [u8; 40], body: &Bytes) -> Option<Reach> {
+        if let Some((_, reach)) = self.bodies.read().ok()?.get(&sha) {
+            return *reach;
+        }
+        let mut b = self.bodies.write().ok()?;
+        // A copy: the body is a slice of a connection's read buffer, which
+        // a cached slice would pin (and make every later read copy it).
+        b.entry(sha)
+            .or_insert_with(|| (Bytes::copy_from_slice(body), None))
+            .1
+    }
+
+    /// What is known of the reach of `call`'s script or function.
+    fn reach_of(&self, call: &Call) -> Option<Reach> {
+        if call.function.is_some() {
+            return self.reach.read().ok()?.get(&call.sha).copied();
+        }
+        call.reach
+    }
+
+    fn learn(&self, call: &Call, r: Reach) {
+        if call.function.is_some() {
+            if let Ok(mut m) = self.reach.write() {
+                m.insert(call.sha, r);
+            }
+        } else if let Ok(mut m) = self.bodies.write() {
+            if let Some(e) = m.get_mut(&call.sha) {
+                e.1 = Some(r);
             }
         }
     }
 
-    fn reach_of(&self, sha: &[u8; 40]) -> Option<Reach> {
-        self.reach.read().ok()?.get(sha).copied()
-    }
-
-    fn learn(&self, sha: [u8; 40], r: Reach) {
-        if let Ok(mut m) = self.reach.write() {
-            m.insert(sha, r);
+    /// Forgets what was learned of functions' reach (their libraries changed).
+    pub(crate) fn forget_function_reach(&self) {
+        if let Ok(mut r) = self.reach.write() {
+            r.clear();
         }
     }
 }
@@ -305,6 +329,10 @@ pub(crate) struct Call {
     /// FCALL: the function's name (then `sha` only names the call for what
     /// is learned of its reach) and the command, for FUNCTION STATS.
     pub(crate) function: Option<(String, Vec<Bytes>)>,
+    /// What was known of the script's reach when it was looked up.
+    pub(crate) reach: Option<Reach>,
+    /// The time (Unix ms) the script's commands see.
+    pub(crate) now: u64,
 }
 
 impl Call {
@@ -374,11 +402,13 @@ fn write_error(out: &mut BytesMut, resp3: bool, text: &str) {
 }
 
 /// Marks a run as started on `state`.
-fn begin_run(shared: &Shared, state: &RunState, call: &Call) {
-    if let Ok(mut f) = state.function.lock() {
-        *f = call.function.clone();
+fn begin_run(_shared: &Shared, state: &RunState, call: &Call) {
+    if call.function.is_some() {
+        if let Ok(mut f) = state.function.lock() {
+            *f = call.function.clone();
+        }
     }
-    let ms = shared.started.elapsed().as_millis() as u64 + 1;
+    let ms = call.now.max(1);
     state.wrote.store(false, Ordering::Relaxed);
     state.kill.store(false, Ordering::Relaxed);
     state.announced.store(false, Ordering::Relaxed);
@@ -386,7 +416,8 @@ fn begin_run(shared: &Shared, state: &RunState, call: &Call) {
 }
 
 /// Marks a run as finished on `state`.
-fn end_run(shared: &Shared, state: &RunState) {
+fn end_run(shared: &Shared, state: &RunState, call: &Call) {
+    let call_was_function = call.function.is_some();
     state.started.store(0, Ordering::Release);
     if state.announced.swap(false, Ordering::AcqRel) {
         if is_function(state) {
@@ -394,8 +425,10 @@ fn end_run(shared: &Shared, state: &RunState) {
         }
         shared.scripts.busy.fetch_sub(1, Ordering::AcqRel);
     }
-    if let Ok(mut f) = state.function.lock() {
-        *f = None;
+    if call_was_function {
+        if let Ok(mut f) = state.function.lock() {
+            *f = None;
+        }
     }
     shared.scripts.calls.fetch_add(1, Ordering::Relaxed);
 }
@@ -411,7 +444,7 @@ fn check_run(shared: &Shared, state: &RunState) -> Option<String> {
     }
     if !state.announced.load(Ordering::Relaxed) {
         let started = state.started.load(Ordering::Acquire);
-        let now = shared.started.elapsed().as_millis() as u64 + 1;
+        let now = Shared::now_ms();
         let limit = shared
             .config
             .read()
@@ -470,6 +503,8 @@ struct ShardOutcome {
 
 /// The host of a script running on one shard.
 struct ShardHost<'a> {
+    /// The script's time (ms): its commands see one clock, as in Redis.
+    now: u64,
     shard: &'a mut Shard,
     shared: &'a Shared,
     db: usize,
@@ -505,8 +540,7 @@ impl Host for ShardHost<'_> {
                     self.wrote = true;
                     self.state.wrote.store(true, Ordering::Relaxed);
                 }
-                let now = Shared::now_ms();
-                run_script_command(self.shard, h, argv, self.db, resp3, out, now);
+                run_script_command(self.shard, h, argv, self.db, resp3, out, self.now);
             }
             Exec::Runtime(c) if runs_on_shard(c) => self.runtime(c, argv, resp3, out),
             _ => self.reach_out(out, resp3),
@@ -611,10 +645,25 @@ fn run_script_command(
 /// Runs `call` on `shard` (this thread's) with this thread's VM.
 fn run_on_shard(shard: &mut Shard, shared: &Shared, call: &Call) -> ShardOutcome {
     let mut reply = BytesMut::new();
+    let retry = run_on_shard_into(shard, shared, call, &mut reply);
+    ShardOutcome { reply, retry }
+}
+
+/// [`run_on_shard`] writing the reply to `reply`; true when the script
+/// must run again with every shard locked (what it wrote to `reply` then
+/// is to be dropped).
+fn run_on_shard_into(
+    shard: &mut Shard,
+    shared: &Shared,
+    call: &Call,
+    reply: &mut BytesMut,
+) -> bool {
+    let start = reply.len();
     let state = &shared.scripts.runs[shard.id.min(shared.scripts.runs.len() - 1)];
     shard.current_client = call.client;
     begin_run(shared, state, call);
     let mut host = ShardHost {
+        now: call.now,
         shard,
         shared,
         db: call.db,
@@ -624,21 +673,18 @@ fn run_on_shard(shard: &mut Shard, shared: &Shared, call: &Call) -> ShardOutcome
         wrote: false,
         keypos: Vec::new(),
     };
-    let res = call.run_in_vm(shared, &mut host, &mut reply);
+    let res = call.run_in_vm(shared, &mut host, reply);
     let (reached_out, wrote) = (host.reached_out, host.wrote);
-    end_run(shared, state);
+    end_run(shared, state, call);
     if let Err(e) = res {
-        reply.clear();
-        write_error(&mut reply, call.resp3, &e);
+        reply.truncate(start);
+        write_error(reply, call.resp3, &e);
     }
     crate::blocking::serve_ready(shard);
     if reached_out {
-        shared.scripts.learn(call.sha, Reach::Roams);
+        shared.scripts.learn(call, Reach::Roams);
     }
-    ShardOutcome {
-        reply,
-        retry: reached_out && !wrote,
-    }
+    reached_out && !wrote
 }
 
 // ---------------------------------------------------------------------------
@@ -757,7 +803,7 @@ fn script_thread(jobs: std_mpsc::Receiver<GlobalJob>) {
             keypos: Vec::new(),
         };
         let res = call.run_in_vm(&shared, &mut host, &mut reply);
-        end_run(&shared, state);
+        end_run(&shared, state, call);
         if let Err(e) = res {
             reply.clear();
             write_error(&mut reply, call.resp3, &e);
@@ -803,7 +849,7 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
     };
     let (to_conn, mut from_script) = mpsc::unbounded_channel();
     let learned = Arc::new(Mutex::new(Learned::default()));
-    let sha = call.sha;
+    let learn_as = call.clone();
     let declared: Option<usize> = {
         let mut it = call.keys.iter().map(|k| shard_of(k, shared.nshards));
         match it.next() {
@@ -868,7 +914,7 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
             };
             shared
                 .scripts
-                .learn(sha, if home { Reach::Home } else { Reach::Roams });
+                .learn(&learn_as, if home { Reach::Home } else { Reach::Roams });
         }
     }
     res
@@ -921,7 +967,7 @@ pub async fn eval(
     }
     let (keys, args) = rest.split_at(numkeys as usize);
     let by_sha = spec.name.starts_with("evalsha");
-    let (sha, body) = if by_sha {
+    let (sha, body, reach) = if by_sha {
         let given = argv.get(1).map(|b| &b[..]).unwrap_or_default();
         let mut sha = [0u8; 40];
         let body = if given.len() == 40 {
@@ -932,7 +978,7 @@ pub async fn eval(
             None
         };
         match body {
-            Some(b) => (sha, b),
+            Some((b, r)) => (sha, b, r),
             None => {
                 return Err(CmdError::other(
                     "NOSCRIPT No matching script. Please use EVAL.",
@@ -941,12 +987,11 @@ pub async fn eval(
         }
     } else {
         let body = argv.get(1).cloned().unwrap_or_default();
-        (sha1_hex(&body), body)
+        let sha = sha1_hex(&body);
+        let reach = shared.scripts.remember(sha, &body);
+        (sha, body, reach)
     };
     let flags = shebang(&body).map_err(CmdError::other)?;
-    if !by_sha {
-        shared.scripts.remember(sha, &body);
-    }
     let call = Call {
         sha,
         body,
@@ -957,6 +1002,8 @@ pub async fn eval(
         read_only: spec.flags.contains(Flags::READONLY) || flags.is_some_and(|f| f.no_writes),
         client: conn.id,
         function: None,
+        reach,
+        now: s.now_ms,
     };
     if spec.flags.contains(Flags::READONLY) && flags.is_some_and(|f| !f.no_writes) {
         return Err(CmdError::other(
@@ -965,18 +1012,12 @@ pub async fn eval(
     }
     // Earlier pipelined requests complete first.
     s.flush().await;
-    let reply = run_call(s, conn, call).await?;
-    s.out().extend_from_slice(&reply);
-    s.now_ms = Shared::now_ms();
-    Ok(())
+    run_call(s, conn, call).await
 }
 
-/// Runs a script where it should run (see the module's comment).
-pub(crate) async fn run_call(
-    s: &mut Session,
-    conn: &Conn,
-    call: Call,
-) -> Result<BytesMut, CmdError> {
+/// Runs a script where it should run (see the module's comment) and
+/// writes its reply.
+pub(crate) async fn run_call(s: &mut Session, conn: &Conn, call: Call) -> Result<(), CmdError> {
     let shared = s.worker.shared.clone();
     let n = shared.nshards;
     let me = s.worker.id;
@@ -987,17 +1028,23 @@ pub(crate) async fn run_call(
             Some(first) => it.all(|s| s == first).then_some(first),
         }
     };
-    let reach = shared.scripts.reach_of(&call.sha);
+    let reach = shared.scripts.reach_of(&call);
     // A script not seen yet runs with every lock once, to learn its reach.
     let on_shard = s.held.is_none() && reach == Some(Reach::Home);
     if let (true, Some(h)) = (on_shard, home) {
-        let outcome = if h == me && s.may_run_inline() {
+        if h == me && s.may_run_inline() {
             let worker = s.worker.clone();
             let mut shard = worker.shard.borrow_mut();
-            run_on_shard(&mut shard, &shared, &call)
+            let out = s.out();
+            let start = out.len();
+            if !run_on_shard_into(&mut shard, &shared, &call, out) {
+                return Ok(());
+            }
+            s.out().truncate(start);
         } else {
-            let c = call.clone();
-            crate::coord::run_on(&shared, h, None, move |shard: &mut Shard| {
+            let mut c = call.clone();
+            let outcome = crate::coord::run_on(&shared, h, None, move |shard: &mut Shard| {
+                c.now = Shared::now_ms();
                 match shard.hub.clone() {
                     Some(hub) => run_on_shard(shard, &hub, &c),
                     None => ShardOutcome {
@@ -1006,13 +1053,18 @@ pub(crate) async fn run_call(
                     },
                 }
             })
-            .await?
-        };
-        if !outcome.retry {
-            return Ok(outcome.reply);
+            .await?;
+            s.now_ms = Shared::now_ms();
+            if !outcome.retry {
+                s.out().extend_from_slice(&outcome.reply);
+                return Ok(());
+            }
         }
     }
-    run_global(s, conn, call).await
+    let reply = run_global(s, conn, call).await?;
+    s.out().extend_from_slice(&reply);
+    s.now_ms = Shared::now_ms();
+    Ok(())
 }
 
 /// Stops the running eval scripts (`functions`: the running functions)
@@ -1057,7 +1109,7 @@ pub(crate) fn kill_runs(scripts: &Scripts, functions: bool) -> Result<(), CmdErr
 /// The function running now, if any: its name, its command and how long
 /// it has run (ms), for FUNCTION STATS.
 pub(crate) fn running_function(shared: &Shared) -> Option<(String, Vec<Bytes>, u64)> {
-    let now = shared.started.elapsed().as_millis() as u64 + 1;
+    let now = Shared::now_ms();
     shared.scripts.runs.iter().find_map(|r| {
         let started = r.started.load(Ordering::Acquire);
         if started == 0 {
@@ -1122,9 +1174,6 @@ pub async fn script(
             }
             if let Ok(mut b) = scripts.bodies.write() {
                 b.clear();
-            }
-            if let Ok(mut r) = scripts.reach.write() {
-                r.clear();
             }
             scripts.generation.fetch_add(1, Ordering::AcqRel);
             s.writer(conn.resp3).simple(b"OK");

@@ -1,91 +1,22 @@
 //! Conversions between RESP replies and Lua values, by Redis's rules.
 //!
-//! * A command's reply becomes a Lua value for `redis.call`: integers are
-//!   numbers, bulk strings strings, a null bulk or null array `false`
-//!   (RESP2) or `nil` (RESP3), arrays tables, a status `{ok=...}`, an error
-//!   `{err=...}`; with `redis.setresp(3)` also `{map=...}`, `{set=...}`,
-//!   `{double=...}`, `{big_number=...}`, `{verbatim_string=...}` and
-//!   booleans.
+//! * A command's reply becomes a Lua value for `redis.call` in
+//!   `rawcall.rs` (integers are numbers, bulk strings strings, a null bulk
+//!   or null array `false` (RESP2) or `nil` (RESP3), arrays tables, a
+//!   status `{ok=...}`, an error `{err=...}`; with `redis.setresp(3)` also
+//!   `{map=...}`, `{set=...}`, `{double=...}`, `{big_number=...}`,
+//!   `{verbatim_string=...}` and booleans).
 //! * A script's result becomes a reply in the client's protocol: numbers
 //!   truncated to integers, arrays stopping at the first nil, and the same
 //!   tagged tables the other way.
 
 use bytes::BytesMut;
-use ferrite_protocol::{Frame, Writer};
-use mlua::{Lua, Table, Value};
+use ferrite_protocol::Writer;
+use mlua::{Table, Value};
 
 /// Deepest table nesting converted to a reply; deeper parts become an
 /// error reply instead of exhausting the stack.
 pub const MAX_REPLY_DEPTH: usize = 1000;
-
-/// Builds the Lua value of a command's reply. `Err` carries an error
-/// reply's text (the caller raises it or returns it as `{err=...}`).
-pub fn frame_to_lua(lua: &Lua, f: Frame, resp3: bool) -> mlua::Result<Result<Value, Vec<u8>>> {
-    Ok(match f {
-        Frame::Error(e) => Err(e),
-        // RESP2's null bulk string is `false`.
-        Frame::Null if !resp3 => Ok(Value::Boolean(false)),
-        other => Ok(value(lua, other)?),
-    })
-}
-
-fn value(lua: &Lua, f: Frame) -> mlua::Result<Value> {
-    Ok(match f {
-        Frame::Integer(n) => Value::Number(n as f64),
-        Frame::Bulk(b) => Value::String(lua.create_string(&b)?),
-        Frame::Simple(s) => {
-            let t = lua.create_table_with_capacity(0, 1)?;
-            t.raw_set("ok", lua.create_string(&s)?)?;
-            Value::Table(t)
-        }
-        Frame::Error(e) => {
-            let t = lua.create_table_with_capacity(0, 1)?;
-            t.raw_set("err", lua.create_string(&e)?)?;
-            Value::Table(t)
-        }
-        // Only a RESP2 reply has a null array; RESP3 says null (`_`), which
-        // becomes nil.
-        Frame::NullArray => Value::Boolean(false),
-        Frame::Null => Value::Nil,
-        Frame::Array(items) | Frame::Push(items) => {
-            let t = lua.create_table_with_capacity(items.len(), 0)?;
-            for (i, it) in items.into_iter().enumerate() {
-                t.raw_set(i + 1, value(lua, it)?)?;
-            }
-            Value::Table(t)
-        }
-        Frame::Map(pairs) => {
-            let inner = lua.create_table_with_capacity(0, pairs.len())?;
-            for (k, v) in pairs {
-                inner.raw_set(value(lua, k)?, value(lua, v)?)?;
-            }
-            tagged(lua, "map", Value::Table(inner))?
-        }
-        Frame::Set(items) => {
-            let inner = lua.create_table_with_capacity(0, items.len())?;
-            for it in items {
-                inner.raw_set(value(lua, it)?, true)?;
-            }
-            tagged(lua, "set", Value::Table(inner))?
-        }
-        Frame::Double(d) => tagged(lua, "double", Value::Number(d))?,
-        Frame::Boolean(b) => Value::Boolean(b),
-        Frame::BigNumber(s) => tagged(lua, "big_number", Value::String(lua.create_string(&s)?))?,
-        Frame::Verbatim(fmt, text) => {
-            let inner = lua.create_table_with_capacity(0, 2)?;
-            inner.raw_set("format", lua.create_string(&fmt)?)?;
-            inner.raw_set("string", lua.create_string(&text)?)?;
-            tagged(lua, "verbatim_string", Value::Table(inner))?
-        }
-        Frame::Attribute(_, inner) => value(lua, *inner)?,
-    })
-}
-
-fn tagged(lua: &Lua, tag: &str, v: Value) -> mlua::Result<Value> {
-    let t = lua.create_table_with_capacity(0, 1)?;
-    t.raw_set(tag, v)?;
-    Ok(Value::Table(t))
-}
 
 /// A Lua number as Redis turns it into an integer reply: C's truncating
 /// cast, where NaN and out-of-range values give `i64::MIN` as on x86-64.

@@ -319,27 +319,9 @@ impl ScriptVm {
             Writer::new(out, resp3).error(b"ERR Function not found");
             return;
         };
-        let tables = (|| -> mlua::Result<(Table, Table)> {
-            let k = self.lua.create_table_with_capacity(keys.len(), 0)?;
-            for (i, key) in keys.iter().enumerate() {
-                k.raw_set(i + 1, self.lua.create_string(key)?)?;
-            }
-            let a = self.lua.create_table_with_capacity(args.len(), 0)?;
-            for (i, arg) in args.iter().enumerate() {
-                a.raw_set(i + 1, self.lua.create_string(arg)?)?;
-            }
-            Ok((k, a))
-        })();
-        let (k, a) = match tables {
-            Ok(t) => t,
-            Err(e) => {
-                Writer::new(out, resp3).error(format!("ERR {}", plain(&e)).as_bytes());
-                return;
-            }
-        };
-        let runner = self.call_runner.clone();
+        let (lua, handler) = (self.lua.clone(), self.handler.clone());
         self.exec(
-            || runner.call::<MultiValue>((f, k, a)),
+            || crate::vm::protected_call(&lua, &handler, f, crate::vm::Args::Tables(keys, args)),
             name.as_bytes(),
             host,
             resp3,

@@ -7,6 +7,7 @@ pub mod libs;
 
 mod convert;
 mod functions;
+mod rawcall;
 mod vm;
 
 pub use convert::{lua_to_reply, number_to_int};

@@ -25,16 +25,6 @@ local function proxy(t)
 end
 
 local redis = G.redis
-local raw_call = redis.__raw_call
-redis.__raw_call = nil
-
-redis.pcall = function(...)
-  local ok, r = raw_call(...)
-  if not ok and type(r) == "table" then
-    r.ignore_error_stats_update = true
-  end
-  return r
-end
 
 -- Redis's pcall gives a script the text of an error table's `err`.
 local function pcall_result(ok, ...)
@@ -140,10 +130,6 @@ local function runner(f)
   return lua_xpcall(f, handler)
 end
 
--- FCALL: the function gets its keys and arguments as two tables.
-local function call_runner(f, keys, args)
-  return lua_xpcall(function() return f(keys, args) end, handler)
-end
 
 -- Library tables are read-only too; so is what string methods resolve to.
 for _, name in ipairs({ "string", "table", "math", "coroutine", "redis", "cjson",
@@ -192,4 +178,4 @@ local function load_env(register)
   return setmetatable(env, strict())
 end
 
-return runner, pG, load_env, call_runner
+return runner, pG, load_env, handler

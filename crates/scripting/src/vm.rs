@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::ptr::NonNull;
 
 use bytes::{Bytes, BytesMut};
-use ferrite_protocol::{parse_reply, Frame, Writer};
+use ferrite_protocol::Writer;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 
 use crate::convert;
@@ -35,6 +35,75 @@ use crate::functions::Staging;
 /// The most memory one VM may use: a script cannot take the server's
 /// memory with it (Lua answers `not enough memory`, the script fails).
 pub const MEMORY_LIMIT: usize = 1 << 30;
+
+/// How a script gets its keys and arguments.
+pub(crate) enum Args<'a> {
+    /// EVAL: as the KEYS and ARGV globals (set in this real global table).
+    Globals(Table, &'a [Bytes], &'a [Bytes]),
+    /// FCALL: as the function's two arguments.
+    Tables(&'a [Bytes], &'a [Bytes]),
+}
+
+/// Calls `f` with its keys and arguments under `handler` with one
+/// `lua_pcall`, as Redis does, all in one protected call of Lua's C API
+/// (mlua would protect each table write on its own): `(true, result)` or
+/// `(false, error table)`.
+pub(crate) fn protected_call(
+    lua: &Lua,
+    handler: &Function,
+    f: Function,
+    args: Args<'_>,
+) -> mlua::Result<MultiValue> {
+    use mlua::ffi;
+    use std::os::raw::{c_char, c_int};
+    /// Pushes a new array of `list`'s strings.
+    unsafe fn push_array(st: *mut ffi::lua_State, list: &[Bytes]) {
+        // SAFETY: the caller's state; sizes are argument counts.
+        unsafe {
+            ffi::lua_createtable(st, list.len().min(c_int::MAX as usize) as c_int, 0);
+            for (i, v) in list.iter().enumerate() {
+                ffi::lua_pushlstring(st, v.as_ptr() as *const c_char, v.len());
+                ffi::lua_rawseti(st, -2, (i + 1) as ffi::lua_Integer);
+            }
+        }
+    }
+    // SAFETY: exec_raw runs each closure as a protected C function with
+    // the values passed at indexes 1.. (the handler first); the closures own
+    // nothing with a destructor, so a Lua error unwinding them skips
+    // nothing.
+    unsafe {
+        match args {
+            Args::Globals(globals, keys, argv) => {
+                // [handler, globals, f]
+                lua.exec_raw::<MultiValue>((handler.clone(), globals, f), |st| {
+                    for (name, list) in [(c"KEYS", keys), (c"ARGV", argv)] {
+                        ffi::lua_pushstring(st, name.as_ptr());
+                        push_array(st, list);
+                        ffi::lua_rawset(st, 2);
+                    }
+                    let status = ffi::lua_pcall(st, 0, 1, 1);
+                    // [handler, globals, result] -> [ok, result]
+                    ffi::lua_pushboolean(st, (status == 0) as c_int);
+                    ffi::lua_replace(st, 1);
+                    ffi::lua_remove(st, 2);
+                })
+            }
+            Args::Tables(keys, argv) => {
+                // [handler, f]
+                lua.exec_raw::<MultiValue>((handler.clone(), f), |st| {
+                    push_array(st, keys);
+                    push_array(st, argv);
+                    let status = ffi::lua_pcall(st, 2, 1, 1);
+                    ffi::lua_pushboolean(st, (status == 0) as c_int);
+                    ffi::lua_replace(st, 1);
+                })
+            }
+        }
+    }
+}
+
+/// Runs between two incremental garbage collection steps.
+const GC_PERIOD: u64 = 50;
 
 /// Instructions between two calls of the host's time check.
 pub(crate) const HOOK_EVERY: u32 = 100_000;
@@ -68,8 +137,6 @@ pub trait Host {
 #[derive(Default)]
 pub(crate) struct HostSlot {
     host: Cell<Option<NonNull<dyn Host + 'static>>>,
-    /// The protocol chosen with `redis.setresp` (reset per run).
-    resp3: Cell<bool>,
     /// Set once the host asked to stop: every later hook fires again.
     killed: Cell<bool>,
     /// Why it stopped.
@@ -99,13 +166,15 @@ pub struct ScriptVm {
     /// Runs a function under Ferrite's error handler: `(ok, result)`.
     pub(crate) runner: Function,
     /// Compiled scripts by SHA1 (hex).
-    pub(crate) funcs: HashMap<[u8; 40], Function>,
+    pub(crate) funcs: HashMap<[u8; 40], Function, ahash::RandomState>,
     /// Builds the environment library code runs in at load.
     pub(crate) load_env: Function,
     /// Registered functions by lower-case name.
     pub(crate) functions: HashMap<String, Function>,
-    /// Runs a function with its keys and arguments under the error handler.
-    pub(crate) call_runner: Function,
+    /// The error handler of every script.
+    pub(crate) handler: Function,
+    /// Scripts run (garbage collection steps every [`GC_PERIOD`]).
+    runs: u64,
 }
 
 /// What a VM runs: Redis keeps eval scripts and functions in separate VMs
@@ -149,16 +218,17 @@ impl ScriptVm {
         }
         install_random(&lua, &globals)?;
         lua.set_app_data(Staging::default());
-        let (runner, load_env, call_runner) = install_prelude(&lua, &globals)?;
+        let (runner, load_env, handler) = install_prelude(&lua, &globals)?;
         lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), hook)?;
         Ok(ScriptVm {
             lua,
             globals,
             runner,
-            funcs: HashMap::new(),
+            funcs: HashMap::default(),
             load_env,
-            call_runner,
+            handler,
             functions: HashMap::new(),
+            runs: 0,
         })
     }
 
@@ -211,12 +281,15 @@ impl ScriptVm {
             Writer::new(out, resp3).error(b"NOSCRIPT No matching script. Please use EVAL.");
             return;
         };
-        if let Err(e) = self.set_arrays(keys, args) {
-            Writer::new(out, resp3).error(format!("ERR {}", plain(&e)).as_bytes());
-            return;
-        }
-        let runner = self.runner.clone();
-        self.exec(|| runner.call::<MultiValue>(f), sha, host, resp3, out);
+        let (lua, handler) = (self.lua.clone(), self.handler.clone());
+        let globals = self.globals.clone();
+        self.exec(
+            || protected_call(&lua, &handler, f, Args::Globals(globals, keys, args)),
+            sha,
+            host,
+            resp3,
+            out,
+        );
     }
 
     /// Runs `call` (which calls the runner) with `host` reachable from the
@@ -237,9 +310,9 @@ impl ScriptVm {
         let ptr: NonNull<dyn Host + '_> = NonNull::from(host);
         let ptr: NonNull<dyn Host + 'static> = unsafe { std::mem::transmute(ptr) };
         slot.host.set(Some(ptr));
-        slot.resp3.set(false);
         slot.killed.set(false);
         drop(slot);
+        crate::rawcall::set_host(ptr);
         let res = call();
         let script_resp3 = self.finish_run();
         match res {
@@ -262,14 +335,19 @@ impl ScriptVm {
                 Writer::new(out, resp3).error(text.as_bytes());
             }
         }
-        // Keep the VM from growing with garbage of finished scripts, as
-        // Redis does with a step after each call.
-        let _ = self.lua.gc_step();
+        // Keep the VM from growing with garbage of finished scripts: a
+        // step every GC_PERIOD runs, as Redis does.
+        self.runs += 1;
+        if self.runs.is_multiple_of(GC_PERIOD) {
+            let _ = self.lua.gc_step();
+        }
     }
 
     /// Clears the run's state (the host, a stop); returns the protocol the
     /// script chose with `redis.setresp`.
     pub(crate) fn finish_run(&self) -> bool {
+        let resp3 = crate::rawcall::resp3();
+        crate::rawcall::clear_host();
         match self.lua.app_data_ref::<HostSlot>() {
             Some(slot) => {
                 slot.host.set(None);
@@ -281,25 +359,11 @@ impl ScriptVm {
                         .set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), hook);
                     false
                 } else {
-                    slot.resp3.get()
+                    resp3
                 }
             }
             None => false,
         }
-    }
-
-    fn set_arrays(&self, keys: &[Bytes], args: &[Bytes]) -> mlua::Result<()> {
-        let k = self.lua.create_table_with_capacity(keys.len(), 0)?;
-        for (i, key) in keys.iter().enumerate() {
-            k.raw_set(i + 1, self.lua.create_string(key)?)?;
-        }
-        let a = self.lua.create_table_with_capacity(args.len(), 0)?;
-        for (i, arg) in args.iter().enumerate() {
-            a.raw_set(i + 1, self.lua.create_string(arg)?)?;
-        }
-        self.globals.raw_set("KEYS", k)?;
-        self.globals.raw_set("ARGV", a)?;
-        Ok(())
     }
 }
 
@@ -394,74 +458,27 @@ fn command_args(args: &MultiValue) -> Result<Vec<Bytes>, &'static str> {
     if args.is_empty() {
         return Err("ERR Please specify at least one argument for this redis lib call");
     }
-    let mut argv = Vec::with_capacity(args.len());
+    // Every argument in one buffer: one allocation, then shared slices.
     let mut buf = Vec::new();
-    for a in args.iter() {
-        buf.clear();
+    let mut ends = [0usize; 16];
+    let mut more = Vec::new();
+    for (i, a) in args.iter().enumerate() {
         if !convert::arg_bytes(a, &mut buf) {
             return Err("ERR Lua redis lib command arguments must be strings or integers");
         }
-        argv.push(Bytes::copy_from_slice(&buf));
+        match ends.get_mut(i) {
+            Some(e) => *e = buf.len(),
+            None => more.push(buf.len()),
+        }
+    }
+    let buf = Bytes::from(buf);
+    let mut argv = Vec::with_capacity(args.len());
+    let mut start = 0;
+    for &end in ends.iter().take(args.len()).chain(more.iter()) {
+        argv.push(buf.slice(start..end));
+        start = end;
     }
     Ok(argv)
-}
-
-/// `redis.call`'s and `redis.pcall`'s common part: `(true, value)` or
-/// `(false, error table)`.
-fn raw_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
-    let argv = match command_args(&args) {
-        Ok(a) => a,
-        Err(e) => return Ok((false, error_table(lua, e.as_bytes())?)),
-    };
-    let Some(slot) = lua.app_data_ref::<HostSlot>() else {
-        return Ok((false, error_table(lua, b"ERR no script is running")?));
-    };
-    let resp3 = slot.resp3.get();
-    let mut out = BytesMut::new();
-    if slot.with(|h| h.call(&argv, resp3, &mut out)).is_none() {
-        return Ok((false, error_table(lua, b"ERR no script is running")?));
-    }
-    drop(slot);
-    let frame = match parse_reply(&out) {
-        Ok(Some((f, _))) => f,
-        _ => Frame::Error(b"ERR invalid reply from command".to_vec()),
-    };
-    match convert::frame_to_lua(lua, frame, resp3)? {
-        Ok(v) => Ok((true, v)),
-        Err(e) => Ok((false, error_table(lua, &e)?)),
-    }
-}
-
-/// The registry key of [`raw_call`], which [`redis_call`] calls.
-const RAW_CALL_KEY: &str = "ferrite.raw_call";
-/// [`RAW_CALL_KEY`] as a C string.
-const RAW_CALL_CKEY: &std::ffi::CStr = c"ferrite.raw_call";
-
-/// `redis.call` as a C function: calls [`raw_call`] and raises its error
-/// table as the error value. It is a C function, not a Lua wrapper, for
-/// what Lua's stack shows: a `return redis.call(...)` keeps the script's
-/// frame (Lua 5.1 does not turn a call of a C function into a tail call),
-/// so the error's line is the script's, as in Redis. Raising a table from
-/// Rust needs `lua_error` itself: mlua's callbacks raise only their own
-/// error objects.
-///
-/// Safety: this frame holds no value with a destructor when `lua_error`
-/// (a `longjmp`) leaves it, and `lua_call` runs `raw_call`, an mlua
-/// callback that catches its own Rust panics and errors.
-unsafe extern "C-unwind" fn redis_call(state: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
-    use mlua::ffi;
-    // SAFETY: `state` is the running Lua state; the stack holds the
-    // arguments; each push below is within LUA_MINSTACK (20) slots.
-    unsafe {
-        let nargs = ffi::lua_gettop(state);
-        ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, RAW_CALL_CKEY.as_ptr());
-        ffi::lua_insert(state, 1);
-        ffi::lua_call(state, nargs, 2);
-        if ffi::lua_toboolean(state, -2) != 0 {
-            return 1;
-        }
-        ffi::lua_error(state)
-    }
 }
 
 fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Value> {
@@ -492,11 +509,18 @@ pub(crate) fn lua_error(msg: &str) -> mlua::Error {
 /// The `redis` table.
 fn install_redis(lua: &Lua, g: &Table) -> mlua::Result<()> {
     let redis = lua.create_table()?;
-    let raw = lua.create_function(raw_call)?;
-    lua.set_named_registry_value(RAW_CALL_KEY, raw.clone())?;
-    redis.raw_set("__raw_call", raw)?;
-    // SAFETY: `redis_call` is a valid Lua C function (see its comment).
-    redis.raw_set("call", unsafe { lua.create_c_function(redis_call) }?)?;
+    // SAFETY: both are Lua C functions that keep no value with a
+    // destructor alive when Lua may raise (see rawcall.rs). They are C
+    // functions, not Lua wrappers, also for what Lua's stack shows: a
+    // `return redis.call(...)` keeps the script's frame (Lua 5.1 does not
+    // turn a call of a C function into a tail call), so an error's line is
+    // the script's, as in Redis.
+    redis.raw_set("call", unsafe {
+        lua.create_c_function(crate::rawcall::redis_call)
+    }?)?;
+    redis.raw_set("pcall", unsafe {
+        lua.create_c_function(crate::rawcall::redis_pcall)
+    }?)?;
     redis.raw_set(
         "sha1hex",
         lua.create_function(|lua, args: MultiValue| {
@@ -565,7 +589,7 @@ fn install_redis(lua: &Lua, g: &Table) -> mlua::Result<()> {
     )?;
     redis.raw_set(
         "setresp",
-        lua.create_function(|lua, args: MultiValue| {
+        lua.create_function(|_, args: MultiValue| {
             if args.len() != 1 {
                 return Err(lua_error("redis.setresp() requires one argument."));
             }
@@ -577,9 +601,7 @@ fn install_redis(lua: &Lua, g: &Table) -> mlua::Result<()> {
             if n != 2 && n != 3 {
                 return Err(lua_error("RESP version must be 2 or 3."));
             }
-            if let Some(slot) = lua.app_data_ref::<HostSlot>() {
-                slot.resp3.set(n == 3);
-            }
+            crate::rawcall::set_resp3(n == 3);
             Ok(())
         })?,
     )?;
@@ -766,8 +788,8 @@ fn bad_number(lua: &Lua, pos: usize, v: &Value) -> mlua::Error {
 
 /// Ferrite's Lua-side part of the environment: `redis.call`/`pcall` over
 /// the raw call, Redis's `pcall`, the error handler, read-only proxies of
-/// the global and library tables. Returns the runner, the maker of
-/// FUNCTION LOAD's environment and FCALL's runner.
+/// the global and library tables. Returns the runner (FUNCTION LOAD's),
+/// the maker of FUNCTION LOAD's environment and the error handler.
 fn install_prelude(lua: &Lua, g: &Table) -> mlua::Result<(Function, Function, Function)> {
     let errstr = lua.create_function(|lua, v: Value| -> mlua::Result<Value> {
         Ok(match v {
@@ -805,10 +827,10 @@ fn install_prelude(lua: &Lua, g: &Table) -> mlua::Result<(Function, Function, Fu
     })?;
     let code = include_str!("prelude.lua");
     let setup: Function = lua.load(code).set_name(PRELUDE_NAME).into_function()?;
-    let (runner, proxy, load_env, call_runner): (Function, Table, Function, Function) =
+    let (runner, proxy, load_env, handler): (Function, Table, Function, Function) =
         setup.call((g.clone(), errstr, where_, readonly))?;
     lua.set_globals(proxy)?;
-    Ok((runner, load_env, call_runner))
+    Ok((runner, load_env, handler))
 }
 
 #[cfg(test)]
