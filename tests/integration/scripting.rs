@@ -643,3 +643,32 @@ fn bit_corpus_matches_redis() {
 fn struct_corpus_matches_redis() {
     check_corpus("struct");
 }
+
+/// A client blocked on a key a script pushes to is served after the
+/// script, so the script's own pop gets the element first (as in Redis),
+/// whether the script runs with every lock (first run) or on its shard.
+#[test]
+fn blocked_clients_are_served_after_the_script() {
+    let mut p = Pair::new();
+    let f_port = p.server.port;
+    let r_port = p.oracle.port;
+    let body = "redis.call('lpush', KEYS[1], 'x') return redis.call('lpop', KEYS[1])";
+    for round in 0..3 {
+        let key = format!("bq{round}");
+        let mut waiters: Vec<RawClient> = [f_port, r_port]
+            .iter()
+            .map(|&port| RawClient::connect(port))
+            .collect();
+        for w in waiters.iter_mut() {
+            w.send(&[b"BLPOP", key.as_bytes(), b"0.5"]);
+        }
+        thread::sleep(Duration::from_millis(100));
+        p.check(&["EVAL", body, "1", &key]);
+        let replies: Vec<Vec<u8>> = waiters.iter_mut().map(|w| w.read_reply()).collect();
+        assert_eq!(show(&replies[0]), show(&replies[1]), "round {round}");
+        assert_eq!(
+            replies[0], b"*-1\r\n",
+            "the waiter got nothing (round {round})"
+        );
+    }
+}

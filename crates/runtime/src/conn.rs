@@ -1048,6 +1048,8 @@ pub fn run_handler_may_block(
     crate::notify::after_command(shard, dirty > 0, events);
     shard.dirty += dirty;
     shard.commands_processed += 1;
-    crate::blocking::serve_ready(shard);
+    if !shard.serve_deferred {
+        crate::blocking::serve_ready(shard);
+    }
     block
 }

@@ -415,7 +415,9 @@ fn check_in_changed(
                 crate::tracking::written(shard, &keys, caller.client);
             }
             // A checked-in list may be what a blocked client waits for.
-            crate::blocking::serve_ready(shard);
+            if !shard.serve_deferred {
+                crate::blocking::serve_ready(shard);
+            }
         });
         let _ = shared.inbox(s).send(ShardMsg::Run { tx: Some(tx), f });
     }

@@ -847,6 +847,9 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
     } else {
         false
     };
+    // Blocked clients are served after the script, not between its
+    // commands: every shard holds them back until the script ends.
+    defer_serving(s, true).await;
     let (to_conn, mut from_script) = mpsc::unbounded_channel();
     let learned = Arc::new(Mutex::new(Learned::default()));
     let learn_as = call.clone();
@@ -897,6 +900,7 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
         }
         Err(e) => Err(e),
     };
+    defer_serving(s, false).await;
     if took {
         crate::multi::release_shards(s);
     }
@@ -918,6 +922,30 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
         }
     }
     res
+}
+
+/// Holds back (`on`) or resumes and runs the serving of blocked clients on
+/// every shard, which the session has locked.
+async fn defer_serving(s: &Session, on: bool) {
+    let shared = s.worker.shared.clone();
+    let tx = s.held_tx();
+    let set = move |shard: &mut Shard| {
+        shard.serve_deferred = on;
+        if !on {
+            crate::blocking::serve_ready(shard);
+        }
+    };
+    let mut waits = Vec::new();
+    for sh in 0..shared.nshards {
+        if sh == s.worker.id {
+            set(&mut s.worker.shard.borrow_mut());
+        } else {
+            waits.push(crate::coord::run_on(&shared, sh, tx, set));
+        }
+    }
+    for w in waits {
+        let _ = w.await;
+    }
 }
 
 /// A connection for the commands of a script: the caller's identity, its

@@ -83,6 +83,9 @@ pub struct Shard {
     pub current_client: u64,
     /// Expired keys are recorded for `expired` notifications.
     pub notify_expired: bool,
+    /// A script holding every shard's lock runs: blocked clients are served
+    /// after it, not between its commands (as in Redis).
+    pub serve_deferred: bool,
     lock: Option<TxId>,
     pending: VecDeque<ShardMsg>,
 }
@@ -104,6 +107,7 @@ impl Shard {
             hub: None,
             current_client: 0,
             notify_expired: false,
+            serve_deferred: false,
             lock: None,
             pending: VecDeque::new(),
         }
