@@ -235,3 +235,22 @@ fn the_tracking_table_is_bounded() {
         "2"
     );
 }
+
+/// Keys a script reads are tracked for the client that ran it, whether
+/// the script runs with every lock (its first run) or on its keys' shard.
+#[test]
+fn keys_read_by_scripts_are_tracked() {
+    same(&[
+        "a: HELLO 3",
+        "a: CLIENT TRACKING ON",
+        "a: EVAL return(redis.call('get',KEYS[1])) 1 sk1",
+        "b: SET sk1 v",
+        "a: EVAL return(redis.call('get',KEYS[1])) 1 sk2",
+        "b: SET sk2 v",
+        "a: EVAL return(redis.call('get',KEYS[1])) 1 sk3",
+        "b: SET sk3 v",
+        // Writes in a script invalidate like any write.
+        "a: GET sk4",
+        "b: EVAL return(redis.call('set',KEYS[1],'x')) 1 sk4",
+    ]);
+}

@@ -143,6 +143,7 @@ pub async fn fcall(
         function: Some((info.name.clone(), argv.to_vec())),
         reach: None,
         now: s.now_ms,
+        track: crate::tracking::tracks_reads(conn),
     };
     s.flush().await;
     crate::script::run_call(s, conn, call).await

@@ -333,6 +333,9 @@ pub(crate) struct Call {
     pub(crate) reach: Option<Reach>,
     /// The time (Unix ms) the script's commands see.
     pub(crate) now: u64,
+    /// The caller tracks its reads (CLIENT TRACKING): keys the script reads
+    /// are remembered for it, as Redis does.
+    pub(crate) track: bool,
 }
 
 impl Call {
@@ -505,6 +508,9 @@ struct ShardOutcome {
 struct ShardHost<'a> {
     /// The script's time (ms): its commands see one clock, as in Redis.
     now: u64,
+    /// The caller, whose tracked reads are remembered (`Some` when it
+    /// tracks them).
+    tracker: Option<u64>,
     shard: &'a mut Shard,
     shared: &'a Shared,
     db: usize,
@@ -541,6 +547,14 @@ impl Host for ShardHost<'_> {
                     self.state.wrote.store(true, Ordering::Relaxed);
                 }
                 run_script_command(self.shard, h, argv, self.db, resp3, out, self.now);
+                if let (Some(client), true) = (self.tracker, spec.flags.contains(Flags::READONLY)) {
+                    let keys = self
+                        .keypos
+                        .iter()
+                        .filter_map(|&p| argv.get(p))
+                        .map(|k| &k[..]);
+                    crate::tracking::remember(self.shard, client, keys);
+                }
             }
             Exec::Runtime(c) if runs_on_shard(c) => self.runtime(c, argv, resp3, out),
             _ => self.reach_out(out, resp3),
@@ -664,6 +678,7 @@ fn run_on_shard_into(
     begin_run(shared, state, call);
     let mut host = ShardHost {
         now: call.now,
+        tracker: call.track.then_some(call.client),
         shard,
         shared,
         db: call.db,
@@ -963,8 +978,9 @@ fn script_conn(conn: &Conn, db: usize) -> Conn {
         multi: None,
         watch: Default::default(),
         subs: None,
-        tracking: None,
-        caching: None,
+        // Reads are tracked for the caller, as Redis does.
+        tracking: conn.tracking.clone(),
+        caching: conn.caching,
     }
 }
 
@@ -1032,6 +1048,7 @@ pub async fn eval(
         function: None,
         reach,
         now: s.now_ms,
+        track: crate::tracking::tracks_reads(conn),
     };
     if spec.flags.contains(Flags::READONLY) && flags.is_some_and(|f| !f.no_writes) {
         return Err(CmdError::other(
