@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use ferrite_commands::{CmdError, CmdResult, CommandSpec, Flags};
 use ferrite_scripting::{library_name, sha1_hex, LibraryInfo, ScriptVm, FLAG_NAMES};
 
@@ -272,7 +272,7 @@ pub async fn function(
                 .read()
                 .map(|l| l.codes())
                 .unwrap_or_default();
-            let payload = dump(&codes);
+            let payload = ferrite_scripting::payload::dump(&codes);
             s.writer(conn.resp3).bulk(&payload);
         }
         "function|restore" => {
@@ -291,7 +291,7 @@ pub async fn function(
             if args.len() > 2 {
                 return Err(CmdError::SYNTAX);
             }
-            let codes = undump(payload)
+            let codes = ferrite_scripting::payload::undump(payload)
                 .ok_or_else(|| CmdError::other("ERR DUMP payload version or checksum are wrong"))?;
             let mut loaded = Vec::with_capacity(codes.len());
             for code in codes {
@@ -419,184 +419,6 @@ fn list(s: &mut Session, conn: &Conn, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// RDB's opcode of a function library in a dump (`RDB_OPCODE_FUNCTION2`).
-const OPCODE_FUNCTION: u8 = 0xF5;
-/// The RDB version Redis 7.0 writes (and the newest it reads).
-const RDB_VERSION: u16 = 10;
-
-fn crc64(data: &[u8]) -> u64 {
-    crc::Crc::<u64>::new(&crc::CRC_64_REDIS).checksum(data)
-}
-
-/// FUNCTION DUMP's payload: each library as the opcode and its code as an
-/// RDB string, then the RDB version and a CRC64, as DUMP payloads are.
-/// Strings are written uncompressed (valid RDB; Redis compresses long ones).
-fn dump(codes: &[(String, Bytes)]) -> Vec<u8> {
-    let mut out = BytesMut::new();
-    for (_, code) in codes {
-        out.put_u8(OPCODE_FUNCTION);
-        put_len(&mut out, code.len() as u64);
-        out.put_slice(code);
-    }
-    out.put_u16_le(RDB_VERSION);
-    let crc = crc64(&out);
-    out.put_u64_le(crc);
-    out.to_vec()
-}
-
-fn put_len(out: &mut BytesMut, len: u64) {
-    if len < 1 << 6 {
-        out.put_u8(len as u8);
-    } else if len < 1 << 14 {
-        out.put_u8(0x40 | (len >> 8) as u8);
-        out.put_u8(len as u8);
-    } else if len <= u32::MAX as u64 {
-        out.put_u8(0x80);
-        out.put_u32(len as u32);
-    } else {
-        out.put_u8(0x81);
-        out.put_u64(len);
-    }
-}
-
-/// The library codes of a FUNCTION DUMP payload (Redis's or Ferrite's),
-/// or None when it is malformed or its version or checksum is wrong.
-fn undump(payload: &[u8]) -> Option<Vec<Bytes>> {
-    if payload.len() < 10 {
-        return None;
-    }
-    let (body, footer) = payload.split_at(payload.len() - 10);
-    let version = u16::from_le_bytes([footer[0], footer[1]]);
-    let crc = u64::from_le_bytes(footer[2..10].try_into().ok()?);
-    if version > RDB_VERSION || crc64(&payload[..payload.len() - 8]) != crc {
-        return None;
-    }
-    let mut r = Reader { buf: body, at: 0 };
-    let mut codes = Vec::new();
-    while r.at < body.len() {
-        if r.byte()? != OPCODE_FUNCTION {
-            return None;
-        }
-        codes.push(Bytes::from(r.string()?));
-    }
-    Some(codes)
-}
-
-/// Reads RDB lengths and strings (plain, integer-encoded or LZF).
-struct Reader<'a> {
-    buf: &'a [u8],
-    at: usize,
-}
-
-/// An RDB length, or the special encoding that follows (`0xC0` + type).
-enum Len {
-    Plain(u64),
-    Special(u8),
-}
-
-impl Reader<'_> {
-    fn byte(&mut self) -> Option<u8> {
-        let b = *self.buf.get(self.at)?;
-        self.at += 1;
-        Some(b)
-    }
-
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let end = self.at.checked_add(n)?;
-        let s = self.buf.get(self.at..end)?;
-        self.at = end;
-        Some(s)
-    }
-
-    fn len(&mut self) -> Option<Len> {
-        let b = self.byte()?;
-        Some(match b >> 6 {
-            0 => Len::Plain((b & 0x3F) as u64),
-            1 => Len::Plain((((b & 0x3F) as u64) << 8) | self.byte()? as u64),
-            2 => match b {
-                0x80 => Len::Plain(u32::from_be_bytes(self.take(4)?.try_into().ok()?) as u64),
-                0x81 => Len::Plain(u64::from_be_bytes(self.take(8)?.try_into().ok()?)),
-                _ => return None,
-            },
-            _ => Len::Special(b & 0x3F),
-        })
-    }
-
-    fn plain_len(&mut self) -> Option<usize> {
-        match self.len()? {
-            Len::Plain(n) => usize::try_from(n).ok(),
-            Len::Special(_) => None,
-        }
-    }
-
-    fn string(&mut self) -> Option<Vec<u8>> {
-        match self.len()? {
-            Len::Plain(n) => Some(self.take(usize::try_from(n).ok()?)?.to_vec()),
-            Len::Special(0) => Some((self.byte()? as i8).to_string().into_bytes()),
-            Len::Special(1) => Some(
-                i16::from_le_bytes(self.take(2)?.try_into().ok()?)
-                    .to_string()
-                    .into_bytes(),
-            ),
-            Len::Special(2) => Some(
-                i32::from_le_bytes(self.take(4)?.try_into().ok()?)
-                    .to_string()
-                    .into_bytes(),
-            ),
-            Len::Special(3) => {
-                let clen = self.plain_len()?;
-                let len = self.plain_len()?;
-                let data = self.take(clen)?;
-                lzf_decompress(data, len)
-            }
-            Len::Special(_) => None,
-        }
-    }
-}
-
-/// Decompresses LZF data that must expand to exactly `len` bytes. The
-/// output never grows past `len`, whatever the input claims.
-fn lzf_decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
-    // A payload arrives whole in one argument, so `len` is bounded by what
-    // LZF can expand it to (at most about 32x plus a literal run).
-    if len > input.len().saturating_mul(40).saturating_add(64) {
-        return None;
-    }
-    let mut out: Vec<u8> = Vec::with_capacity(len);
-    let mut i = 0;
-    while i < input.len() {
-        let ctrl = input[i] as usize;
-        i += 1;
-        if ctrl < 32 {
-            let n = ctrl + 1;
-            let lit = input.get(i..i + n)?;
-            if out.len() + n > len {
-                return None;
-            }
-            out.extend_from_slice(lit);
-            i += n;
-        } else {
-            let mut n = ctrl >> 5;
-            if n == 7 {
-                n += *input.get(i)? as usize;
-                i += 1;
-            }
-            n += 2;
-            let back = ((ctrl & 0x1F) << 8) + *input.get(i)? as usize + 1;
-            i += 1;
-            if back > out.len() || out.len() + n > len {
-                return None;
-            }
-            let start = out.len() - back;
-            for k in 0..n {
-                let b = out[start + k];
-                out.push(b);
-            }
-        }
-    }
-    (out.len() == len).then_some(out)
-}
-
 const HELP: &[&str] = &[
     "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "LOAD [REPLACE] <FUNCTION CODE>",
@@ -639,34 +461,3 @@ const HELP: &[&str] = &[
     "HELP",
     "    Prints this help.",
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dump_round_trips() {
-        let codes = vec![
-            ("a".to_string(), Bytes::from_static(b"#!lua name=a\nx")),
-            ("b".to_string(), Bytes::from(vec![b'y'; 20000])),
-        ];
-        let payload = dump(&codes);
-        let back = undump(&payload).unwrap();
-        assert_eq!(back, vec![codes[0].1.clone(), codes[1].1.clone()]);
-        let mut bad = payload.clone();
-        bad[3] ^= 1;
-        assert!(undump(&bad).is_none());
-        assert!(undump(b"xx").is_none());
-    }
-
-    #[test]
-    fn lzf_rejects_lies() {
-        // Literal run of 3, then a back reference of 4 at distance 3.
-        let data = [2, b'a', b'b', b'c', 0x40, 2];
-        assert_eq!(lzf_decompress(&data, 7).as_deref(), Some(&b"abcabca"[..]));
-        assert!(lzf_decompress(&data, 6).is_none());
-        assert!(lzf_decompress(&[0x40, 9], 3).is_none());
-        assert!(lzf_decompress(&[5, b'a'], 6).is_none());
-        assert!(lzf_decompress(&[0], 1 << 40).is_none());
-    }
-}

@@ -4,6 +4,7 @@
 //! crate defines; this crate knows nothing of shards or sockets.
 
 pub mod libs;
+pub mod payload;
 
 mod convert;
 mod functions;

@@ -230,3 +230,21 @@ fn a_stopped_script_reports_its_line() {
         )
     );
 }
+
+proptest::proptest! {
+    /// What the fuzz target `lua_decoders` runs, on stable: the libraries
+    /// that parse script-supplied bytes never panic on arbitrary input.
+    #[test]
+    fn decoders_survive_arbitrary_bytes(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+        let lua = mlua::Lua::new();
+        lua.set_memory_limit(64 << 20).unwrap();
+        crate::libs::open_all(&lua).unwrap();
+        let f: mlua::Function = lua
+            .load("return function(s) pcall(cjson.decode, s) pcall(cmsgpack.unpack, s) \
+                   local n = math.floor(#s / 2) pcall(struct.unpack, s:sub(1, n), s:sub(n + 1)) end")
+            .eval()
+            .unwrap();
+        let s = lua.create_string(&data).unwrap();
+        proptest::prop_assert!(f.call::<()>(s).is_ok());
+    }
+}
