@@ -672,3 +672,52 @@ fn blocked_clients_are_served_after_the_script() {
         );
     }
 }
+
+/// INFO memory's script and function counters follow the cache and the
+/// libraries as Redis's do; the VM figures are there and plausible.
+#[test]
+fn info_counts_scripts_and_functions() {
+    let mut p = Pair::new();
+    let counters = |p: &mut Pair| -> (Vec<String>, Vec<String>) {
+        let (f, r) = p.both_bytes(&[b"INFO", b"memory"]);
+        let pick = |reply: &[u8]| {
+            [
+                "number_of_cached_scripts",
+                "number_of_functions",
+                "number_of_libraries",
+            ]
+            .iter()
+            .map(|k| ferrite_testkit::info_field(reply, k))
+            .collect::<Vec<String>>()
+        };
+        (pick(&f), pick(&r))
+    };
+    let (f, r) = counters(&mut p);
+    assert_eq!(f, r);
+    p.check(&["SCRIPT", "LOAD", "return 1"]);
+    p.check(&["EVAL", "return 2", "0"]);
+    p.check(&[
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=cnt\nredis.register_function('c1', function() return 1 end)\nredis.register_function('c2', function() return 2 end)",
+    ]);
+    let (f, r) = counters(&mut p);
+    assert_eq!(f, r);
+    assert_eq!(f, ["2", "2", "1"]);
+    // Function VMs start with the first FCALL on a thread.
+    p.check(&["FCALL", "c1", "0"]);
+    let info = p.ferrite.cmd(&[b"INFO", b"memory"]);
+    for k in [
+        "used_memory_vm_eval",
+        "used_memory_vm_functions",
+        "used_memory_scripts_eval",
+        "used_memory_functions",
+    ] {
+        let v: u64 = ferrite_testkit::info_field(&info, k).parse().unwrap_or(0);
+        assert!(v > 0, "{k} is {v}");
+    }
+    p.check(&["SCRIPT", "FLUSH"]);
+    p.check(&["FUNCTION", "FLUSH"]);
+    let (f, r) = counters(&mut p);
+    assert_eq!(f, r);
+}

@@ -33,6 +33,13 @@ impl Libraries {
             .collect()
     }
 
+    /// How many libraries and functions, and the bytes of their code.
+    pub fn figures(&self) -> (u64, u64, u64) {
+        let funcs: usize = self.libs.values().map(|(_, i)| i.functions.len()).sum();
+        let bytes: usize = self.libs.values().map(|(c, _)| c.len()).sum();
+        (self.libs.len() as u64, funcs as u64, bytes as u64)
+    }
+
     /// The library and description of function `name` (any case).
     fn function(&self, name: &str) -> Option<&ferrite_scripting::FunctionInfo> {
         self.libs

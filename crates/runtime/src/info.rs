@@ -305,7 +305,7 @@ pub fn render(shared: &Shared, sections: Sections, shards: &[ShardFigures]) -> S
                 "Clients"
             }
             Section::Memory => {
-                memory(&mut body);
+                memory(shared, &mut body);
                 "Memory"
             }
             Section::Persistence => {
@@ -479,7 +479,7 @@ fn total_system_memory() -> u64 {
     u64::try_from(pages).unwrap_or(0) * page_size()
 }
 
-fn memory(b: &mut Body) {
+fn memory(shared: &Shared, b: &mut Body) {
     let rss = rss_bytes();
     // Without the counting allocator installed, RSS is the closest honest figure.
     let used = crate::alloc::used().unwrap_or(rss);
@@ -497,6 +497,30 @@ fn memory(b: &mut Body) {
     );
     b.field("total_system_memory", total);
     b.field("total_system_memory_human", bytes_to_human(total));
+    // Scripts and functions, with Redis 7.0's names.
+    let (vm_eval, vm_functions) = ferrite_scripting::vm_memory();
+    let scripts = &shared.scripts;
+    let (cached, eval_bytes) = scripts.cache_figures();
+    let (libraries, functions, function_bytes) = scripts.library_figures();
+    b.field("used_memory_lua", vm_eval);
+    b.field("used_memory_vm_eval", vm_eval);
+    b.field("used_memory_lua_human", bytes_to_human(vm_eval));
+    b.field("used_memory_scripts_eval", eval_bytes);
+    b.field("number_of_cached_scripts", cached);
+    b.field("number_of_functions", functions);
+    b.field("number_of_libraries", libraries);
+    b.field("used_memory_vm_functions", vm_functions);
+    b.field("used_memory_vm_total", vm_eval + vm_functions);
+    b.field(
+        "used_memory_vm_total_human",
+        bytes_to_human(vm_eval + vm_functions),
+    );
+    b.field("used_memory_functions", function_bytes);
+    b.field("used_memory_scripts", eval_bytes + function_bytes);
+    b.field(
+        "used_memory_scripts_human",
+        bytes_to_human(eval_bytes + function_bytes),
+    );
     // Ferrite has no maxmemory limit and never evicts.
     b.field("maxmemory", 0);
     b.field("maxmemory_human", "0B");

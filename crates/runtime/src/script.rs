@@ -118,9 +118,25 @@ impl Scripts {
         }
     }
 
-    /// Number of cached scripts (INFO's `number_of_cached_scripts`).
-    pub fn cached(&self) -> usize {
-        self.bodies.read().map(|b| b.len()).unwrap_or(0)
+    /// INFO's `number_of_cached_scripts` and `used_memory_scripts_eval`
+    /// (the bodies and their SHA1s).
+    pub fn cache_figures(&self) -> (u64, u64) {
+        self.bodies
+            .read()
+            .map(|b| {
+                let bytes: usize = b.values().map(|(body, _)| body.len() + 40).sum();
+                (b.len() as u64, bytes as u64)
+            })
+            .unwrap_or((0, 0))
+    }
+
+    /// INFO's `number_of_libraries`, `number_of_functions` and
+    /// `used_memory_functions` (the libraries' code).
+    pub fn library_figures(&self) -> (u64, u64, u64) {
+        self.libraries
+            .read()
+            .map(|l| l.figures())
+            .unwrap_or((0, 0, 0))
     }
 
     /// The cached body of `sha` and what is known of its reach.

@@ -293,6 +293,7 @@ impl ScriptVm {
             self.functions.insert(info.name.to_ascii_lowercase(), f);
             functions.push(info);
         }
+        self.report_memory();
         Ok(LibraryInfo {
             name: name.to_string(),
             functions,

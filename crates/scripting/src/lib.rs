@@ -13,7 +13,7 @@ mod vm;
 
 pub use convert::{lua_to_reply, number_to_int};
 pub use functions::{library_name, FunctionInfo, LibraryInfo, FLAG_NAMES, LOAD_TIMEOUT};
-pub use vm::{Host, Kind, ScriptVm, MEMORY_LIMIT};
+pub use vm::{vm_memory, Host, Kind, ScriptVm, MEMORY_LIMIT};
 
 /// The Redis version scripts see in `redis.REDIS_VERSION`.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -175,6 +175,36 @@ pub struct ScriptVm {
     pub(crate) handler: Function,
     /// Scripts run (garbage collection steps every [`GC_PERIOD`]).
     runs: u64,
+    /// Eval scripts or function libraries (which memory figure it counts in).
+    kind: Kind,
+    /// The memory last added to [`VM_MEMORY`] for this VM.
+    reported: i64,
+}
+
+/// Memory of every live VM, eval and functions (INFO's `used_memory_vm_*`),
+/// as each VM last reported it (at creation, every [`GC_PERIOD`] runs, after
+/// loading a library).
+static VM_MEMORY: [std::sync::atomic::AtomicI64; 2] = [
+    std::sync::atomic::AtomicI64::new(0),
+    std::sync::atomic::AtomicI64::new(0),
+];
+
+/// Bytes used by all eval VMs and all function VMs (approximate: each VM
+/// reports now and then).
+pub fn vm_memory() -> (u64, u64) {
+    let get = |i: usize| {
+        VM_MEMORY[i]
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(0) as u64
+    };
+    (get(0), get(1))
+}
+
+impl Drop for ScriptVm {
+    fn drop(&mut self) {
+        VM_MEMORY[self.kind as usize]
+            .fetch_sub(self.reported, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// What a VM runs: Redis keeps eval scripts and functions in separate VMs
@@ -182,11 +212,11 @@ pub struct ScriptVm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// EVAL scripts (KEYS and ARGV are globals).
-    Eval,
+    Eval = 0,
     /// Function libraries (keys and arguments are the function's
     /// arguments; no `redis.breakpoint`, `redis.debug`,
     /// `redis.replicate_commands`).
-    Functions,
+    Functions = 1,
 }
 
 impl ScriptVm {
@@ -229,6 +259,12 @@ impl ScriptVm {
             handler,
             functions: HashMap::new(),
             runs: 0,
+            kind,
+            reported: 0,
+        })
+        .map(|mut vm: ScriptVm| {
+            vm.report_memory();
+            vm
         })
     }
 
@@ -252,6 +288,15 @@ impl ScriptVm {
             .map_err(|e| format!("ERR Error compiling script (new function): {}", plain(&e)))?;
         self.funcs.insert(*sha, f);
         Ok(())
+    }
+
+    /// Adds the change of this VM's memory since its last report to
+    /// [`VM_MEMORY`].
+    pub(crate) fn report_memory(&mut self) {
+        let now = self.lua.used_memory() as i64;
+        VM_MEMORY[self.kind as usize]
+            .fetch_add(now - self.reported, std::sync::atomic::Ordering::Relaxed);
+        self.reported = now;
     }
 
     /// Forgets every compiled script (SCRIPT FLUSH).
@@ -340,6 +385,7 @@ impl ScriptVm {
         self.runs += 1;
         if self.runs.is_multiple_of(GC_PERIOD) {
             let _ = self.lua.gc_step();
+            self.report_memory();
         }
     }
 
