@@ -305,6 +305,20 @@ fn scripts_in_transactions_match_redis() {
     ]);
 }
 
+/// PINGs until the server answers -BUSY (a script passed the busy
+/// threshold); returns that reply.
+fn wait_busy(c: &mut RawClient) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = c.cmd_str(&["PING"]);
+        if r.starts_with(b"-BUSY") {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "never busy: {}", show(&r));
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A script that never ends: other clients get -BUSY after the threshold,
 /// SCRIPT KILL stops it, and the server serves again.
 #[test]
@@ -316,19 +330,11 @@ fn busy_script_is_killed() {
         c.cmd_str(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"])
     });
     let mut c = server.client();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let r = c.cmd_str(&["PING"]);
-        if r.starts_with(b"-BUSY") {
-            assert_eq!(
-                show(&r),
-                show(b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
-            );
-            break;
-        }
-        assert!(Instant::now() < deadline, "never busy: {}", show(&r));
-        thread::sleep(Duration::from_millis(20));
-    }
+    let r = wait_busy(&mut c);
+    assert_eq!(
+        show(&r),
+        show(b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
+    );
     assert_eq!(c.cmd_str(&["SCRIPT", "KILL"]), b"+OK\r\n");
     let killed = runner.join().unwrap();
     assert!(
@@ -355,11 +361,7 @@ fn busy_script_that_wrote_is_unkillable() {
         c.cmd_str(&["EVAL", "redis.call('set', 'w', '1') while true do end", "0"])
     });
     let mut c = server.client();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !c.cmd_str(&["PING"]).starts_with(b"-BUSY") {
-        assert!(Instant::now() < deadline, "never busy");
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_busy(&mut c);
     let r = c.cmd_str(&["SCRIPT", "KILL"]);
     assert!(
         r.starts_with(b"-UNKILLABLE Sorry the script already executed write commands"),
@@ -597,11 +599,7 @@ fn busy_function_is_killed() {
     assert_eq!(r, b"$4\r\nspin\r\n");
     let runner =
         thread::spawn(move || RawClient::connect(port).cmd_str(&["FCALL", "spin", "0", "x"]));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !c.cmd_str(&["PING"]).starts_with(b"-BUSY") {
-        assert!(Instant::now() < deadline, "never busy");
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_busy(&mut c);
     let stats = show(&c.cmd_str(&["FUNCTION", "STATS"]));
     assert!(
         stats.contains("running_script")
@@ -720,4 +718,19 @@ fn info_counts_scripts_and_functions() {
     p.check(&["FUNCTION", "FLUSH"]);
     let (f, r) = counters(&mut p);
     assert_eq!(f, r);
+}
+
+#[test]
+fn busy_reply_threshold_config_matches_redis() {
+    let mut p = Pair::new();
+    p.check_all(&[
+        "CONFIG GET busy-reply-threshold",
+        "CONFIG GET lua-time-limit",
+        "CONFIG SET lua-time-limit -1",
+        "CONFIG SET busy-reply-threshold abc",
+        "CONFIG SET lua-time-limit 250",
+        "CONFIG GET busy-reply-threshold",
+        "CONFIG SET busy-reply-threshold 0",
+        "CONFIG GET lua-time-limit",
+    ]);
 }

@@ -1,4 +1,5 @@
-//! Scripting commands (EVAL, EVALSHA, their read-only forms, SCRIPT):
+//! Scripting commands (EVAL, EVALSHA, FCALL, their read-only forms,
+//! SCRIPT, FUNCTION):
 //! rows only; the runtime runs them, since a script runs other commands
 //! on whatever shards its keys live.
 
@@ -10,68 +11,71 @@ const EVAL_FLAGS: Flags = Flags::NOSCRIPT
     .union(Flags::SKIP_MONITOR)
     .union(Flags::NO_MANDATORY_KEYS);
 
+/// The row of EVAL, EVALSHA, FCALL and their read-only forms: they differ
+/// in name, runtime entry, read-only flag and summary only.
+const fn script_row(
+    name: &'static str,
+    cmd: RuntimeCmd,
+    read_only: bool,
+    summary: &'static str,
+    since: &'static str,
+) -> CommandSpec {
+    let flags = if read_only {
+        EVAL_FLAGS.union(Flags::READONLY)
+    } else {
+        EVAL_FLAGS
+    };
+    CommandSpec::new(name, -3, Group::Scripting, Exec::Runtime(cmd))
+        .flags(flags)
+        .keys_numkeys(2)
+        .acl(&["@slow", "@scripting"])
+        .doc(summary, since)
+}
+
 /// The scripting group's rows.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
+    script_row(
         "eval",
-        -3,
-        Group::Scripting,
-        Exec::Runtime(RuntimeCmd::Eval),
-    )
-    .flags(EVAL_FLAGS)
-    .keys_numkeys(2)
-    .acl(&["@slow", "@scripting"])
-    .doc("Runs a Lua script on the server.", "2.6.0"),
-    CommandSpec::new(
+        RuntimeCmd::Eval,
+        false,
+        "Runs a Lua script on the server.",
+        "2.6.0",
+    ),
+    script_row(
         "evalsha",
-        -3,
-        Group::Scripting,
-        Exec::Runtime(RuntimeCmd::Eval),
-    )
-    .flags(EVAL_FLAGS)
-    .keys_numkeys(2)
-    .acl(&["@slow", "@scripting"])
-    .doc("Runs a cached Lua script, named by its SHA1.", "2.6.0"),
-    CommandSpec::new(
+        RuntimeCmd::Eval,
+        false,
+        "Runs a cached Lua script, named by its SHA1.",
+        "2.6.0",
+    ),
+    script_row(
         "eval_ro",
-        -3,
-        Group::Scripting,
-        Exec::Runtime(RuntimeCmd::Eval),
-    )
-    .flags(EVAL_FLAGS.union(Flags::READONLY))
-    .keys_numkeys(2)
-    .acl(&["@slow", "@scripting"])
-    .doc("Runs a Lua script that may not write.", "7.0.0"),
-    CommandSpec::new(
+        RuntimeCmd::Eval,
+        true,
+        "Runs a Lua script that may not write.",
+        "7.0.0",
+    ),
+    script_row(
         "evalsha_ro",
-        -3,
-        Group::Scripting,
-        Exec::Runtime(RuntimeCmd::Eval),
-    )
-    .flags(EVAL_FLAGS.union(Flags::READONLY))
-    .keys_numkeys(2)
-    .acl(&["@slow", "@scripting"])
-    .doc("Runs a cached Lua script that may not write.", "7.0.0"),
-    CommandSpec::new(
+        RuntimeCmd::Eval,
+        true,
+        "Runs a cached Lua script that may not write.",
+        "7.0.0",
+    ),
+    script_row(
         "fcall",
-        -3,
-        Group::Scripting,
-        Exec::Runtime(RuntimeCmd::Fcall),
-    )
-    .flags(EVAL_FLAGS)
-    .keys_numkeys(2)
-    .acl(&["@slow", "@scripting"])
-    .doc("Calls a function of a loaded library.", "7.0.0"),
-    CommandSpec::new(
+        RuntimeCmd::Fcall,
+        false,
+        "Calls a function of a loaded library.",
+        "7.0.0",
+    ),
+    script_row(
         "fcall_ro",
-        -3,
-        Group::Scripting,
-        Exec::Runtime(RuntimeCmd::Fcall),
-    )
-    .flags(EVAL_FLAGS.union(Flags::READONLY))
-    .keys_numkeys(2)
-    .acl(&["@slow", "@scripting"])
-    .doc("Calls a function that declared `no-writes`.", "7.0.0"),
+        RuntimeCmd::Fcall,
+        true,
+        "Calls a function that declared `no-writes`.",
+        "7.0.0",
+    ),
     CommandSpec::new("function", -2, Group::Scripting, Exec::Container)
         .acl(&["@slow"])
         .doc("Container for the function library commands.", "7.0.0")

@@ -102,21 +102,8 @@ pub async fn fcall(
     argv: &[Bytes],
 ) -> CmdResult {
     let shared = s.worker.shared.clone();
-    let numkeys = argv
-        .get(2)
-        .and_then(|n| std::str::from_utf8(n).ok())
-        .and_then(|n| n.parse::<i64>().ok())
-        .ok_or_else(|| CmdError::other("ERR Bad number of keys provided"))?;
-    if numkeys < 0 {
-        return Err(CmdError::other("ERR Number of keys can't be negative"));
-    }
-    let rest = argv.get(3..).unwrap_or_default();
-    if numkeys as usize > rest.len() {
-        return Err(CmdError::other(
-            "ERR Number of keys can't be greater than number of args",
-        ));
-    }
-    let (keys, args) = rest.split_at(numkeys as usize);
+    let (keys, args) =
+        crate::script::split_keys(argv, CmdError::other("ERR Bad number of keys provided"))?;
     let name =
         String::from_utf8_lossy(argv.get(1).map(|b| &b[..]).unwrap_or_default()).into_owned();
     let info = {

@@ -166,13 +166,14 @@ impl Scripts {
         call.reach
     }
 
-    fn learn(&self, call: &Call, r: Reach) {
-        if call.function.is_some() {
+    /// Remembers the reach of script `sha` (of a function's, `function`).
+    fn learn(&self, sha: [u8; 40], function: bool, r: Reach) {
+        if function {
             if let Ok(mut m) = self.reach.write() {
-                m.insert(call.sha, r);
+                m.insert(sha, r);
             }
         } else if let Ok(mut m) = self.bodies.write() {
-            if let Some(e) = m.get_mut(&call.sha) {
+            if let Some(e) = m.get_mut(&sha) {
                 e.1 = Some(r);
             }
         }
@@ -384,18 +385,13 @@ fn script_lookup(
     argv: &[Bytes],
     read_only: bool,
 ) -> Result<&'static CommandSpec, &'static str> {
-    const UNKNOWN: &str = "ERR Unknown Redis command called from script";
-    let name = argv.first().map(|b| &b[..]).unwrap_or_default();
-    let mut spec = table.get(name).ok_or(UNKNOWN)?;
-    if let Exec::Container = spec.exec {
-        let sub = argv
-            .get(1)
-            .ok_or("ERR Wrong number of args calling Redis command from script")?;
-        spec = spec.subcommand(sub).ok_or(UNKNOWN)?;
-    }
-    if !spec.arity_ok(argv.len()) {
-        return Err("ERR Wrong number of args calling Redis command from script");
-    }
+    // The dispatcher's lookup, with the texts Redis gives scripts.
+    let spec = crate::conn::lookup(table, argv).map_err(|e| match e.kind {
+        ferrite_commands::ErrorKind::WrongArity(_) => {
+            "ERR Wrong number of args calling Redis command from script"
+        }
+        _ => "ERR Unknown Redis command called from script",
+    })?;
     if spec
         .flags
         .intersects(Flags::NOSCRIPT.union(Flags::BLOCKING))
@@ -498,15 +494,13 @@ fn log_line(level: u8, msg: &[u8]) {
 }
 
 fn acl_check(table: &CommandTable, argv: &[Bytes]) -> Option<bool> {
-    let name = argv.first()?;
-    let spec = table.get(name)?;
-    if let Exec::Container = spec.exec {
-        let sub = argv.get(1)?;
-        spec.subcommand(sub)?;
+    // Redis refuses unknown commands and subcommands; arity is not checked.
+    match crate::conn::lookup(table, argv) {
+        Err(e) if !matches!(e.kind, ferrite_commands::ErrorKind::WrongArity(_)) => None,
+        // Every client is the default user with every permission until ACLs
+        // come (issue 7).
+        _ => Some(true),
     }
-    // Every client is the default user with every permission until ACLs
-    // come (issue 7).
-    Some(true)
 }
 
 // ---------------------------------------------------------------------------
@@ -713,7 +707,9 @@ fn run_on_shard_into(
     }
     crate::blocking::serve_ready(shard);
     if reached_out {
-        shared.scripts.learn(call, Reach::Roams);
+        shared
+            .scripts
+            .learn(call.sha, call.function.is_some(), Reach::Roams);
     }
     reached_out && !wrote
 }
@@ -883,7 +879,7 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
     defer_serving(s, true).await;
     let (to_conn, mut from_script) = mpsc::unbounded_channel();
     let learned = Arc::new(Mutex::new(Learned::default()));
-    let learn_as = call.clone();
+    let (sha, is_function) = (call.sha, call.function.is_some());
     let declared: Option<usize> = {
         let mut it = call.keys.iter().map(|k| shard_of(k, shared.nshards));
         match it.next() {
@@ -947,9 +943,11 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
                         (Some(_), None) => false,
                     }
             };
-            shared
-                .scripts
-                .learn(&learn_as, if home { Reach::Home } else { Reach::Roams });
+            shared.scripts.learn(
+                sha,
+                is_function,
+                if home { Reach::Home } else { Reach::Roams },
+            );
         }
     }
     res
@@ -1003,19 +1001,14 @@ fn script_conn(conn: &Conn, db: usize) -> Conn {
 // ---------------------------------------------------------------------------
 // The commands.
 
-/// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO.
-pub async fn eval(
-    s: &mut Session,
-    conn: &mut Conn,
-    spec: &'static CommandSpec,
-    argv: &[Bytes],
-) -> CmdResult {
-    let shared = s.worker.shared.clone();
+/// The keys and arguments of EVAL-like `cmd script numkeys key... arg...`,
+/// with Redis's errors (`bad`: for a numkeys that is not a number).
+pub(crate) fn split_keys(argv: &[Bytes], bad: CmdError) -> Result<(&[Bytes], &[Bytes]), CmdError> {
     let numkeys = argv
         .get(2)
         .and_then(|n| std::str::from_utf8(n).ok())
         .and_then(|n| n.parse::<i64>().ok())
-        .ok_or(CmdError::NOT_INTEGER)?;
+        .ok_or(bad)?;
     if numkeys < 0 {
         return Err(CmdError::other("ERR Number of keys can't be negative"));
     }
@@ -1025,7 +1018,18 @@ pub async fn eval(
             "ERR Number of keys can't be greater than number of args",
         ));
     }
-    let (keys, args) = rest.split_at(numkeys as usize);
+    Ok(rest.split_at(numkeys as usize))
+}
+
+/// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO.
+pub async fn eval(
+    s: &mut Session,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+) -> CmdResult {
+    let shared = s.worker.shared.clone();
+    let (keys, args) = split_keys(argv, CmdError::NOT_INTEGER)?;
     let by_sha = spec.name.starts_with("evalsha");
     let (sha, body, reach) = if by_sha {
         let given = argv.get(1).map(|b| &b[..]).unwrap_or_default();

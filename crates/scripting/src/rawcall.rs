@@ -46,6 +46,17 @@ pub(crate) fn set_host(host: NonNull<dyn Host + 'static>) {
     ACTIVE.with(|a| a.set(Some((host, false))));
 }
 
+/// Runs `f` with the running script's host, if any (for the Rust
+/// callbacks: `redis.log`, `redis.acl_check_cmd`, the hook).
+pub(crate) fn with_host<R>(f: impl FnOnce(&mut dyn Host) -> R) -> Option<R> {
+    let (mut p, _) = ACTIVE.with(|a| a.get())?;
+    // SAFETY: the pointer is set by `ScriptVm::exec` from a `&mut dyn Host`
+    // that outlives the call into Lua, and cleared before `exec` returns;
+    // the host is reached only from that call's callbacks, on this thread,
+    // one at a time (no callback re-enters another).
+    Some(f(unsafe { p.as_mut() }))
+}
+
 /// Forgets the host (the script ended).
 pub(crate) fn clear_host() {
     ACTIVE.with(|a| a.set(None));

@@ -133,28 +133,16 @@ pub trait Host {
     fn acl_check(&mut self, argv: &[Bytes]) -> Option<bool>;
 }
 
-/// The host of the script running now, reachable from the callbacks.
+/// A VM's run state the hook and the callbacks share (the host itself is
+/// reached through `rawcall::with_host`).
 #[derive(Default)]
 pub(crate) struct HostSlot {
-    host: Cell<Option<NonNull<dyn Host + 'static>>>,
     /// Set once the host asked to stop: every later hook fires again.
     killed: Cell<bool>,
     /// Why it stopped.
     kill_msg: std::cell::RefCell<String>,
     /// FUNCTION LOAD's time limit for running a library's code.
     pub(crate) deadline: Cell<Option<std::time::Instant>>,
-}
-
-impl HostSlot {
-    /// Runs `f` with the current host, if a script is running.
-    fn with<R>(&self, f: impl FnOnce(&mut dyn Host) -> R) -> Option<R> {
-        let mut p = self.host.get()?;
-        // SAFETY: the pointer is set by `ScriptVm::run` from a `&mut dyn
-        // Host` that outlives the call into Lua, and cleared before `run`
-        // returns; the host is only reached from callbacks of that call, on
-        // this thread, one at a time (no callback re-enters another).
-        Some(f(unsafe { p.as_mut() }))
-    }
 }
 
 /// A Lua VM with Redis's environment and the functions of the scripts it
@@ -350,11 +338,10 @@ impl ScriptVm {
         let Some(slot) = self.lua.app_data_ref::<HostSlot>() else {
             return;
         };
-        // SAFETY (lifetime): the pointer is cleared below, before `host`'s
-        // borrow ends; see `HostSlot::with`.
+        // SAFETY (lifetime): the pointer is cleared (`finish_run`) before
+        // `host`'s borrow ends; see `rawcall::with_host`.
         let ptr: NonNull<dyn Host + '_> = NonNull::from(host);
         let ptr: NonNull<dyn Host + 'static> = unsafe { std::mem::transmute(ptr) };
-        slot.host.set(Some(ptr));
         slot.killed.set(false);
         drop(slot);
         crate::rawcall::set_host(ptr);
@@ -396,7 +383,6 @@ impl ScriptVm {
         crate::rawcall::clear_host();
         match self.lua.app_data_ref::<HostSlot>() {
             Some(slot) => {
-                slot.host.set(None);
                 slot.deadline.set(None);
                 if slot.killed.replace(false) {
                     drop(slot);
@@ -481,7 +467,7 @@ pub(crate) fn hook(lua: &Lua, debug: &mlua::debug::Debug) -> mlua::Result<VmStat
     if slot.killed.get() {
         return Err(mlua::Error::RuntimeError(slot.kill_msg.borrow().clone()));
     }
-    let mut stop = slot.with(|h| h.check()).flatten();
+    let mut stop = crate::rawcall::with_host(|h| h.check()).flatten();
     if slot
         .deadline
         .get()
@@ -607,7 +593,7 @@ fn install_redis(lua: &Lua, g: &Table) -> mlua::Result<()> {
     )?;
     redis.raw_set(
         "log",
-        lua.create_function(|lua, args: MultiValue| {
+        lua.create_function(|_, args: MultiValue| {
             if args.len() < 2 {
                 return Err(lua_error("redis.log() requires two arguments or more."));
             }
@@ -627,9 +613,7 @@ fn install_redis(lua: &Lua, g: &Table) -> mlua::Result<()> {
                 }
                 convert::arg_bytes(v, &mut msg);
             }
-            if let Some(slot) = lua.app_data_ref::<HostSlot>() {
-                slot.with(|h| h.log(level as u8, &msg));
-            }
+            crate::rawcall::with_host(|h| h.log(level as u8, &msg));
             Ok(())
         })?,
     )?;
@@ -675,15 +659,12 @@ fn install_redis(lua: &Lua, g: &Table) -> mlua::Result<()> {
     redis.raw_set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
     redis.raw_set(
         "acl_check_cmd",
-        lua.create_function(|lua, args: MultiValue| {
+        lua.create_function(|_, args: MultiValue| {
             let argv = match command_args(&args) {
                 Ok(a) => a,
                 Err(e) => return Err(lua_error(e)),
             };
-            let Some(slot) = lua.app_data_ref::<HostSlot>() else {
-                return Ok(false);
-            };
-            match slot.with(|h| h.acl_check(&argv)).flatten() {
+            match crate::rawcall::with_host(|h| h.acl_check(&argv)).flatten() {
                 Some(ok) => Ok(ok),
                 None => Err(lua_error("Invalid command passed to redis.acl_check_cmd()")),
             }
