@@ -694,6 +694,60 @@ fn config_get_and_set_match_redis() {
 }
 
 #[test]
+fn memory_slowlog_latency_and_acl_directives_match_redis() {
+    let mut p = Pair::new();
+    let names = [
+        "maxmemory",
+        "maxmemory-policy",
+        "maxmemory-samples",
+        "maxmemory-eviction-tenacity",
+        "lfu-log-factor",
+        "lfu-decay-time",
+        "slowlog-log-slower-than",
+        "slowlog-max-len",
+        "latency-monitor-threshold",
+        "latency-tracking",
+        "latency-tracking-info-percentiles",
+        "aclfile",
+        "acllog-max-len",
+        "acl-pubsub-default",
+        "user",
+    ];
+    for n in names {
+        p.check(&["CONFIG", "GET", n]);
+    }
+    for (n, bad, good) in [
+        ("maxmemory", "-1", "100mb"),
+        ("maxmemory-policy", "bad", "ALLKEYS-LRU"),
+        ("maxmemory-samples", "0", "10"),
+        ("maxmemory-eviction-tenacity", "101", "50"),
+        ("lfu-log-factor", "-1", "20"),
+        ("lfu-decay-time", "x", "0"),
+        ("slowlog-log-slower-than", "-2", "-1"),
+        ("slowlog-max-len", "-1", "3"),
+        ("latency-monitor-threshold", "-1", "100"),
+        ("latency-tracking", "maybe", "no"),
+        ("latency-tracking-info-percentiles", "50 101", "99.99 1.5"),
+        ("latency-tracking-info-percentiles", "50 abc", ""),
+        ("aclfile", "/tmp/x.acl", "/tmp/x.acl"),
+        ("acllog-max-len", "-1", "5"),
+        ("acl-pubsub-default", "some", "allchannels"),
+        ("user", "x", "y"),
+    ] {
+        p.check(&["CONFIG", "SET", n, bad]);
+        p.check(&["CONFIG", "SET", n, good]);
+        p.check(&["CONFIG", "GET", n]);
+    }
+    p.check(&[
+        "CONFIG",
+        "SET",
+        "latency-tracking-info-percentiles",
+        "50 99 99.9",
+    ]);
+    p.check(&["CONFIG", "GET", "latency-tracking-info-percentiles"]);
+}
+
+#[test]
 fn config_set_reaches_every_shard() {
     let mut p = Pair::new();
     p.check(&["CONFIG", "SET", "proto-max-bulk-len", "1mb"]);

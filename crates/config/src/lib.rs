@@ -68,7 +68,7 @@ impl LogLevel {
 /// The server configuration. Field defaults are Redis 7.0's (see
 /// [`Config::default`]); each field is set by the directive of the same name
 /// with `-` for `_`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `port`: TCP port to listen on; 0 means no TCP listener, as in Redis.
     pub port: u16,
@@ -145,6 +145,111 @@ pub struct Config {
     /// as Redis's class bits (see [`notify_flags`]); 0 (the default)
     /// publishes nothing.
     pub notify_keyspace_events: u32,
+    /// `maxmemory`: the memory limit in bytes (0: none).
+    pub maxmemory: u64,
+    /// `maxmemory-policy`: what happens when a write would pass `maxmemory`.
+    pub maxmemory_policy: MaxmemoryPolicy,
+    /// `maxmemory-samples`: keys sampled per eviction round.
+    pub maxmemory_samples: u64,
+    /// `maxmemory-eviction-tenacity`: 0..=100, how long one command may
+    /// keep evicting before it lets the next run (Redis's scale).
+    pub maxmemory_eviction_tenacity: u32,
+    /// `lfu-log-factor`: how slowly the LFU counter grows.
+    pub lfu_log_factor: u64,
+    /// `lfu-decay-time`: minutes after which an idle key's LFU counter halves
+    /// (0: never decays).
+    pub lfu_decay_time: u64,
+    /// `slowlog-log-slower-than`: microseconds from which a command enters
+    /// the slow log (0: every command; -1: none).
+    pub slowlog_log_slower_than: i64,
+    /// `slowlog-max-len`: entries kept in the slow log.
+    pub slowlog_max_len: u64,
+    /// `latency-monitor-threshold`: milliseconds from which an event is
+    /// recorded by LATENCY (0: off).
+    pub latency_monitor_threshold: u64,
+    /// `latency-tracking`: per-command latency histograms (INFO latencystats).
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`: the percentiles INFO latencystats
+    /// reports.
+    pub latency_tracking_info_percentiles: Vec<f64>,
+    /// `aclfile`: where ACL SAVE writes and ACL LOAD reads users (empty: none).
+    pub aclfile: String,
+    /// `acllog-max-len`: entries kept in ACL LOG.
+    pub acllog_max_len: u64,
+    /// `acl-pubsub-default`: whether new users may use every channel.
+    pub acl_pubsub_default: AclPubsubDefault,
+    /// `user` lines of the config file and command line, each the words
+    /// after `user` (name, then rules), in order. Not a CONFIG GET/SET
+    /// directive, as in Redis.
+    pub users: Vec<Vec<Vec<u8>>>,
+}
+
+/// `maxmemory-policy`'s values, in Redis's listing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum MaxmemoryPolicy {
+    /// Evict the least recently used of the keys with a TTL.
+    VolatileLru,
+    /// Evict the least frequently used of the keys with a TTL.
+    VolatileLfu,
+    /// Evict random keys with a TTL.
+    VolatileRandom,
+    /// Evict the keys with a TTL that expire soonest.
+    VolatileTtl,
+    /// Evict the least recently used keys.
+    AllkeysLru,
+    /// Evict the least frequently used keys.
+    AllkeysLfu,
+    /// Evict random keys.
+    AllkeysRandom,
+    /// Evict nothing: writes that need memory fail with `-OOM`.
+    #[default]
+    Noeviction,
+}
+
+impl MaxmemoryPolicy {
+    /// Every policy in the order of the table's value list.
+    pub const ALL: [MaxmemoryPolicy; 8] = [
+        MaxmemoryPolicy::VolatileLru,
+        MaxmemoryPolicy::VolatileLfu,
+        MaxmemoryPolicy::VolatileRandom,
+        MaxmemoryPolicy::VolatileTtl,
+        MaxmemoryPolicy::AllkeysLru,
+        MaxmemoryPolicy::AllkeysLfu,
+        MaxmemoryPolicy::AllkeysRandom,
+        MaxmemoryPolicy::Noeviction,
+    ];
+
+    /// The name used by the config file and CONFIG GET.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaxmemoryPolicy::VolatileLru => "volatile-lru",
+            MaxmemoryPolicy::VolatileLfu => "volatile-lfu",
+            MaxmemoryPolicy::VolatileRandom => "volatile-random",
+            MaxmemoryPolicy::VolatileTtl => "volatile-ttl",
+            MaxmemoryPolicy::AllkeysLru => "allkeys-lru",
+            MaxmemoryPolicy::AllkeysLfu => "allkeys-lfu",
+            MaxmemoryPolicy::AllkeysRandom => "allkeys-random",
+            MaxmemoryPolicy::Noeviction => "noeviction",
+        }
+    }
+
+    /// True for the LFU policies (OBJECT FREQ needs one of them).
+    pub fn is_lfu(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+        )
+    }
+}
+
+/// `acl-pubsub-default`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AclPubsubDefault {
+    /// New users may use every channel (`&*`).
+    AllChannels,
+    /// New users may use no channel until granted (Redis 7.0's default).
+    #[default]
+    ResetChannels,
 }
 
 impl Default for Config {
@@ -186,6 +291,21 @@ impl Default for Config {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             notify_keyspace_events: 0,
+            maxmemory: 0,
+            maxmemory_policy: MaxmemoryPolicy::Noeviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            aclfile: String::new(),
+            acllog_max_len: 128,
+            acl_pubsub_default: AclPubsubDefault::ResetChannels,
+            users: Vec::new(),
         }
     }
 }
@@ -338,6 +458,14 @@ impl Config {
     ) -> Result<(), ConfigError> {
         let bare = |kind| ConfigError::new(kind, Origin::Unspecified);
         let name_str = || String::from_utf8_lossy(name).into_owned();
+        if name.eq_ignore_ascii_case(b"user") {
+            // `user <name> [rules...]`: kept for the ACL to apply at start.
+            if values.is_empty() {
+                return Err(bare(ConfigErrorKind::BadDirective { name: name_str() }));
+            }
+            self.users.push(values.to_vec());
+            return Ok(());
+        }
         if name.eq_ignore_ascii_case(b"include") {
             let [target] = values else {
                 return Err(bare(ConfigErrorKind::BadDirective { name: name_str() }));

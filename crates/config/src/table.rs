@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::parse::{format_memory, parse_i64, parse_memory, parse_strtoll, quote, quote_if_needed};
-use crate::{notify_flags, path_from_bytes, Config, LogLevel};
+use crate::{notify_flags, path_from_bytes, AclPubsubDefault, Config, LogLevel, MaxmemoryPolicy};
 
 /// Whether CONFIG SET may change a directive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -492,6 +492,195 @@ pub(crate) static TABLE: &[Directive] = &[
         },
     },
     Directive {
+        name: "maxmemory",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: true,
+            get: |c| sat_u64(c.maxmemory),
+            set: |c, v| c.maxmemory = v as u64,
+        },
+    },
+    Directive {
+        name: "maxmemory-policy",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Enum {
+            values: &[
+                "volatile-lru",
+                "volatile-lfu",
+                "volatile-random",
+                "volatile-ttl",
+                "allkeys-lru",
+                "allkeys-lfu",
+                "allkeys-random",
+                "noeviction",
+            ],
+            listed: 8,
+            get: |c| c.maxmemory_policy as usize,
+            set: |c, i| {
+                c.maxmemory_policy = MaxmemoryPolicy::ALL.get(i).copied().unwrap_or_default()
+            },
+        },
+    },
+    Directive {
+        name: "maxmemory-samples",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 1,
+            max: INT_MAX,
+            memory: false,
+            get: |c| sat_u64(c.maxmemory_samples),
+            set: |c, v| c.maxmemory_samples = v as u64,
+        },
+    },
+    Directive {
+        name: "maxmemory-eviction-tenacity",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: 100,
+            memory: false,
+            get: |c| i64::from(c.maxmemory_eviction_tenacity),
+            set: |c, v| c.maxmemory_eviction_tenacity = v as u32,
+        },
+    },
+    Directive {
+        name: "lfu-log-factor",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            memory: false,
+            get: |c| sat_u64(c.lfu_log_factor),
+            set: |c, v| c.lfu_log_factor = v as u64,
+        },
+    },
+    Directive {
+        name: "lfu-decay-time",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            memory: false,
+            get: |c| sat_u64(c.lfu_decay_time),
+            set: |c, v| c.lfu_decay_time = v as u64,
+        },
+    },
+    Directive {
+        name: "slowlog-log-slower-than",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: -1,
+            max: i64::MAX,
+            memory: false,
+            get: |c| c.slowlog_log_slower_than,
+            set: |c, v| c.slowlog_log_slower_than = v,
+        },
+    },
+    Directive {
+        name: "slowlog-max-len",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: false,
+            get: |c| sat_u64(c.slowlog_max_len),
+            set: |c, v| c.slowlog_max_len = v as u64,
+        },
+    },
+    Directive {
+        name: "latency-monitor-threshold",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: false,
+            get: |c| sat_u64(c.latency_monitor_threshold),
+            set: |c, v| c.latency_monitor_threshold = v as u64,
+        },
+    },
+    Directive {
+        name: "latency-tracking",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Bool {
+            get: |c| c.latency_tracking,
+            set: |c, v| {
+                c.latency_tracking = v;
+                Ok(())
+            },
+        },
+    },
+    Directive {
+        name: "latency-tracking-info-percentiles",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Multi {
+            get: |c| format_percentiles(&c.latency_tracking_info_percentiles).into_bytes(),
+            set: set_percentiles,
+            render: |c| {
+                vec![c
+                    .latency_tracking_info_percentiles
+                    .iter()
+                    .map(|p| format!("{p}").into_bytes())
+                    .collect()]
+            },
+            accumulates_in_file: false,
+        },
+    },
+    Directive {
+        name: "aclfile",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Str {
+            get: |c| c.aclfile.as_bytes().to_vec(),
+            set: |c, v| {
+                c.aclfile = String::from_utf8(v.to_vec())
+                    .map_err(|_| "argument must be valid UTF-8".to_owned())?;
+                Ok(())
+            },
+        },
+    },
+    Directive {
+        name: "acllog-max-len",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            memory: false,
+            get: |c| sat_u64(c.acllog_max_len),
+            set: |c, v| c.acllog_max_len = v as u64,
+        },
+    },
+    Directive {
+        name: "acl-pubsub-default",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Enum {
+            values: &["allchannels", "resetchannels"],
+            listed: 2,
+            get: |c| c.acl_pubsub_default as usize,
+            set: |c, i| {
+                c.acl_pubsub_default = if i == 0 {
+                    AclPubsubDefault::AllChannels
+                } else {
+                    AclPubsubDefault::ResetChannels
+                }
+            },
+        },
+    },
+    Directive {
         name: "notify-keyspace-events",
         aliases: &[],
         mutability: Mutability::Mutable,
@@ -505,6 +694,33 @@ pub(crate) static TABLE: &[Directive] = &[
         },
     },
 ];
+
+/// `latency-tracking-info-percentiles` as CONFIG GET prints it: the
+/// shortest decimal of each percentile, space-separated.
+fn format_percentiles(p: &[f64]) -> String {
+    let parts: Vec<String> = p.iter().map(|v| format!("{v}")).collect();
+    parts.join(" ")
+}
+
+fn set_percentiles(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {
+    let mut values = Vec::with_capacity(args.len());
+    for a in args {
+        let v: f64 = std::str::from_utf8(a)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .filter(|v: &f64| !v.is_nan())
+            .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        if !(0.0..=100.0).contains(&v) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .to_owned(),
+            );
+        }
+        values.push(v);
+    }
+    c.latency_tracking_info_percentiles = values;
+    Ok(())
+}
 
 fn set_bind(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {
     if args.len() > MAX_BIND_ADDRESSES {

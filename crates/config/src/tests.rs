@@ -1031,3 +1031,33 @@ fn hostile_input_never_panics() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn user_lines_are_kept_in_order_for_the_acl() {
+    let dir = temp_dir("users");
+    let path = dir.join("users.conf");
+    std::fs::write(&path, "user alice on >pw ~* +@all\nuser bob\n").unwrap();
+    let c = Config::from_args(&[
+        path.to_string_lossy().into_owned(),
+        "--user".to_owned(),
+        "carol".to_owned(),
+        "off".to_owned(),
+    ])
+    .unwrap();
+    let words = |u: &Vec<Vec<u8>>| -> Vec<String> {
+        u.iter()
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect()
+    };
+    let users: Vec<Vec<String>> = c.users.iter().map(words).collect();
+    assert_eq!(
+        users,
+        vec![
+            vec!["alice", "on", ">pw", "~*", "+@all"],
+            vec!["bob"],
+            vec!["carol", "off"],
+        ]
+    );
+    let err = Config::from_args(&["--user".to_owned()]).unwrap_err();
+    assert!(err.to_string().contains("user"), "{err}");
+}
