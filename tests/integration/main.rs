@@ -11,6 +11,7 @@ mod concurrency;
 mod connection;
 mod generic;
 mod hash;
+mod introspection;
 mod keyspace;
 mod list;
 mod multi;

@@ -270,6 +270,14 @@ fn a_subscriber_that_never_reads_is_disconnected() {
     while publisher.cmd(&[b"PUBSUB", b"NUMSUB", b"flood"]) != b"*2\r\n$5\r\nflood\r\n:1\r\n" {
         thread::sleep(Duration::from_millis(5));
     }
+    // used_memory counts the whole test process (other tests' servers too):
+    // the drop is judged against this baseline.
+    let used = |c: &mut RawClient| -> u64 {
+        ferrite_testkit::info_field(&c.cmd(&[b"INFO", b"memory"]), "used_memory")
+            .parse()
+            .unwrap()
+    };
+    let baseline = used(&mut publisher);
     let chunk = vec![b'm'; 1 << 20];
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut sent = 0;
@@ -286,11 +294,21 @@ fn a_subscriber_that_never_reads_is_disconnected() {
     }
     // Dropped somewhere past the 32 MB limit (plus what the sockets hold).
     assert!((32..200).contains(&sent), "dropped after {sent} MB");
-    let used: u64 =
-        ferrite_testkit::info_field(&publisher.cmd(&[b"INFO", b"memory"]), "used_memory")
-            .parse()
-            .unwrap();
-    assert!(used < 100 << 20, "used_memory {used} after the drop");
+    // The 32 MB and more held for the subscriber are given back. Other
+    // tests allocate and free meanwhile: their peaks pass, so look again
+    // for a while before concluding.
+    let give_up = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = used(&mut publisher);
+        if now < baseline + (24 << 20) {
+            break;
+        }
+        assert!(
+            Instant::now() < give_up,
+            "used_memory {now} after the drop, {baseline} before the flood"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
     assert_eq!(
         publisher.cmd(&[b"PUBSUB", b"NUMSUB", b"flood"]),
         b"*2\r\n$5\r\nflood\r\n:0\r\n"

@@ -123,6 +123,137 @@ pub static COMMANDS: &[CommandSpec] = &[
         )
         .acl(&["@admin", "@slow", "@dangerous"])
         .doc("Helpers for testing and debugging the server.", "1.0.0"),
+    CommandSpec::new("slowlog", -2, Group::Server, Exec::Container)
+        .acl(&["@slow"])
+        .subs(SLOWLOG_SUBCOMMANDS)
+        .doc(
+            "The log of commands that ran longer than a threshold.",
+            "2.2.12",
+        ),
+    CommandSpec::new("latency", -2, Group::Server, Exec::Container)
+        .acl(&["@slow"])
+        .subs(LATENCY_SUBCOMMANDS)
+        .doc(
+            "The latency monitor and per-command latency histograms.",
+            "2.8.13",
+        ),
+    CommandSpec::new(
+        "monitor",
+        1,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Monitor),
+    )
+    .flags(ADMIN_NOSCRIPT)
+    .acl(ADMIN_ACL)
+    .doc(
+        "Streams every command the server runs, as it runs it.",
+        "1.0.0",
+    ),
+];
+
+/// Flags of the admin subcommands of SLOWLOG (LATENCY's add `noscript`).
+const ADMIN_LOADING: Flags = Flags::ADMIN.union(Flags::LOADING).union(Flags::STALE);
+/// Flags of LATENCY's admin subcommands and MONITOR.
+const ADMIN_NOSCRIPT: Flags = ADMIN_LOADING.union(Flags::NOSCRIPT);
+/// ACL categories of the admin subcommands.
+const ADMIN_ACL: &[&str] = &["@admin", "@slow", "@dangerous"];
+/// Flags of the HELP subcommands.
+const HELP_FLAGS: Flags = Flags::LOADING.union(Flags::STALE);
+
+/// A SLOWLOG subcommand row.
+const fn slowlog_sub(name: &'static str, arity: i32, summary: &'static str) -> CommandSpec {
+    CommandSpec::new(
+        name,
+        arity,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Slowlog),
+    )
+    .flags(ADMIN_LOADING)
+    .acl(ADMIN_ACL)
+    .doc(summary, "2.2.12")
+}
+
+/// SLOWLOG's subcommands.
+static SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
+    slowlog_sub("slowlog|get", -2, "Lists the newest slow-log entries.")
+        .tips(&["request_policy:all_nodes", "nondeterministic_output"]),
+    slowlog_sub("slowlog|reset", 2, "Empties the slow log.")
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    slowlog_sub("slowlog|len", 2, "Counts the slow-log entries.").tips(&[
+        "request_policy:all_nodes",
+        "response_policy:agg_sum",
+        "nondeterministic_output",
+    ]),
+    CommandSpec::new(
+        "slowlog|help",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Slowlog),
+    )
+    .flags(HELP_FLAGS)
+    .acl(&["@slow"])
+    .doc("Lists SLOWLOG's subcommands.", "6.2.0"),
+];
+
+/// Tips of LATENCY's reporting subcommands.
+const LATENCY_TIPS: &[&str] = &[
+    "nondeterministic_output",
+    "request_policy:all_nodes",
+    "response_policy:special",
+];
+
+/// A LATENCY subcommand row.
+const fn latency_sub(name: &'static str, arity: i32, summary: &'static str) -> CommandSpec {
+    CommandSpec::new(
+        name,
+        arity,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Latency),
+    )
+    .flags(ADMIN_NOSCRIPT)
+    .acl(ADMIN_ACL)
+    .tips(LATENCY_TIPS)
+    .doc(summary, "2.8.13")
+}
+
+/// LATENCY's subcommands.
+static LATENCY_SUBCOMMANDS: &[CommandSpec] = &[
+    latency_sub(
+        "latency|latest",
+        2,
+        "Tells the latest and largest spike of every event.",
+    ),
+    latency_sub("latency|graph", 3, "Draws an event's spikes as ASCII art."),
+    latency_sub(
+        "latency|histogram",
+        -2,
+        "Per-command latency distributions, in power-of-two buckets.",
+    )
+    .doc(
+        "Per-command latency distributions, in power-of-two buckets.",
+        "7.0.0",
+    ),
+    latency_sub(
+        "latency|doctor",
+        2,
+        "Explains the recorded spikes in words.",
+    ),
+    CommandSpec::new(
+        "latency|help",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Latency),
+    )
+    .flags(HELP_FLAGS)
+    .acl(&["@slow"])
+    .doc("Lists LATENCY's subcommands.", "2.8.13"),
+    latency_sub(
+        "latency|reset",
+        -2,
+        "Forgets the spikes of some or all events.",
+    )
+    .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    latency_sub("latency|history", 3, "Lists an event's spikes over time."),
 ];
 
 /// COMMAND's subcommands.

@@ -185,6 +185,12 @@ pub enum RuntimeCmd {
     Fcall,
     /// FUNCTION's subcommands.
     Function,
+    /// SLOWLOG's subcommands.
+    Slowlog,
+    /// LATENCY's subcommands.
+    Latency,
+    /// MONITOR.
+    Monitor,
 }
 
 /// How a command is executed.
@@ -411,6 +417,10 @@ impl CommandSpec {
 pub struct CommandTable {
     by_name: ahash::AHashMap<&'static [u8], &'static CommandSpec>,
     all: Vec<&'static CommandSpec>,
+    /// Every row, subcommands included, by [`CommandTable::id_of`].
+    by_id: Vec<&'static CommandSpec>,
+    /// A row's address to its number.
+    ids: ahash::AHashMap<usize, u32>,
 }
 
 impl CommandTable {
@@ -418,13 +428,26 @@ impl CommandTable {
     pub fn new(families: &[&'static [CommandSpec]]) -> CommandTable {
         let mut by_name = ahash::AHashMap::new();
         let mut all = Vec::new();
+        let mut by_id = Vec::new();
         for fam in families {
             for spec in fam.iter() {
                 by_name.insert(spec.name.as_bytes(), spec);
                 all.push(spec);
+                by_id.push(spec);
+                by_id.extend(spec.subcommands.iter());
             }
         }
-        CommandTable { by_name, all }
+        let ids = by_id
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (addr(s), i as u32))
+            .collect();
+        CommandTable {
+            by_name,
+            all,
+            by_id,
+            ids,
+        }
     }
 
     /// Looks a command up by name, case-insensitively, without allocating.
@@ -443,6 +466,29 @@ impl CommandTable {
     pub fn all(&self) -> &[&'static CommandSpec] {
         &self.all
     }
+
+    /// A dense number for a row of this table (subcommands have their own),
+    /// for per-command figures kept in vectors (INFO commandstats). A row
+    /// from elsewhere gets [`CommandTable::len_ids`], one past the last.
+    pub fn id_of(&self, spec: &CommandSpec) -> usize {
+        self.ids
+            .get(&addr(spec))
+            .map_or(self.by_id.len(), |&i| i as usize)
+    }
+
+    /// The row numbered `id` by [`CommandTable::id_of`].
+    pub fn by_id(&self, id: usize) -> Option<&'static CommandSpec> {
+        self.by_id.get(id).copied()
+    }
+
+    /// How many rows are numbered: every id is below it.
+    pub fn len_ids(&self) -> usize {
+        self.by_id.len()
+    }
+}
+
+fn addr(spec: &CommandSpec) -> usize {
+    spec as *const CommandSpec as usize
 }
 
 #[cfg(test)]

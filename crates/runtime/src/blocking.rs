@@ -391,6 +391,8 @@ pub struct Pending {
     waiter: Arc<Waiter>,
     block: Block,
     spec: &'static CommandSpec,
+    /// The command's row number: the call is counted when the wait ends.
+    id: usize,
     keypos: Vec<usize>,
     /// Shards holding the keys waited on.
     shards: Vec<usize>,
@@ -412,6 +414,7 @@ pub async fn attempt(
     session: &mut Session,
     conn: &Conn,
     spec: &'static CommandSpec,
+    id: usize,
     h: Handler,
     argv: &[Bytes],
     skip: bool,
@@ -452,6 +455,7 @@ pub async fn attempt(
         waiter: waiter.clone(),
         block,
         spec,
+        id,
         keypos: keypos.clone(),
         shards: shards.clone(),
         skip,
@@ -464,8 +468,9 @@ pub async fn attempt(
         let now = session.now_ms;
         let run = move |shard: &mut Shard| -> (Bytes, Option<Block>) {
             let mut out = BytesMut::new();
-            let block =
-                crate::conn::run_handler_may_block(shard, h, &args, w.db, w.resp3, &mut out, now);
+            let block = crate::conn::run_handler_may_block(
+                shard, id, h, &args, w.db, w.resp3, &mut out, now,
+            );
             if block.is_some() {
                 register(shard, &w, false);
             }
@@ -616,6 +621,13 @@ pub async fn wait(
         }
     };
     finish(&worker, conn, &p);
+    // Counted once its wait is over, as Redis does; the wait is not
+    // execution time.
+    if let Outcome::Reply(bytes) = &outcome {
+        let failed = bytes.first() == Some(&b'-');
+        let mut shard = worker.shard.borrow_mut();
+        crate::observe::record(&mut shard, p.id, conn.id, &w.argv, 0, failed);
+    }
     // The reply is an interaction: the idle timeout counts from here, as
     // Redis counts from a client's last read or write.
     conn.info.touch();

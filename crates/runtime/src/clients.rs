@@ -23,6 +23,8 @@ pub mod flag {
     pub const BLOCKED: u32 = 1 << 1;
     /// A WATCHed key changed, EXEC will fail (`d`).
     pub const DIRTY_CAS: u32 = 1 << 2;
+    /// In MONITOR mode (`O`).
+    pub const MONITOR: u32 = 1 << 3;
 }
 
 /// The client types CLIENT LIST TYPE and CLIENT KILL TYPE filter on.
@@ -274,6 +276,9 @@ impl ClientInfo {
         };
         let bits = self.flags.load(Ordering::Relaxed);
         let mut flags = String::with_capacity(4);
+        if bits & flag::MONITOR != 0 {
+            flags.push('O');
+        }
         if self.subscriptions() > 0 {
             flags.push('P');
         }

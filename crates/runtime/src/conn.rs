@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use ferrite_commands::{Block, CmdError, CommandSpec, Ctx, Exec, Flags, Handler};
@@ -74,6 +75,8 @@ pub struct Conn {
     pub tracking: Option<crate::tracking::TrackCfg>,
     /// CLIENT CACHING's answer for the next command (OPTIN/OPTOUT).
     pub caching: Option<bool>,
+    /// The connection a script's commands run on (MONITOR shows them as `lua`).
+    pub from_script: bool,
 }
 
 /// Serves one connection until it closes.
@@ -136,6 +139,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         subs: None,
         tracking: None,
         caching: None,
+        from_script: false,
     };
     let mut session = Session::new(worker.clone());
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
@@ -176,6 +180,10 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
                     .stats
                     .total_net_input_bytes
                     .fetch_add(n as u64, Ordering::Relaxed);
+                shared
+                    .stats
+                    .total_reads_processed
+                    .fetch_add(1, Ordering::Relaxed);
                 info.touch();
             }
         }
@@ -274,6 +282,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         info.db.store(conn.db, Ordering::Relaxed);
     }
     crate::multi::unwatch_all(&session, &mut conn);
+    shared.monitors.remove(id);
     shared.pubsub.forget(&mut conn.subs, id);
     crate::tracking::tracking_off(&shared, &mut conn);
     shared.clients.remove(id);
@@ -328,6 +337,8 @@ struct Item {
     /// Its arguments in the batch's `args`.
     args: Range<usize>,
     h: Handler,
+    /// The command's row number (INFO commandstats).
+    id: usize,
     db: usize,
     resp3: bool,
     /// Positions (in its arguments) of the keys to remember for the
@@ -362,6 +373,8 @@ pub struct Session {
     pub now_ms: u64,
     /// Output buffer, written to the socket after each batch.
     pub wbuf: BytesMut,
+    /// `wbuf`'s capacity after the last write (to count its expansions).
+    wbuf_cap: usize,
     side: BytesMut,
     slots: Vec<Slot>,
     batches: Vec<Option<RemoteBatch>>,
@@ -384,20 +397,20 @@ pub struct Session {
 struct NameCache {
     name: [u8; 16],
     len: usize,
-    spec: Option<&'static CommandSpec>,
+    spec: Option<(&'static CommandSpec, usize)>,
 }
 
 impl NameCache {
-    fn get(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+    fn get(&self, name: &[u8]) -> Option<(&'static CommandSpec, usize)> {
         let spec = self.spec?;
         (self.name.get(..self.len) == Some(name)).then_some(spec)
     }
 
-    fn put(&mut self, name: &[u8], spec: &'static CommandSpec) {
+    fn put(&mut self, name: &[u8], spec: &'static CommandSpec, id: usize) {
         if let Some(slot) = self.name.get_mut(..name.len()) {
             slot.copy_from_slice(name);
             self.len = name.len();
-            self.spec = Some(spec);
+            self.spec = Some((spec, id));
         }
     }
 }
@@ -410,6 +423,7 @@ impl Session {
             now_ms: Shared::now_ms(),
             hashes: Vec::new(),
             wbuf: BytesMut::with_capacity(16 * 1024),
+            wbuf_cap: 16 * 1024,
             side: BytesMut::new(),
             slots: Vec::new(),
             batches: (0..n).map(|_| None).collect(),
@@ -485,11 +499,57 @@ impl Session {
         Writer::new(self.out(), resp3)
     }
 
-    /// Writes an error reply for the current command.
+    /// Writes an error reply for the current command (and counts it for
+    /// INFO errorstats).
     pub fn error(&mut self, conn: &Conn, e: &CmdError) {
         let resp3 = conn.resp3;
         let text = e.to_string();
+        self.count_error(text.as_bytes());
         Writer::new(self.out(), resp3).error(text.as_bytes());
+    }
+
+    /// Shows a command to the MONITOR clients; `always` shows even those
+    /// flagged `skip_monitor` (scripts show themselves).
+    #[cold]
+    fn feed_monitors(&self, conn: &Conn, spec: &CommandSpec, argv: &[Bytes], always: bool) {
+        if !always && !crate::monitor::shows(spec) {
+            return;
+        }
+        let source = if conn.from_script {
+            "lua"
+        } else {
+            &conn.info.addr_text
+        };
+        crate::monitor::feed(&self.worker.shared, conn.db, source, argv, spec.name);
+    }
+
+    /// Counts an error reply written without [`Session::error`].
+    pub(crate) fn count_error(&self, text: &[u8]) {
+        if let Ok(mut shard) = self.worker.shard.try_borrow_mut() {
+            shard.cmdstats.error(text);
+        }
+    }
+
+    /// Refuses a command before it runs: writes the error and counts a
+    /// rejected call of row `id` (none for an unknown command).
+    fn reject(&mut self, conn: &Conn, id: Option<usize>, e: &CmdError, skip: bool) {
+        let start = self.out_len();
+        self.error(conn, e);
+        if let Some(id) = id {
+            self.worker.shard.borrow_mut().cmdstats.rejected(id);
+        }
+        self.end_local(start, skip);
+    }
+
+    /// Counts a command run by this connection's thread itself (server and
+    /// connection commands, scripts, commands over several shards), timed
+    /// from `t0`; it failed if its reply, written from `start`, is an error.
+    fn record_here(&mut self, conn: &Conn, id: usize, argv: &[Bytes], t0: Instant, start: usize) {
+        let ns = t0.elapsed().as_nanos() as u64;
+        let failed = self.out().get(start) == Some(&b'-');
+        let worker = self.worker.clone();
+        let mut shard = worker.shard.borrow_mut();
+        crate::observe::record(&mut shard, id, conn.id, argv, ns, failed);
     }
 
     /// Whether CLIENT REPLY drops the reply of the command starting now
@@ -513,15 +573,13 @@ impl Session {
     pub async fn dispatch(&mut self, conn: &mut Conn, argv: &[Bytes]) {
         let skip = self.reply_skip(conn);
         let table = &self.worker.shared.table;
-        let spec = match lookup_cached(table, argv, &mut self.last_name) {
-            Ok(spec) => spec,
-            Err(e) => {
+        let (spec, id) = match lookup_cached(table, argv, &mut self.last_name) {
+            Ok(found) => found,
+            Err((e, id)) => {
                 if let Some(m) = conn.multi.as_mut() {
                     m.failed = true;
                 }
-                let start = self.out_len();
-                self.error(conn, &e);
-                self.end_local(start, skip);
+                self.reject(conn, id, &e, skip);
                 return;
             }
         };
@@ -532,9 +590,8 @@ impl Session {
             if let Some(m) = conn.multi.as_mut() {
                 m.failed = true;
             }
-            let start = self.out_len();
-            self.error(conn, &CmdError::other("NOAUTH Authentication required."));
-            self.end_local(start, skip);
+            let e = CmdError::other("NOAUTH Authentication required.");
+            self.reject(conn, Some(id), &e, skip);
             return;
         }
         conn.last_cmd = spec.name;
@@ -543,10 +600,8 @@ impl Session {
         {
             // A script runs past busy-reply-threshold: only what may stop
             // it (or the server) is served.
-            let start = self.out_len();
             let text = self.worker.shared.scripts.busy_text();
-            self.error(conn, &CmdError::other(text));
-            self.end_local(start, skip);
+            self.reject(conn, Some(id), &CmdError::other(text), skip);
             return;
         }
         if conn.subs.is_some() && !conn.resp3 && !crate::pubsub::allowed_when_subscribed(spec) {
@@ -569,9 +624,7 @@ impl Session {
                 }
                 None => format!("ERR {reason}"),
             };
-            let start = self.out_len();
-            self.error(conn, &CmdError::other(text));
-            self.end_local(start, skip);
+            self.reject(conn, Some(id), &CmdError::other(text), skip);
             return;
         }
         if let Some(m) = conn.multi.as_mut() {
@@ -585,9 +638,16 @@ impl Session {
             }
         }
         if let Exec::Runtime(ferrite_commands::RuntimeCmd::Exec) = spec.exec {
+            let t0 = Instant::now();
+            let start = self.out_len();
             crate::multi::exec(self, conn, skip).await;
+            self.record_here(conn, id, argv, t0, start);
+            // Shown after the commands it ran, as Redis 7.0 shows it.
+            if self.worker.shared.monitors.any() {
+                self.feed_monitors(conn, spec, argv, false);
+            }
         } else {
-            self.run_spec(conn, spec, argv, skip).await;
+            self.run_spec(conn, spec, id, argv, skip).await;
         }
         // CLIENT CACHING decides for the one command after it.
         if conn.caching.is_some() && spec.name != "client|caching" {
@@ -601,6 +661,23 @@ impl Session {
         &mut self,
         conn: &mut Conn,
         spec: &'static CommandSpec,
+        id: usize,
+        argv: &[Bytes],
+        skip: bool,
+    ) {
+        self.run_spec_inner(conn, spec, id, argv, skip).await;
+        // Monitors see a command once it ran (scripts show themselves
+        // before they run, as in Redis 7.0).
+        if self.worker.shared.monitors.any() && !is_script(spec) {
+            self.feed_monitors(conn, spec, argv, false);
+        }
+    }
+
+    async fn run_spec_inner(
+        &mut self,
+        conn: &mut Conn,
+        spec: &'static CommandSpec,
+        id: usize,
         argv: &[Bytes],
         skip: bool,
     ) {
@@ -610,7 +687,7 @@ impl Session {
             Exec::Keyed(h) if spec.flags.contains(Flags::BLOCKING) && self.held.is_none() => {
                 // Earlier replies first: the command may wait.
                 self.flush().await;
-                match crate::blocking::attempt(self, conn, spec, h, argv, skip).await {
+                match crate::blocking::attempt(self, conn, spec, id, h, argv, skip).await {
                     crate::blocking::Attempt::Reply(bytes) => {
                         if !skip {
                             self.wbuf.extend_from_slice(&bytes);
@@ -620,12 +697,16 @@ impl Session {
                 }
                 self.now_ms = Shared::now_ms();
             }
-            Exec::Keyed(h) => self.keyed(conn, spec, h, argv, skip).await,
+            Exec::Keyed(h) => self.keyed(conn, spec, id, h, argv, skip).await,
             // Scripts are frequent: their own small path, not the big
             // runtime-command future.
             Exec::Runtime(
                 c @ (ferrite_commands::RuntimeCmd::Eval | ferrite_commands::RuntimeCmd::Fcall),
             ) => {
+                if self.worker.shared.monitors.any() {
+                    self.feed_monitors(conn, spec, argv, true);
+                }
+                let t0 = Instant::now();
                 let start = self.out_len();
                 let res = if matches!(c, ferrite_commands::RuntimeCmd::Eval) {
                     crate::script::eval(self, conn, spec, argv).await
@@ -636,12 +717,14 @@ impl Session {
                 if let Err(e) = res {
                     self.error(conn, &e);
                 }
+                self.record_here(conn, id, argv, t0, start);
                 self.end_local(start, skip);
             }
             Exec::Runtime(c) => {
                 if crate::cmd::is_barrier(c) {
                     self.flush().await;
                 }
+                let t0 = Instant::now();
                 let start = self.out_len();
                 let res = crate::cmd::run(self, conn, spec, c, argv).await;
                 if crate::cmd::is_barrier(c) {
@@ -653,6 +736,7 @@ impl Session {
                 if let Err(e) = res {
                     self.error(conn, &e);
                 }
+                self.record_here(conn, id, argv, t0, start);
                 // The command may have changed the mode: CLIENT REPLY ON and
                 // RESET get their own reply through, a new OFF or SKIP only
                 // affects what follows (and writes no reply itself).
@@ -671,6 +755,7 @@ impl Session {
         &mut self,
         conn: &mut Conn,
         spec: &'static CommandSpec,
+        id: usize,
         h: Handler,
         argv: &[Bytes],
         skip: bool,
@@ -716,7 +801,7 @@ impl Session {
                 shard.current_client = conn.id;
                 let now = self.now_ms;
                 let out = self.out();
-                run_handler(&mut shard, h, argv, db, resp3, out, now);
+                run_handler(&mut shard, id, h, argv, db, resp3, out, now);
                 if let Some(pos) = &track {
                     crate::tracking::remember(
                         &mut shard,
@@ -736,6 +821,7 @@ impl Session {
                 b.items.push(Item {
                     args: begin..b.args.len(),
                     h,
+                    id,
                     db: conn.db,
                     resp3: conn.resp3,
                     track,
@@ -753,6 +839,7 @@ impl Session {
             }
             None => {
                 self.flush().await;
+                let t0 = Instant::now();
                 let start = self.out_len();
                 let keys: Vec<usize> = self.keypos.clone();
                 let res = crate::coord::run_multi(
@@ -771,10 +858,17 @@ impl Session {
                 )
                 .await;
                 match res {
-                    Ok((bytes, None)) => self.out().extend_from_slice(&bytes),
+                    Ok((bytes, None)) => {
+                        if bytes.first() == Some(&b'-') {
+                            // The handler's error, counted by code.
+                            self.count_error(&bytes);
+                        }
+                        self.out().extend_from_slice(&bytes)
+                    }
                     Ok((_, Some(b))) => b.null_reply(&mut Writer::new(self.out(), conn.resp3)),
                     Err(e) => self.error(conn, &e),
                 }
+                self.record_here(conn, id, argv, t0, start);
                 self.end_local(start, skip);
             }
         }
@@ -842,15 +936,19 @@ impl Session {
     /// The output buffer reached the socket: counts it and empties it
     /// (giving back a buffer a large reply grew).
     fn sent(&mut self) {
-        self.worker
-            .shared
-            .stats
+        let stats = &self.worker.shared.stats;
+        stats
             .total_net_output_bytes
             .fetch_add(self.wbuf.len() as u64, Ordering::Relaxed);
+        stats.total_writes_processed.fetch_add(1, Ordering::Relaxed);
         self.wbuf.clear();
         if self.wbuf.capacity() > 1024 * 1024 {
             self.wbuf = BytesMut::with_capacity(16 * 1024);
+            stats.reply_buffer_shrinks.fetch_add(1, Ordering::Relaxed);
+        } else if self.wbuf.capacity() > self.wbuf_cap {
+            stats.reply_buffer_expands.fetch_add(1, Ordering::Relaxed);
         }
+        self.wbuf_cap = self.wbuf.capacity();
     }
 
     /// Sends the batched requests, waits for their replies and assembles all
@@ -873,7 +971,9 @@ impl Session {
                     shard.current_client = batch.client;
                     for item in &batch.items {
                         let argv = &batch.args[item.args.clone()];
-                        run_handler(shard, item.h, argv, item.db, item.resp3, &mut buf, now);
+                        run_handler(
+                            shard, item.id, item.h, argv, item.db, item.resp3, &mut buf, now,
+                        );
                         if let Some(pos) = &item.track {
                             crate::tracking::remember(
                                 shard,
@@ -926,52 +1026,68 @@ impl Session {
     }
 }
 
+/// EVAL, FCALL and their variants.
+fn is_script(spec: &CommandSpec) -> bool {
+    matches!(
+        spec.exec,
+        Exec::Runtime(ferrite_commands::RuntimeCmd::Eval | ferrite_commands::RuntimeCmd::Fcall)
+    )
+}
+
 /// Looks up the command (and subcommand) and checks the arity.
 pub fn lookup(
     table: &ferrite_commands::CommandTable,
     argv: &[Bytes],
 ) -> Result<&'static CommandSpec, CmdError> {
     lookup_cached(table, argv, &mut NameCache::default())
+        .map(|(spec, _)| spec)
+        .map_err(|(e, _)| e)
 }
 
-/// [`lookup`], remembering the top-level row of the last name in `cache`.
+/// [`lookup`], remembering the top-level row of the last name in `cache`,
+/// with the row's number. A refused lookup gives the row it found, if any
+/// (a wrong arity is a rejected call of that command).
 fn lookup_cached(
     table: &ferrite_commands::CommandTable,
     argv: &[Bytes],
     cache: &mut NameCache,
-) -> Result<&'static CommandSpec, CmdError> {
+) -> Result<(&'static CommandSpec, usize), (CmdError, Option<usize>)> {
     let name = argv.first().map(|b| &b[..]).unwrap_or(&[]);
-    let spec = match cache.get(name) {
-        Some(spec) => spec,
+    let (spec, id) = match cache.get(name) {
+        Some(found) => found,
         None => {
             let Some(spec) = table.get(name) else {
-                return Err(unknown_command(argv));
+                return Err((unknown_command(argv), None));
             };
-            cache.put(name, spec);
-            spec
+            let id = table.id_of(spec);
+            cache.put(name, spec, id);
+            (spec, id)
         }
     };
-    let spec = if let Exec::Container = spec.exec {
+    let (spec, id) = if let Exec::Container = spec.exec {
         if argv.len() < 2 {
-            return Err(CmdError::wrong_arity(spec.name.as_bytes()));
+            return Err((CmdError::wrong_arity(spec.name.as_bytes()), Some(id)));
         }
         match spec.subcommand(&argv[1]) {
-            Some(sub) => sub,
+            Some(sub) => (sub, table.id_of(sub)),
             None => {
-                return Err(CmdError::other(format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    truncate_lossy(&argv[1], 128),
-                    spec.name.to_ascii_uppercase()
-                )))
+                return Err((
+                    CmdError::other(format!(
+                        "ERR unknown subcommand '{}'. Try {} HELP.",
+                        truncate_lossy(&argv[1], 128),
+                        spec.name.to_ascii_uppercase()
+                    )),
+                    None,
+                ))
             }
         }
     } else {
-        spec
+        (spec, id)
     };
     if !spec.arity_ok(argv.len()) {
-        return Err(CmdError::wrong_arity(spec.name.as_bytes()));
+        return Err((CmdError::wrong_arity(spec.name.as_bytes()), Some(id)));
     }
-    Ok(spec)
+    Ok((spec, id))
 }
 
 fn truncate_lossy(b: &[u8], max: usize) -> String {
@@ -1004,8 +1120,10 @@ pub fn unknown_command(argv: &[Bytes]) -> CmdError {
 /// Runs one keyed handler against a shard and writes its reply (or error)
 /// to `out`. A blocking command that finds nothing answers as its
 /// non-blocking form does ([`Block::null_reply`]): this path never waits.
+#[allow(clippy::too_many_arguments)]
 pub fn run_handler(
     shard: &mut Shard,
+    id: usize,
     h: Handler,
     argv: &[Bytes],
     db: usize,
@@ -1013,15 +1131,17 @@ pub fn run_handler(
     out: &mut BytesMut,
     now: u64,
 ) {
-    if let Some(b) = run_handler_may_block(shard, h, argv, db, resp3, out, now) {
+    if let Some(b) = run_handler_may_block(shard, id, h, argv, db, resp3, out, now) {
         b.null_reply(&mut Writer::new(out, resp3));
     }
 }
 
 /// [`run_handler`] for a blocking command's first attempt: when the
 /// handler found nothing, nothing is written and its [`Block`] is returned.
+#[allow(clippy::too_many_arguments)]
 pub fn run_handler_may_block(
     shard: &mut Shard,
+    id: usize,
     h: Handler,
     argv: &[Bytes],
     db: usize,
@@ -1035,15 +1155,25 @@ pub fn run_handler_may_block(
         settings,
         ..
     } = shard;
+    let t0 = Instant::now();
     let mut ctx = Ctx::new(dbs, db, now, out, resp3, settings, stats);
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
     let mut events = std::mem::take(&mut ctx.events);
+    let ns = t0.elapsed().as_nanos() as u64;
+    let failed = res.is_err();
     if let Err(e) = res {
-        Writer::new(out, resp3).error(e.to_string().as_bytes());
+        let text = e.to_string();
+        shard.cmdstats.error(text.as_bytes());
+        Writer::new(out, resp3).error(text.as_bytes());
         // A failed (or panicked) command publishes nothing.
         events.clear();
+    }
+    // A blocking command that waits is counted when it is served.
+    if block.is_none() {
+        let client = shard.current_client;
+        crate::observe::record(shard, id, client, argv, ns, failed);
     }
     crate::notify::after_command(shard, dirty > 0, events);
     shard.dirty += dirty;

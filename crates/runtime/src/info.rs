@@ -6,9 +6,10 @@
 //! does not exist in Ferrite (replication, forks, active defrag, client
 //! tracking, eviction, cluster, modules), in which case the value is the one
 //! Redis reports while the feature is unused. Fields about things Ferrite
-//! does but does not measure yet (error counts, blocked clients, per-command
-//! statistics, I/O counters, Lua memory ...) are left out rather than
-//! reported as zero. Fields Redis lacks are named `ferrite_*`.
+//! does but does not measure yet are left out rather than reported as zero.
+//! Fields Redis lacks are named `ferrite_*`. The per-command sections
+//! (commandstats, errorstats, latencystats) come from the threads'
+//! [`crate::cmdstats::CmdStats`].
 //!
 //! The per-shard figures are gathered on each shard's thread
 //! ([`ShardFigures::collect`]) and summed here; process-wide figures come
@@ -44,11 +45,11 @@ pub enum Section {
     Cpu = 1 << 6,
     /// `# Modules` (the list of loaded modules: always empty).
     Modules = 1 << 7,
-    /// `# Commandstats` (not reported yet).
+    /// `# Commandstats`
     Commandstats = 1 << 8,
-    /// `# Errorstats` (not reported yet).
+    /// `# Errorstats`
     Errorstats = 1 << 9,
-    /// `# Latencystats` (not reported yet).
+    /// `# Latencystats`
     Latencystats = 1 << 10,
     /// `# Cluster`
     Cluster = 1 << 11,
@@ -117,6 +118,15 @@ impl Sections {
             || self.has(Section::Persistence)
             || self.has(Section::Stats)
             || self.has(Section::Keyspace)
+            || self.needs_cmdstats()
+    }
+
+    /// True if rendering needs the shards' per-command figures.
+    pub fn needs_cmdstats(self) -> bool {
+        self.has(Section::Stats)
+            || self.has(Section::Commandstats)
+            || self.has(Section::Errorstats)
+            || self.has(Section::Latencystats)
     }
 }
 
@@ -139,7 +149,7 @@ pub struct DbFigures {
 }
 
 /// What INFO needs from one shard.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct ShardFigures {
     /// One entry per database.
     pub dbs: Vec<DbFigures>,
@@ -159,11 +169,19 @@ pub struct ShardFigures {
     pub blocking_keys: u64,
     /// Keys in the tracking table and (key, client) pairs.
     pub tracking: (usize, usize),
+    /// Per-command and per-error figures (only when a section needs them).
+    pub cmdstats: Option<Box<crate::cmdstats::CmdStats>>,
 }
 
 impl ShardFigures {
     /// Reads the figures of `shard`; runs on the shard's own thread.
     pub fn collect(shard: &Shard, with_ttl: bool) -> ShardFigures {
+        ShardFigures::collect_with(shard, with_ttl, true)
+    }
+
+    /// [`ShardFigures::collect`], copying the per-command figures only if
+    /// `with_cmdstats`.
+    pub fn collect_with(shard: &Shard, with_ttl: bool, with_cmdstats: bool) -> ShardFigures {
         let now = Shared::now_ms();
         let dbs = shard
             .dbs
@@ -200,6 +218,7 @@ impl ShardFigures {
             ops_per_sec: ops_per_sec(),
             blocking_keys: shard.blocking.keys() as u64,
             tracking: shard.tracking.sizes(),
+            cmdstats: with_cmdstats.then(|| Box::new(shard.cmdstats.clone())),
         }
     }
 }
@@ -290,6 +309,12 @@ pub fn start_unix_secs(shared: &Shared) -> u64 {
 /// [`Sections::needs_shards`], and may be empty otherwise.
 pub fn render(shared: &Shared, sections: Sections, shards: &[ShardFigures]) -> String {
     let mut out = String::with_capacity(4096);
+    let mut cmd = crate::cmdstats::CmdStats::default();
+    for s in shards {
+        if let Some(c) = &s.cmdstats {
+            cmd.merge(c);
+        }
+    }
     for (sec, _) in ORDER {
         if !sections.has(*sec) {
             continue;
@@ -313,7 +338,7 @@ pub fn render(shared: &Shared, sections: Sections, shards: &[ShardFigures]) -> S
                 "Persistence"
             }
             Section::Stats => {
-                stats(shared, shards, &mut body);
+                stats(shared, shards, &cmd, &mut body);
                 "Stats"
             }
             Section::Replication => {
@@ -333,8 +358,18 @@ pub fn render(shared: &Shared, sections: Sections, shards: &[ShardFigures]) -> S
                 keyspace(shards, &mut body);
                 "Keyspace"
             }
-            // Not measured yet: printed as if unknown, i.e. not at all.
-            Section::Commandstats | Section::Errorstats | Section::Latencystats => continue,
+            Section::Commandstats => {
+                commandstats(shared, &cmd, &mut body);
+                "Commandstats"
+            }
+            Section::Errorstats => {
+                errorstats(&cmd, &mut body);
+                "Errorstats"
+            }
+            Section::Latencystats => {
+                latencystats(shared, &cmd, &mut body);
+                "Latencystats"
+            }
         };
         if !out.is_empty() {
             out.push_str("\r\n");
@@ -570,7 +605,7 @@ fn persistence(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
     b.field("module_fork_last_cow_size", 0);
 }
 
-fn stats(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
+fn stats(shared: &Shared, shards: &[ShardFigures], cmd: &crate::cmdstats::CmdStats, b: &mut Body) {
     let g = &shared.stats;
     let sum = |f: fn(&ShardFigures) -> u64| shards.iter().map(f).sum::<u64>();
     b.field(
@@ -622,6 +657,84 @@ fn stats(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
     b.field("tracking_total_keys", sum(|s| s.tracking.0 as u64));
     b.field("tracking_total_items", sum(|s| s.tracking.1 as u64));
     b.field("tracking_total_prefixes", shared.bcast.prefixes());
+    b.field("unexpected_error_replies", 0);
+    b.field("total_error_replies", cmd.total_errors);
+    b.field("dump_payload_sanitizations", 0);
+    b.field(
+        "total_reads_processed",
+        g.total_reads_processed.load(Ordering::Relaxed),
+    );
+    b.field(
+        "total_writes_processed",
+        g.total_writes_processed.load(Ordering::Relaxed),
+    );
+    b.field("io_threaded_reads_processed", 0);
+    b.field("io_threaded_writes_processed", 0);
+    b.field(
+        "reply_buffer_shrinks",
+        g.reply_buffer_shrinks.load(Ordering::Relaxed),
+    );
+    b.field(
+        "reply_buffer_expands",
+        g.reply_buffer_expands.load(Ordering::Relaxed),
+    );
+}
+
+/// `cmdstat_<name>:calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=..`
+/// for every command used since start (or CONFIG RESETSTAT).
+fn commandstats(shared: &Shared, cmd: &crate::cmdstats::CmdStats, b: &mut Body) {
+    for (id, s) in cmd.per.iter().enumerate() {
+        let Some(spec) = shared.table.by_id(id).filter(|_| s.is_used()) else {
+            continue;
+        };
+        let usec = s.ns / 1000;
+        let per_call = if s.calls == 0 {
+            0.0
+        } else {
+            usec as f64 / s.calls as f64
+        };
+        b.field(
+            &format!("cmdstat_{}", spec.name),
+            format_args!(
+                "calls={},usec={usec},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}",
+                s.calls, s.rejected, s.failed
+            ),
+        );
+    }
+}
+
+/// `errorstat_<CODE>:count=..` per error code replied.
+fn errorstats(cmd: &crate::cmdstats::CmdStats, b: &mut Body) {
+    for (code, n) in &cmd.errors {
+        b.field(
+            &format!("errorstat_{}", String::from_utf8_lossy(code)),
+            format_args!("count={n}"),
+        );
+    }
+}
+
+/// `latency_percentiles_usec_<name>:p50=..,p99=..` per command with a
+/// histogram, at the configured percentiles.
+fn latencystats(shared: &Shared, cmd: &crate::cmdstats::CmdStats, b: &mut Body) {
+    let percentiles = shared
+        .config
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .latency_tracking_info_percentiles
+        .clone();
+    for (id, s) in cmd.per.iter().enumerate() {
+        let (Some(spec), Some(h)) = (shared.table.by_id(id), &s.hist) else {
+            continue;
+        };
+        let parts: Vec<String> = percentiles
+            .iter()
+            .map(|p| format!("p{p}={:.3}", crate::cmdstats::percentile_usec(h, *p)))
+            .collect();
+        b.field(
+            &format!("latency_percentiles_usec_{}", spec.name),
+            parts.join(","),
+        );
+    }
 }
 
 /// A 40-hex-digit replication id, stable for the life of the server and

@@ -378,7 +378,8 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
         // is looked up already, and blocking ones answer at once.
         conn.last_cmd = spec.name;
         let skip = s.reply_skip(conn);
-        s.run_spec(conn, spec, argv, skip).await;
+        let id = s.worker.shared.table.id_of(spec);
+        s.run_spec(conn, spec, id, argv, skip).await;
     }
     // Replies from other shards arrive before the locks go.
     s.flush().await;

@@ -159,7 +159,7 @@ impl Mailbox {
 
     /// Appends a frame unless that passes the limit, in which case the
     /// mailbox is emptied and marked over.
-    fn push(&self, frame: Bytes, limit: ObufLimit, now_ms: u64) {
+    pub(crate) fn push_limited(&self, frame: Bytes, limit: ObufLimit, now_ms: u64) {
         if self.is_over() {
             return;
         }
@@ -177,7 +177,9 @@ impl Mailbox {
         if hard || soft {
             self.over.store(true, Ordering::Release);
             self.queue.lock().unwrap_or_else(|e| e.into_inner()).clear();
-            tracing::warn!("closing a pub/sub client that passed client-output-buffer-limit");
+            tracing::warn!(
+                "closing a pub/sub or monitor client that passed client-output-buffer-limit"
+            );
             self.notify.notify_one();
             return;
         }
@@ -423,7 +425,7 @@ impl PubSub {
             let mut frames = Frames::default();
             for (_, mb) in list {
                 let resp3 = mb.resp3.load(Ordering::Relaxed);
-                mb.push(frames.get(resp3, kind, None, channel, message), limit, now);
+                mb.push_limited(frames.get(resp3, kind, None, channel, message), limit, now);
                 n += 1;
             }
         }
@@ -436,7 +438,7 @@ impl PubSub {
                 for (_, mb) in list {
                     let resp3 = mb.resp3.load(Ordering::Relaxed);
                     let f = frames.get(resp3, b"pmessage", Some(pattern), channel, message);
-                    mb.push(f, limit, now);
+                    mb.push_limited(f, limit, now);
                     n += 1;
                 }
             }

@@ -556,7 +556,11 @@ impl Host for ShardHost<'_> {
                     self.wrote = true;
                     self.state.wrote.store(true, Ordering::Relaxed);
                 }
-                run_script_command(self.shard, h, argv, self.db, resp3, out, self.now);
+                let id = self.shared.table.id_of(spec);
+                run_script_command(self.shard, id, h, argv, self.db, resp3, out, self.now);
+                if self.shared.monitors.any() && crate::monitor::shows(spec) {
+                    crate::monitor::feed(self.shared, self.db, "lua", argv, spec.name);
+                }
                 if let (Some(client), true) = (self.tracker, spec.flags.contains(Flags::READONLY)) {
                     let keys = self
                         .keypos
@@ -635,8 +639,10 @@ impl ShardHost<'_> {
 /// Runs one command of a script against `shard`: as
 /// [`crate::conn::run_handler`], except that blocked clients are served
 /// after the script, not between its commands (as in Redis).
+#[allow(clippy::too_many_arguments)]
 fn run_script_command(
     shard: &mut Shard,
+    id: usize,
     h: ferrite_commands::Handler,
     argv: &[Bytes],
     db: usize,
@@ -650,13 +656,18 @@ fn run_script_command(
         settings,
         ..
     } = shard;
+    let t0 = std::time::Instant::now();
     let mut ctx = ferrite_commands::Ctx::new(dbs, db, now, out, resp3, settings, stats);
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
     let mut events = std::mem::take(&mut ctx.events);
+    let ns = t0.elapsed().as_nanos() as u64;
+    let failed = res.is_err();
     if let Err(e) = res {
-        Writer::new(out, resp3).error(e.to_string().as_bytes());
+        let text = e.to_string();
+        shard.cmdstats.error(text.as_bytes());
+        Writer::new(out, resp3).error(text.as_bytes());
         events.clear();
     } else if let Some(b) = block {
         b.null_reply(&mut Writer::new(out, resp3));
@@ -664,6 +675,8 @@ fn run_script_command(
     crate::notify::after_command(shard, dirty > 0, events);
     shard.dirty += dirty;
     shard.commands_processed += 1;
+    let client = shard.current_client;
+    crate::observe::record(shard, id, client, argv, ns, failed);
 }
 
 /// Runs `call` on `shard` (this thread's) with this thread's VM.
@@ -911,7 +924,8 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
                         let start = s.out_len();
                         // Boxed: run_spec may lead back here (the compiler
                         // cannot see that scripts refuse EVAL).
-                        Box::pin(s.run_spec(&mut sconn, spec, &argv, false)).await;
+                        let id = s.worker.shared.table.id_of(spec);
+                        Box::pin(s.run_spec(&mut sconn, spec, id, &argv, false)).await;
                         s.flush().await;
                         let bytes = BytesMut::from(s.wbuf.get(start..).unwrap_or_default());
                         s.wbuf.truncate(start);
@@ -995,6 +1009,7 @@ fn script_conn(conn: &Conn, db: usize) -> Conn {
         // Reads are tracked for the caller, as Redis does.
         tracking: conn.tracking.clone(),
         caching: conn.caching,
+        from_script: true,
     }
 }
 

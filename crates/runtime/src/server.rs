@@ -27,6 +27,14 @@ pub struct GlobalStats {
     pub total_net_output_bytes: AtomicU64,
     /// Clients waiting in a blocking command.
     pub blocked_clients: AtomicU64,
+    /// Reads from client sockets (`total_reads_processed`).
+    pub total_reads_processed: AtomicU64,
+    /// Writes to client sockets (`total_writes_processed`).
+    pub total_writes_processed: AtomicU64,
+    /// Reply buffers given back after a large reply (`reply_buffer_shrinks`).
+    pub reply_buffer_shrinks: AtomicU64,
+    /// Reply buffers that grew past their size (`reply_buffer_expands`).
+    pub reply_buffer_expands: AtomicU64,
 }
 
 /// What all threads share. Data never lives here: only registries, the
@@ -69,6 +77,12 @@ pub struct Shared {
     pub bcast: crate::tracking::Broadcast,
     /// Lua scripts: the cache, what runs where, SCRIPT KILL's view.
     pub scripts: crate::script::Scripts,
+    /// SLOWLOG's entries.
+    pub slowlog: crate::observe::SlowLog,
+    /// LATENCY's events.
+    pub latency: crate::observe::LatencyMonitor,
+    /// MONITOR's clients.
+    pub monitors: crate::monitor::Monitors,
 }
 
 impl Shared {
@@ -117,10 +131,24 @@ impl Shared {
         }
     }
 
+    /// The slow-command thresholds every shard checks, from the live config.
+    pub fn observe_settings(&self) -> crate::observe::ObserveSettings {
+        let cfg = self.config.read().unwrap_or_else(|e| e.into_inner());
+        crate::observe::ObserveSettings::from_config(&cfg)
+    }
+
     /// Asks every thread to stop.
     pub fn begin_shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
         self.shutdown.notify_waiters();
+    }
+
+    /// Unix time now, in microseconds.
+    pub fn now_us() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0)
     }
 
     /// Unix time now, in milliseconds.
@@ -202,6 +230,9 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         pubsub: Default::default(),
         bcast: Default::default(),
         scripts: crate::script::Scripts::new(nshards),
+        slowlog: Default::default(),
+        latency: Default::default(),
+        monitors: Default::default(),
     });
     shared.apply_limits();
     let mut senders = Vec::with_capacity(nshards);

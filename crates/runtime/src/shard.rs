@@ -70,6 +70,10 @@ pub struct Shard {
     pub settings: Settings,
     /// Commands executed on this shard.
     pub commands_processed: u64,
+    /// Per-command figures of the commands this thread ran.
+    pub cmdstats: crate::cmdstats::CmdStats,
+    /// When a command counts as slow (slow log, latency monitor).
+    pub observe: crate::observe::ObserveSettings,
     /// Changes since start (Redis's `dirty`, summed over shards).
     pub dirty: u64,
     /// WATCH registrations on this shard's keys (while 0, commands record
@@ -101,6 +105,8 @@ impl Shard {
             stats: Stats::default(),
             settings,
             commands_processed: 0,
+            cmdstats: Default::default(),
+            observe: Default::default(),
             dirty: 0,
             watches: 0,
             tracking: Default::default(),

@@ -46,6 +46,7 @@ pub fn run(
     let local = LocalSet::new();
     let mut shard = Shard::new(id, shared.nshards, shared.databases, shared.settings());
     shard.hub = Some(shared.clone());
+    shard.observe = shared.observe_settings();
     crate::notify::sync_expired_recording(&mut shard);
     let worker = Rc::new(Worker {
         id,

@@ -213,6 +213,11 @@ impl RawClient {
         }
     }
 
+    /// The client's own address (as the server's CLIENT LIST shows it).
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.stream.local_addr().expect("local address")
+    }
+
     /// Sends one command as a RESP array.
     pub fn send(&mut self, args: &[&[u8]]) {
         let mut b = BytesMut::new();

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod connection;
 pub mod keyspace;
+pub mod observe;
 pub mod pubsub;
 pub mod server;
 
@@ -31,6 +32,7 @@ pub fn is_barrier(c: RuntimeCmd) -> bool {
             | Debug
             | Shutdown
             | Config
+            | Latency
     )
 }
 
@@ -85,5 +87,8 @@ pub async fn run(
         Publish => pubsub::publish(s, conn, argv, false),
         Spublish => pubsub::publish(s, conn, argv, true),
         Pubsub => pubsub::pubsub(s, conn, argv),
+        Slowlog => observe::slowlog(s, conn, spec, argv),
+        Latency => observe::latency(s, conn, spec, argv).await,
+        Monitor => observe::monitor(s, conn),
     }
 }

@@ -429,8 +429,9 @@ pub async fn info(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult
     let sections = Sections::parse(argv.get(1..).unwrap_or_default());
     let figures = if sections.needs_shards() {
         let ttl = sections.has(info::Section::Keyspace);
+        let cmd = sections.needs_cmdstats();
         coord::fan_out(&s.worker, s.held_tx(), move |sh| {
-            ShardFigures::collect(sh, ttl)
+            ShardFigures::collect_with(sh, ttl, cmd)
         })
         .await?
     } else {
@@ -495,8 +496,16 @@ pub async fn config(
             shared.config_epoch.fetch_add(1, Ordering::Relaxed);
             shared.apply_limits();
             let settings = shared.settings();
+            let observe = shared.observe_settings();
+            let slowlog_max = shared
+                .config
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .slowlog_max_len;
+            shared.slowlog.trim(slowlog_max);
             coord::fan_out(&s.worker, s.held_tx(), move |sh| {
                 sh.settings = settings.clone();
+                sh.observe = observe;
                 crate::notify::sync_expired_recording(sh);
             })
             .await?;
@@ -506,6 +515,7 @@ pub async fn config(
             coord::fan_out(&s.worker, s.held_tx(), |sh| {
                 sh.stats = Default::default();
                 sh.commands_processed = 0;
+                sh.cmdstats = Default::default();
                 for db in &mut sh.dbs {
                     db.expired_count = 0;
                 }
@@ -518,6 +528,10 @@ pub async fn config(
                 &g.rejected_connections,
                 &g.total_net_input_bytes,
                 &g.total_net_output_bytes,
+                &g.total_reads_processed,
+                &g.total_writes_processed,
+                &g.reply_buffer_shrinks,
+                &g.reply_buffer_expands,
             ] {
                 c.store(0, Ordering::Relaxed);
             }
