@@ -399,3 +399,115 @@ fn monitor_client_is_flagged_and_gone_when_it_closes() {
     let list = text(&frame(&c.cmd_str(&["CLIENT", "LIST"])));
     assert!(!list.contains("flags=O"), "{list}");
 }
+
+#[test]
+fn client_pause_and_no_evict_replies_match_redis() {
+    let mut p = Pair::new();
+    p.check_all(&[
+        "CLIENT PAUSE -1",
+        "CLIENT PAUSE abc",
+        "CLIENT PAUSE 10 bad",
+        "CLIENT PAUSE 10 WRITE extra",
+        "CLIENT PAUSE",
+        "CLIENT UNPAUSE x",
+        "CLIENT UNPAUSE",
+        "CLIENT NO-EVICT maybe",
+        "CLIENT NO-EVICT",
+        "CLIENT NO-EVICT on",
+        "CLIENT PAUSE 0 write",
+        "CLIENT NO-EVICT OFF",
+    ]);
+    for c in [&mut p.ferrite, &mut p.redis] {
+        c.cmd_str(&["CLIENT", "NO-EVICT", "on"]);
+        let me = text(&frame(&c.cmd_str(&["CLIENT", "INFO"])));
+        assert!(me.contains(" flags=e "), "{me}");
+    }
+}
+
+#[test]
+fn client_pause_write_holds_writes_and_unpause_releases_them() {
+    let server = TestServer::start_with(&["--shards", "3"]);
+    let mut admin = server.client();
+    let mut c = server.client();
+    assert_eq!(c.cmd_str(&["SET", "k", "v0"]), b"+OK\r\n");
+    // The pause cannot end sooner than 1 s after this instant.
+    let t0 = std::time::Instant::now();
+    let pause = admin.cmd_str(&["CLIENT", "PAUSE", "1000", "WRITE"]);
+    assert_eq!(pause, b"+OK\r\n");
+    // Reads go on while writes wait.
+    assert_eq!(c.cmd_str(&["GET", "k"]), b"$2\r\nv0\r\n");
+    assert!(t0.elapsed() < Duration::from_millis(1000));
+    assert_eq!(c.cmd_str(&["SET", "k", "v1"]), b"+OK\r\n");
+    assert!(t0.elapsed() >= Duration::from_millis(1000));
+    // Queued writes are not held, their EXEC is; UNPAUSE releases it early.
+    let pause = admin.cmd_str(&["CLIENT", "PAUSE", "20000", "WRITE"]);
+    assert_eq!(pause, b"+OK\r\n");
+    let t0 = std::time::Instant::now();
+    assert_eq!(c.cmd_str(&["MULTI"]), b"+OK\r\n");
+    assert_eq!(c.cmd_str(&["INCR", "n"]), b"+QUEUED\r\n");
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    c.send(&[b"EXEC"]);
+    // The waiting client is blocked, as Redis shows it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let list = text(&frame(&admin.cmd_str(&["CLIENT", "LIST"])));
+        let info = text(&frame(&admin.cmd_str(&["INFO", "clients"])));
+        let blocked = |l: &str| {
+            l.split(' ')
+                .find_map(|f| f.strip_prefix("flags="))
+                .is_some_and(|f| f.contains('b'))
+        };
+        if list.lines().any(blocked) && info.contains("blocked_clients:1\r\n") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{list}\n{info}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(c.try_read_reply(Duration::from_millis(200)).is_none());
+    assert_eq!(admin.cmd_str(&["CLIENT", "UNPAUSE"]), b"+OK\r\n");
+    assert_eq!(c.read_reply(), b"*1\r\n:1\r\n");
+    let info = text(&frame(&admin.cmd_str(&["INFO", "clients"])));
+    assert!(info.contains("blocked_clients:0\r\n"), "{info}");
+}
+
+#[test]
+fn client_pause_all_holds_every_command() {
+    let server = TestServer::start();
+    let mut admin = server.client();
+    let mut c = server.client();
+    let t0 = std::time::Instant::now();
+    assert_eq!(admin.cmd_str(&["CLIENT", "PAUSE", "300"]), b"+OK\r\n");
+    assert_eq!(c.cmd_str(&["PING"]), b"+PONG\r\n");
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+}
+
+#[test]
+fn client_kill_maxage_closes_only_older_connections() {
+    let server = TestServer::start();
+    let mut old = server.client();
+    assert_eq!(old.cmd_str(&["PING"]), b"+PONG\r\n");
+    std::thread::sleep(Duration::from_millis(2100));
+    let mut young = server.client();
+    assert_eq!(
+        young.cmd_str(&["CLIENT", "KILL", "MAXAGE", "x"]),
+        b"-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(young.cmd_str(&["CLIENT", "KILL", "MAXAGE", "1"]), b":1\r\n");
+    assert!(old.is_closed(Duration::from_secs(2)));
+    assert_eq!(young.cmd_str(&["PING"]), b"+PONG\r\n");
+}
+
+#[test]
+fn debug_change_repl_id_gives_a_new_replication_id() {
+    let server = TestServer::start();
+    let mut c = server.client();
+    let id = |c: &mut RawClient| info(c, "replication")["master_replid"].clone();
+    let before = id(&mut c);
+    assert_eq!(before.len(), 40);
+    assert!(before.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(id(&mut c), before);
+    assert_eq!(c.cmd_str(&["DEBUG", "CHANGE-REPL-ID"]), b"+OK\r\n");
+    let after = id(&mut c);
+    assert_eq!(after.len(), 40);
+    assert_ne!(after, before);
+}

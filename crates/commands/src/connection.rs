@@ -95,6 +95,54 @@ pub static COMMANDS: &[CommandSpec] = &[
         .acl(&["@slow"])
         .subs(&[
             CommandSpec::new(
+                "client|pause",
+                -3,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous", "@connection"])
+            .doc(
+                "Holds every command, or those that may write, for a while.",
+                "3.0.0",
+            ),
+            CommandSpec::new(
+                "client|unpause",
+                2,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous", "@connection"])
+            .doc("Ends a CLIENT PAUSE now.", "6.2.0"),
+            CommandSpec::new(
+                "client|no-evict",
+                3,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous", "@connection"])
+            .doc(
+                "Marks the connection as one client eviction spares.",
+                "7.0.0",
+            ),
+            CommandSpec::new(
                 "client|help",
                 2,
                 Group::Connection,

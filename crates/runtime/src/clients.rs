@@ -25,6 +25,8 @@ pub mod flag {
     pub const DIRTY_CAS: u32 = 1 << 2;
     /// In MONITOR mode (`O`).
     pub const MONITOR: u32 = 1 << 3;
+    /// CLIENT NO-EVICT ON (`e`).
+    pub const NO_EVICT: u32 = 1 << 4;
 }
 
 /// The client types CLIENT LIST TYPE and CLIENT KILL TYPE filter on.
@@ -299,6 +301,9 @@ impl ClientInfo {
         }
         if self.is_killed() {
             flags.push('A');
+        }
+        if bits & flag::NO_EVICT != 0 {
+            flags.push('e');
         }
         let tracking = self.tracking.lock().ok().and_then(|t| t.clone());
         if let Some(t) = &tracking {

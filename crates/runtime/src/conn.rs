@@ -508,6 +508,25 @@ impl Session {
         Writer::new(self.out(), resp3).error(text.as_bytes());
     }
 
+    /// Holds a command while CLIENT PAUSE covers it (earlier replies go
+    /// out first; the client shows as blocked meanwhile).
+    #[cold]
+    async fn wait_pause(&mut self, conn: &Conn, spec: &'static CommandSpec) {
+        let tx_writes = conn.multi.as_ref().is_some_and(|m| m.may_write());
+        let shared = self.worker.shared.clone();
+        if !shared.pause.holds(spec, tx_writes) {
+            return;
+        }
+        self.flush().await;
+        use crate::clients::flag;
+        conn.info.flags.fetch_or(flag::BLOCKED, Ordering::Relaxed);
+        shared.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
+        shared.pause.wait(spec, tx_writes).await;
+        shared.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
+        conn.info.flags.fetch_and(!flag::BLOCKED, Ordering::Relaxed);
+        self.now_ms = Shared::now_ms();
+    }
+
     /// Shows a command to the MONITOR clients; `always` shows even those
     /// flagged `skip_monitor` (scripts show themselves).
     #[cold]
@@ -636,6 +655,9 @@ impl Session {
                 self.end_local(start, skip);
                 return;
             }
+        }
+        if self.worker.shared.pause.is_active() {
+            self.wait_pause(conn, spec).await;
         }
         if let Exec::Runtime(ferrite_commands::RuntimeCmd::Exec) = spec.exec {
             let t0 = Instant::now();

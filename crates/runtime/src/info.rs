@@ -737,14 +737,15 @@ fn latencystats(shared: &Shared, cmd: &crate::cmdstats::CmdStats, b: &mut Body) 
     }
 }
 
-/// A 40-hex-digit replication id, stable for the life of the server and
+/// A 40-hex-digit replication id, stable until DEBUG CHANGE-REPL-ID and
 /// distinct from its run id (Ferrite has no replication, so nothing else
 /// needs to agree on it).
 fn master_replid(shared: &Shared) -> String {
     let mut out = String::with_capacity(48);
     for seed in 1..=3u64 {
-        let h =
-            ahash::RandomState::with_seeds(seed, 0x5eed, 0xfe77, 0x17e).hash_one(&shared.run_id);
+        let generation = shared.repl_id_generation.load(Ordering::Relaxed);
+        let h = ahash::RandomState::with_seeds(seed, 0x5eed, 0xfe77, generation)
+            .hash_one(&shared.run_id);
         let _ = write!(out, "{h:016x}");
     }
     out.truncate(40);

@@ -36,6 +36,7 @@ pub mod monitor;
 pub mod multi;
 pub mod notify;
 pub mod observe;
+pub mod pause;
 pub mod pubsub;
 pub mod script;
 pub mod server;

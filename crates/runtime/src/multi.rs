@@ -47,6 +47,13 @@ pub struct MultiState {
 }
 
 impl MultiState {
+    /// True when a queued command may write (a WRITE pause holds its EXEC).
+    pub fn may_write(&self) -> bool {
+        self.cmds
+            .iter()
+            .any(|(spec, _)| crate::pause::may_write(spec))
+    }
+
     /// Queues a command (its arguments are copied).
     pub fn push(&mut self, spec: &'static CommandSpec, argv: &[Bytes]) {
         for a in argv {

@@ -83,6 +83,10 @@ pub struct Shared {
     pub latency: crate::observe::LatencyMonitor,
     /// MONITOR's clients.
     pub monitors: crate::monitor::Monitors,
+    /// CLIENT PAUSE's state.
+    pub pause: crate::pause::Pause,
+    /// Bumped by DEBUG CHANGE-REPL-ID: INFO's `master_replid` derives from it.
+    pub repl_id_generation: AtomicU64,
 }
 
 impl Shared {
@@ -233,6 +237,8 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         slowlog: Default::default(),
         latency: Default::default(),
         monitors: Default::default(),
+        pause: Default::default(),
+        repl_id_generation: AtomicU64::new(0x17e),
     });
     shared.apply_limits();
     let mut senders = Vec::with_capacity(nshards);

@@ -147,7 +147,10 @@ async fn expire_loop(worker: Rc<Worker>) {
         let sample = SAMPLE + SAMPLE * (effort as usize - 1) / 4;
         let mut shard = worker.shard.borrow_mut();
         crate::info::sample_ops(shard.commands_processed);
-        if shard.is_locked() || !crate::cmd::server::active_expire_enabled() {
+        if shard.is_locked()
+            || !crate::cmd::server::active_expire_enabled()
+            || worker.shared.pause.is_active()
+        {
             continue;
         }
         let now = Shared::now_ms();

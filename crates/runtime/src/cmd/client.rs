@@ -1,6 +1,7 @@
 //! CLIENT subcommands: ID, GETNAME, SETNAME, SETINFO, INFO, LIST, KILL,
 //! REPLY, HELP.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -68,6 +69,12 @@ pub async fn client(
         "caching" => crate::tracking::client_caching(s, conn, argv)?,
         "getredir" => crate::tracking::client_getredir(s, conn)?,
         "trackinginfo" => crate::tracking::client_trackinginfo(s, conn)?,
+        "pause" => pause(s, conn, argv)?,
+        "unpause" => {
+            s.worker.shared.pause.unpause();
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "no-evict" => no_evict(s, conn, argv)?,
         "help" => help(s, conn),
         _ => {
             return Err(CmdError::other(format!(
@@ -194,6 +201,8 @@ struct KillFilter<'a> {
     ctype: Option<ClientType>,
     addr: Option<&'a [u8]>,
     laddr: Option<&'a [u8]>,
+    /// Only connections older than this many seconds (MAXAGE, Redis 7.4).
+    maxage: Option<u64>,
     skipme: bool,
 }
 
@@ -203,6 +212,9 @@ impl KillFilter<'_> {
             && self.ctype.is_none_or(|t| c.client_type() == t)
             && self.addr.is_none_or(|a| c.addr_text.as_bytes() == a)
             && self.laddr.is_none_or(|a| c.laddr_text.as_bytes() == a)
+            && self
+                .maxage
+                .is_none_or(|secs| c.created.elapsed().as_secs() > secs)
     }
 }
 
@@ -228,6 +240,7 @@ fn kill(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         ctype: None,
         addr: None,
         laddr: None,
+        maxage: None,
         skipme: true,
     };
     let mut i = 2;
@@ -255,6 +268,11 @@ fn kill(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
                     String::from_utf8_lossy(value)
                 )));
             }
+        } else if is(opt, "maxage") {
+            let secs = parse_i64(value)
+                .filter(|&n| n >= 0)
+                .ok_or(CmdError::NOT_INTEGER)?;
+            f.maxage = Some(secs as u64);
         } else if is(opt, "skipme") {
             f.skipme = if is(value, "yes") {
                 true
@@ -277,6 +295,58 @@ fn kill(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         killed += 1;
     }
     s.writer(conn.resp3).int(killed);
+    Ok(())
+}
+
+/// CLIENT PAUSE timeout [WRITE|ALL]
+fn pause(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
+    if argv.len() > 4 {
+        return Err(CmdError::other(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(arg(argv, 1))
+        )));
+    }
+    let ms = parse_i64(arg(argv, 2))
+        .ok_or_else(|| CmdError::other("ERR timeout is not an integer or out of range"))?;
+    if ms < 0 {
+        return Err(CmdError::other("ERR timeout is negative"));
+    }
+    let mode = match argv.get(3) {
+        None => crate::pause::Mode::All,
+        Some(m) if is(m, "all") => crate::pause::Mode::All,
+        Some(m) if is(m, "write") => crate::pause::Mode::Write,
+        Some(_) => {
+            return Err(CmdError::other(
+                "ERR CLIENT PAUSE mode must be WRITE or ALL",
+            ))
+        }
+    };
+    s.worker.shared.pause.pause(ms as u64, mode);
+    s.writer(conn.resp3).simple(b"OK");
+    Ok(())
+}
+
+/// CLIENT NO-EVICT ON|OFF: marks the connection as one client eviction
+/// spares (flag `e`). Ferrite does not evict clients (`maxmemory-clients`
+/// is not implemented), so the flag only records the wish.
+fn no_evict(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
+    let v = arg(argv, 2);
+    let on = if is(v, "on") {
+        true
+    } else if is(v, "off") {
+        false
+    } else {
+        return Err(CmdError::SYNTAX);
+    };
+    use crate::clients::flag;
+    if on {
+        conn.info.flags.fetch_or(flag::NO_EVICT, Ordering::Relaxed);
+    } else {
+        conn.info
+            .flags
+            .fetch_and(!flag::NO_EVICT, Ordering::Relaxed);
+    }
+    s.writer(conn.resp3).simple(b"OK");
     Ok(())
 }
 
@@ -363,6 +433,8 @@ const HELP: &[&str] = &[
     "      Connections of this type.",
     "    * USER <username>",
     "      Connections logged in as this user.",
+    "    * MAXAGE <seconds>",
+    "      Connections older than this (an addition of Redis 7.4).",
     "    * SKIPME (YES|NO)",
     "      Whether to spare the calling connection (default: yes).",
     "    Replies with the number of connections closed.",
@@ -372,6 +444,13 @@ const HELP: &[&str] = &[
     "      Only connections of this type.",
     "    * ID <client-id> [<client-id> ...]",
     "      Only the connections with these ids.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Hold every command (ALL, default) or those that may write (WRITE) for",
+    "    <timeout> milliseconds; they run once the pause ends.",
+    "UNPAUSE",
+    "    End the pause now.",
+    "NO-EVICT (ON|OFF)",
+    "    Mark this connection as one client eviction must spare.",
     "UNBLOCK <client-id> [TIMEOUT|ERROR]",
     "    End the wait of a client blocked in a blocking command, as a timeout",
     "    (default) or with an error. Replies 1 if it was blocked, else 0.",

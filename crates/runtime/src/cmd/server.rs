@@ -668,16 +668,27 @@ const DEBUG_HELP: &[&str] = &[
     "    when accessed); 1 restores the default.",
     "SLEEP <seconds>",
     "    Stop the whole server for <seconds>, decimals allowed.",
+    "CHANGE-REPL-ID",
+    "    Give the server a new replication id (INFO replication's master_replid).",
     "HELP",
     "    Print this list of subcommands.",
 ];
 
-/// DEBUG HELP | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | LOG message | PROTOCOL type
+/// DEBUG HELP | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | LOG message | PROTOCOL type |
+/// CHANGE-REPL-ID
 pub async fn debug(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     let sub = argv.get(1).map(|b| &b[..]).unwrap_or_default();
     let arg = argv.get(2).filter(|_| argv.len() == 3);
     if is(sub, "help") && argv.len() == 2 {
         write_help(s, conn, DEBUG_HELP);
+        return Ok(());
+    }
+    if is(sub, "change-repl-id") && argv.len() == 2 {
+        s.worker
+            .shared
+            .repl_id_generation
+            .fetch_add(1, Ordering::Relaxed);
+        s.writer(conn.resp3).simple(b"OK");
         return Ok(());
     }
     match arg {
