@@ -511,3 +511,41 @@ fn debug_change_repl_id_gives_a_new_replication_id() {
     assert_eq!(after.len(), 40);
     assert_ne!(after, before);
 }
+
+#[test]
+fn info_counts_clients_blocked_with_a_timeout_as_redis() {
+    let mut p = Pair::new();
+    let (mut fb, mut rb) = (p.server.client(), p.oracle.client());
+    fb.send(&[b"BLPOP", b"nothing", b"30"]);
+    rb.send(&[b"BLPOP", b"nothing", b"30"]);
+    // The first waits before the second comes, so both serve them in order.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while info(&mut p.ferrite, "clients")["blocked_clients"] != "1"
+        || info(&mut p.redis, "clients")["blocked_clients"] != "1"
+    {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut b0f = p.server.client();
+    let mut b0r = p.oracle.client();
+    b0f.send(&[b"BLPOP", b"nothing", b"0"]);
+    b0r.send(&[b"BLPOP", b"nothing", b"0"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let f = info(&mut p.ferrite, "clients");
+        let r = info(&mut p.redis, "clients");
+        if f["blocked_clients"] == "2" && r["blocked_clients"] == "2" {
+            assert_eq!(f["clients_in_timeout_table"], r["clients_in_timeout_table"]);
+            assert_eq!(f["clients_in_timeout_table"], "1");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{f:?} {r:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    p.check(&["RPUSH", "nothing", "a", "b"]);
+    assert_eq!(fb.read_reply(), rb.read_reply());
+    assert_eq!(b0f.read_reply(), b0r.read_reply());
+    let f = info(&mut p.ferrite, "clients");
+    assert_eq!(f["clients_in_timeout_table"], "0");
+    assert!(f["client_recent_max_input_buffer"].parse::<u64>().unwrap() > 0);
+}

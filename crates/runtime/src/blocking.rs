@@ -562,6 +562,12 @@ pub async fn wait(
     let deadline = (p.block.timeout_ms > 0)
         .then(|| tokio::time::Instant::now().checked_add(Duration::from_millis(p.block.timeout_ms)))
         .flatten();
+    if deadline.is_some() {
+        shared
+            .stats
+            .blocked_with_timeout
+            .fetch_add(1, Ordering::Relaxed);
+    }
     let w = p.waiter.clone();
     let outcome = loop {
         match w.state() {
@@ -621,6 +627,12 @@ pub async fn wait(
         }
     };
     finish(&worker, conn, &p);
+    if deadline.is_some() {
+        shared
+            .stats
+            .blocked_with_timeout
+            .fetch_sub(1, Ordering::Relaxed);
+    }
     // Counted once its wait is over, as Redis does; the wait is not
     // execution time.
     if let Outcome::Reply(bytes) = &outcome {

@@ -165,6 +165,10 @@ pub struct ShardFigures {
     pub dirty: u64,
     /// Commands per second over the last sampled interval.
     pub ops_per_sec: u64,
+    /// Network bytes per second in and out (sampled by one shard only).
+    pub net_per_sec: (u64, u64),
+    /// Active expiry's figures.
+    pub expire: crate::shard::ExpireCycleStats,
     /// Keys with blocked clients waiting on them.
     pub blocking_keys: u64,
     /// Keys in the tracking table and (key, client) pairs.
@@ -216,6 +220,8 @@ impl ShardFigures {
             commands_processed: shard.commands_processed,
             dirty: shard.dirty,
             ops_per_sec: ops_per_sec(),
+            net_per_sec: net_per_sec(),
+            expire: shard.expire_stats,
             blocking_keys: shard.blocking.keys() as u64,
             tracking: shard.tracking.sizes(),
             cmdstats: with_cmdstats.then(|| Box::new(shard.cmdstats.clone())),
@@ -228,60 +234,91 @@ const OPS_SAMPLES: usize = 16;
 /// Minimum spacing of two rate samples, in milliseconds.
 const OPS_SAMPLE_MS: u128 = 100;
 
+/// The per-second rate of one growing counter, as the mean of its last
+/// [`OPS_SAMPLES`] samples.
 #[derive(Debug, Default)]
-struct OpsSampler {
-    last: Option<(Instant, u64)>,
+struct RateSampler {
+    last: Option<u64>,
     rates: [u64; OPS_SAMPLES],
     next: usize,
     filled: usize,
 }
 
+impl RateSampler {
+    fn sample(&mut self, total: u64, ms: Option<u128>) {
+        if let (Some(n), Some(ms)) = (self.last, ms) {
+            let rate = u128::from(total.saturating_sub(n)) * 1000 / ms.max(1);
+            self.rates[self.next] = u64::try_from(rate).unwrap_or(u64::MAX);
+            self.next = (self.next + 1) % OPS_SAMPLES;
+            self.filled = (self.filled + 1).min(OPS_SAMPLES);
+        }
+        self.last = Some(total);
+    }
+
+    fn mean(&self) -> u64 {
+        if self.filled == 0 {
+            0
+        } else {
+            self.rates.iter().take(self.filled).sum::<u64>() / self.filled as u64
+        }
+    }
+}
+
+/// One thread's samplers: its shard's commands, and on the first shard's
+/// thread only, the server's network bytes in and out.
+#[derive(Debug, Default)]
+struct Samplers {
+    at: Option<Instant>,
+    ops: RateSampler,
+    net_in: RateSampler,
+    net_out: RateSampler,
+}
+
 thread_local! {
     // Per shard thread: each thread samples its own shard's counter, so the
     // samples need no synchronisation and a test process may run many servers.
-    static OPS: RefCell<OpsSampler> = RefCell::new(OpsSampler::default());
+    static OPS: RefCell<Samplers> = RefCell::new(Samplers::default());
 }
 
-/// Records the shard's command counter for `instantaneous_ops_per_sec`. The
-/// shard thread calls it periodically (every active-expiry cycle); samples
-/// closer than 100 ms to the previous one are ignored.
-pub fn sample_ops(total: u64) {
+/// Records the shard's command counter for `instantaneous_ops_per_sec`, and
+/// the server's network byte counters (`net`: given by one thread only) for
+/// `instantaneous_input_kbps` / `instantaneous_output_kbps`. The shard
+/// thread calls it periodically (every active-expiry cycle); samples closer
+/// than 100 ms to the previous one are ignored.
+pub fn sample_ops(total: u64, net: Option<(u64, u64)>) {
     let now = Instant::now();
     OPS.with(|o| {
         let mut o = o.borrow_mut();
-        match o.last {
-            Some((t, n)) => {
-                let ms = now.duration_since(t).as_millis();
-                if ms < OPS_SAMPLE_MS {
-                    return;
-                }
-                let rate = u128::from(total.saturating_sub(n)) * 1000 / ms;
-                let i = o.next;
-                o.rates[i] = u64::try_from(rate).unwrap_or(u64::MAX);
-                o.next = (i + 1) % OPS_SAMPLES;
-                o.filled = (o.filled + 1).min(OPS_SAMPLES);
-                o.last = Some((now, total));
-            }
-            None => o.last = Some((now, total)),
+        let ms = o.at.map(|t| now.duration_since(t).as_millis());
+        if ms.is_some_and(|ms| ms < OPS_SAMPLE_MS) {
+            return;
+        }
+        o.at = Some(now);
+        o.ops.sample(total, ms);
+        if let Some((input, output)) = net {
+            o.net_in.sample(input, ms);
+            o.net_out.sample(output, ms);
         }
     });
 }
 
-/// The mean of this thread's rate samples (0 before the first two samples).
+/// The mean of this thread's command rate samples (0 before the first two).
 fn ops_per_sec() -> u64 {
+    OPS.with(|o| o.borrow().ops.mean())
+}
+
+/// This thread's network rates in bytes per second (0 on the threads that
+/// do not sample them).
+fn net_per_sec() -> (u64, u64) {
     OPS.with(|o| {
         let o = o.borrow();
-        if o.filled == 0 {
-            0
-        } else {
-            o.rates.iter().take(o.filled).sum::<u64>() / o.filled as u64
-        }
+        (o.net_in.mean(), o.net_out.mean())
     })
 }
 
 /// Forgets this thread's rate samples (CONFIG RESETSTAT).
 pub fn reset_ops() {
-    OPS.with(|o| *o.borrow_mut() = OpsSampler::default());
+    OPS.with(|o| *o.borrow_mut() = Samplers::default());
 }
 
 /// Redis's human-readable byte counts: `999B`, `1.50K`, `2.00M`, ...
@@ -399,6 +436,17 @@ fn server(shared: &Shared, b: &mut Body) {
         .unwrap_or_default();
     let uptime = shared.started.elapsed().as_secs();
     b.field("redis_version", crate::REDIS_VERSION);
+    // Redis's build fields: no Redis git tree; the build id names Ferrite's
+    // version (Redis derives its own from its build, too).
+    b.field("redis_git_sha1", "00000000");
+    b.field("redis_git_dirty", 0);
+    b.field(
+        "redis_build_id",
+        format!(
+            "{:016x}",
+            ahash::RandomState::with_seeds(7, 0, 1, 5).hash_one(crate::FERRITE_VERSION)
+        ),
+    );
     b.field("ferrite_version", crate::FERRITE_VERSION);
     b.field("redis_mode", "standalone");
     b.field("os", os_name());
@@ -414,6 +462,10 @@ fn server(shared: &Shared, b: &mut Body) {
             "kqueue"
         },
     );
+    // Rust's atomics are the C11 memory model's, as the builtins Redis names.
+    b.field("atomicvar_api", "c11-builtin");
+    // Not built by gcc: Redis's format with no version.
+    b.field("gcc_version", "0.0.0");
     b.field("process_id", std::process::id());
     b.field("process_supervised", "no");
     b.field("run_id", &shared.run_id);
@@ -423,6 +475,8 @@ fn server(shared: &Shared, b: &mut Body) {
     b.field("uptime_in_days", uptime / 86_400);
     b.field("hz", hz);
     b.field("configured_hz", hz);
+    // Redis's 24-bit LRU clock in seconds (what OBJECT IDLETIME compares).
+    b.field("lru_clock", (now.as_secs()) & ((1 << 24) - 1));
     b.field(
         "executable",
         std::env::current_exe()
@@ -430,6 +484,8 @@ fn server(shared: &Shared, b: &mut Body) {
             .unwrap_or_default(),
     );
     b.field("config_file", config_file(shared));
+    // Ferrite has no I/O threads: each shard thread does its own I/O.
+    b.field("io_threads_active", 0);
 }
 
 fn config_file(shared: &Shared) -> String {
@@ -476,17 +532,31 @@ fn clients(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
     b.field("connected_clients", shared.clients.len());
     b.field("cluster_connections", 0);
     b.field("maxclients", maxclients);
+    let all = shared.clients.snapshot();
+    // The largest buffers of the clients connected now (Redis: over the
+    // last few seconds), as of each client's last batch.
+    let max = |f: fn(&crate::clients::ClientInfo) -> usize| all.iter().map(|c| f(c)).max();
+    b.field(
+        "client_recent_max_input_buffer",
+        max(|c| c.qbuf_cap.load(Ordering::Relaxed)).unwrap_or(0),
+    );
+    b.field(
+        "client_recent_max_output_buffer",
+        max(|c| c.rbuf_peak.load(Ordering::Relaxed)).unwrap_or(0),
+    );
     b.field(
         "blocked_clients",
         shared.stats.blocked_clients.load(Ordering::Relaxed),
     );
-    let tracking = shared
-        .clients
-        .snapshot()
+    let tracking = all
         .iter()
         .filter(|c| c.tracking.lock().map(|t| t.is_some()).unwrap_or(false))
         .count();
     b.field("tracking_clients", tracking);
+    b.field(
+        "clients_in_timeout_table",
+        shared.stats.blocked_with_timeout.load(Ordering::Relaxed),
+    );
     // Redis 7.2's total_blocking_keys; 7.0 has no such field.
     b.field(
         "ferrite_blocking_keys",
@@ -624,6 +694,9 @@ fn stats(shared: &Shared, shards: &[ShardFigures], cmd: &crate::cmdstats::CmdSta
     );
     b.field("total_net_repl_input_bytes", 0);
     b.field("total_net_repl_output_bytes", 0);
+    let kbps = |f: fn(&ShardFigures) -> u64| format!("{:.2}", sum(f) as f64 / 1024.0);
+    b.field("instantaneous_input_kbps", kbps(|s| s.net_per_sec.0));
+    b.field("instantaneous_output_kbps", kbps(|s| s.net_per_sec.1));
     b.field("instantaneous_input_repl_kbps", "0.00");
     b.field("instantaneous_output_repl_kbps", "0.00");
     b.field(
@@ -634,6 +707,17 @@ fn stats(shared: &Shared, shards: &[ShardFigures], cmd: &crate::cmdstats::CmdSta
     b.field("sync_partial_ok", 0);
     b.field("sync_partial_err", 0);
     b.field("expired_keys", sum(|s| s.expired_keys));
+    let n = shards.len().max(1) as f64;
+    let stale: f64 = shards.iter().map(|s| s.expire.stale_perc).sum::<f64>() / n;
+    b.field("expired_stale_perc", format!("{:.2}", stale * 100.0));
+    b.field(
+        "expired_time_cap_reached_count",
+        sum(|s| s.expire.time_cap_reached),
+    );
+    b.field(
+        "expire_cycle_cpu_milliseconds",
+        sum(|s| s.expire.cycle_us) / 1000,
+    );
     b.field("evicted_keys", 0);
     b.field("evicted_clients", 0);
     b.field("total_eviction_exceeded_time", 0);
@@ -761,6 +845,8 @@ fn replication(shared: &Shared, b: &mut Body) {
     b.field("master_repl_offset", 0);
     b.field("second_repl_offset", -1);
     b.field("repl_backlog_active", 0);
+    // repl-backlog-size's default: no backlog is allocated without replicas.
+    b.field("repl_backlog_size", 1_048_576);
     b.field("repl_backlog_first_byte_offset", 0);
     b.field("repl_backlog_histlen", 0);
 }
@@ -783,6 +869,11 @@ fn cpu(b: &mut Body) {
     b.field("used_cpu_user", user);
     b.field("used_cpu_sys_children", csys);
     b.field("used_cpu_user_children", cuser);
+    // Redis's main thread does all the work; Ferrite's nearest is the shard
+    // thread that answers INFO.
+    let (tsys, tuser) = rusage(libc::RUSAGE_THREAD);
+    b.field("used_cpu_sys_main_thread", tsys);
+    b.field("used_cpu_user_main_thread", tuser);
 }
 
 fn keyspace(shards: &[ShardFigures], b: &mut Body) {
@@ -875,16 +966,20 @@ mod tests {
     fn ops_rate_is_the_mean_of_the_samples() {
         std::thread::spawn(|| {
             assert_eq!(ops_per_sec(), 0);
-            sample_ops(0);
+            sample_ops(0, Some((0, 0)));
             // Too close to the previous sample: ignored.
-            sample_ops(1000);
+            sample_ops(1000, Some((5000, 5000)));
             assert_eq!(ops_per_sec(), 0);
             std::thread::sleep(std::time::Duration::from_millis(110));
-            sample_ops(100);
+            sample_ops(100, Some((2048, 0)));
             let r = ops_per_sec();
             assert!(r > 0 && r <= 1000, "{r}");
+            let (input, output) = net_per_sec();
+            assert!(input > 0 && input <= 20_480, "{input}");
+            assert_eq!(output, 0);
             reset_ops();
             assert_eq!(ops_per_sec(), 0);
+            assert_eq!(net_per_sec(), (0, 0));
         })
         .join()
         .unwrap();

@@ -27,6 +27,8 @@ pub struct GlobalStats {
     pub total_net_output_bytes: AtomicU64,
     /// Clients waiting in a blocking command.
     pub blocked_clients: AtomicU64,
+    /// Clients blocked with a timeout (`clients_in_timeout_table`).
+    pub blocked_with_timeout: AtomicU64,
     /// Reads from client sockets (`total_reads_processed`).
     pub total_reads_processed: AtomicU64,
     /// Writes to client sockets (`total_writes_processed`).

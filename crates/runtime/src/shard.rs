@@ -54,6 +54,41 @@ impl ShardMsg {
     }
 }
 
+/// What the active expiry cycles of one shard measured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExpireCycleStats {
+    /// Estimated share of keys with a TTL that are expired but not yet
+    /// removed: each cycle's expired/sampled ratio, smoothed as Redis does
+    /// (5% new, 95% old).
+    pub stale_perc: f64,
+    /// Cycles that stopped because their time budget ran out.
+    pub time_cap_reached: u64,
+    /// Time spent in active expiry cycles, in microseconds.
+    pub cycle_us: u64,
+}
+
+impl ExpireCycleStats {
+    /// Accounts one cycle.
+    pub fn cycle(
+        &mut self,
+        sampled: usize,
+        expired: usize,
+        capped: bool,
+        took: std::time::Duration,
+    ) {
+        let current = if sampled == 0 {
+            0.0
+        } else {
+            expired as f64 / sampled as f64
+        };
+        self.stale_perc = current * 0.05 + self.stale_perc * 0.95;
+        if capped {
+            self.time_cap_reached += 1;
+        }
+        self.cycle_us += took.as_micros() as u64;
+    }
+}
+
 /// One shard's state.
 pub struct Shard {
     /// This shard's index.
@@ -74,6 +109,8 @@ pub struct Shard {
     pub cmdstats: crate::cmdstats::CmdStats,
     /// When a command counts as slow (slow log, latency monitor).
     pub observe: crate::observe::ObserveSettings,
+    /// Active expiry's figures (INFO stats).
+    pub expire_stats: ExpireCycleStats,
     /// Changes since start (Redis's `dirty`, summed over shards).
     pub dirty: u64,
     /// WATCH registrations on this shard's keys (while 0, commands record
@@ -107,6 +144,7 @@ impl Shard {
             commands_processed: 0,
             cmdstats: Default::default(),
             observe: Default::default(),
+            expire_stats: Default::default(),
             dirty: 0,
             watches: 0,
             tracking: Default::default(),

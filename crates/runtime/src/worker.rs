@@ -146,7 +146,15 @@ async fn expire_loop(worker: Rc<Worker>) {
         let started = Instant::now();
         let sample = SAMPLE + SAMPLE * (effort as usize - 1) / 4;
         let mut shard = worker.shard.borrow_mut();
-        crate::info::sample_ops(shard.commands_processed);
+        // The first shard's thread samples the server-wide network counters.
+        let net = (worker.id == 0).then(|| {
+            let g = &worker.shared.stats;
+            (
+                g.total_net_input_bytes.load(Ordering::Relaxed),
+                g.total_net_output_bytes.load(Ordering::Relaxed),
+            )
+        });
+        crate::info::sample_ops(shard.commands_processed, net);
         if shard.is_locked()
             || !crate::cmd::server::active_expire_enabled()
             || worker.shared.pause.is_active()
@@ -154,14 +162,24 @@ async fn expire_loop(worker: Rc<Worker>) {
             continue;
         }
         let now = Shared::now_ms();
+        let (mut sampled, mut expired, mut capped) = (0, 0, false);
         for db in shard.dbs.iter_mut() {
             loop {
                 let s = db.expire_sample(sample, now);
-                if s.sampled == 0 || s.expired * 4 <= s.sampled || started.elapsed() > budget {
+                sampled += s.sampled;
+                expired += s.expired;
+                if started.elapsed() > budget {
+                    capped = true;
+                    break;
+                }
+                if s.sampled == 0 || s.expired * 4 <= s.sampled {
                     break;
                 }
             }
         }
+        shard
+            .expire_stats
+            .cycle(sampled, expired, capped, started.elapsed());
         // Expired keys: their notifications and invalidations.
         crate::notify::after_command(&mut shard, false, Vec::new());
     }

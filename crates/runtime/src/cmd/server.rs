@@ -516,6 +516,7 @@ pub async fn config(
                 sh.stats = Default::default();
                 sh.commands_processed = 0;
                 sh.cmdstats = Default::default();
+                sh.expire_stats = Default::default();
                 for db in &mut sh.dbs {
                     db.expired_count = 0;
                 }
