@@ -14,6 +14,7 @@ mod hash;
 mod introspection;
 mod keyspace;
 mod list;
+mod metrics;
 mod multi;
 mod notify;
 mod protocol;

@@ -178,6 +178,12 @@ pub struct Config {
     pub acllog_max_len: u64,
     /// `acl-pubsub-default`: whether new users may use every channel.
     pub acl_pubsub_default: AclPubsubDefault,
+    /// `metrics-port` (Ferrite only): the port of the Prometheus `/metrics`
+    /// HTTP endpoint; 0 (the default) serves none.
+    pub metrics_port: u16,
+    /// `metrics-bind` (Ferrite only): the address the metrics endpoint
+    /// listens on.
+    pub metrics_bind: String,
     /// `user` lines of the config file and command line, each the words
     /// after `user` (name, then rules), in order. Not a CONFIG GET/SET
     /// directive, as in Redis.
@@ -306,6 +312,8 @@ impl Default for Config {
             acllog_max_len: 128,
             acl_pubsub_default: AclPubsubDefault::ResetChannels,
             users: Vec::new(),
+            metrics_port: 0,
+            metrics_bind: "127.0.0.1".to_owned(),
         }
     }
 }

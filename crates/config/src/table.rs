@@ -168,6 +168,34 @@ pub(crate) static TABLE: &[Directive] = &[
         },
     },
     Directive {
+        name: "metrics-port",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Int {
+            min: 0,
+            max: 65535,
+            memory: false,
+            get: |c| i64::from(c.metrics_port),
+            set: |c, v| c.metrics_port = v as u16,
+        },
+    },
+    Directive {
+        name: "metrics-bind",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Str {
+            get: |c| c.metrics_bind.as_bytes().to_vec(),
+            set: |c, v| {
+                let text = std::str::from_utf8(v).map_err(|_| "Invalid bind address".to_owned())?;
+                if text.parse::<std::net::IpAddr>().is_err() {
+                    return Err("Invalid bind address".to_owned());
+                }
+                c.metrics_bind = text.to_owned();
+                Ok(())
+            },
+        },
+    },
+    Directive {
         name: "dir",
         aliases: &[],
         mutability: Mutability::Protected,

@@ -861,6 +861,7 @@ impl Session {
             }
             None => {
                 self.flush().await;
+                self.worker.shard.borrow_mut().multi_shard_commands += 1;
                 let t0 = Instant::now();
                 let start = self.out_len();
                 let keys: Vec<usize> = self.keypos.clone();
@@ -1014,6 +1015,7 @@ impl Session {
                 });
                 let _ = shared.inbox(s).send(ShardMsg::Run { tx: held, f });
                 waits.push((s, rx));
+                self.worker.shard.borrow_mut().hops_out += 1;
             }
         }
         let mut replies: Vec<Option<RemoteReplies>> =

@@ -169,6 +169,12 @@ pub struct ShardFigures {
     pub net_per_sec: (u64, u64),
     /// Active expiry's figures.
     pub expire: crate::shard::ExpireCycleStats,
+    /// Messages waiting for the shard.
+    pub queue_depth: usize,
+    /// Batches sent to other shards by this thread's connections.
+    pub hops_out: u64,
+    /// Commands over several shards' locks run by this thread's connections.
+    pub multi_shard_commands: u64,
     /// Keys with blocked clients waiting on them.
     pub blocking_keys: u64,
     /// Keys in the tracking table and (key, client) pairs.
@@ -222,6 +228,9 @@ impl ShardFigures {
             ops_per_sec: ops_per_sec(),
             net_per_sec: net_per_sec(),
             expire: shard.expire_stats,
+            queue_depth: shard.queue_depth(),
+            hops_out: shard.hops_out,
+            multi_shard_commands: shard.multi_shard_commands,
             blocking_keys: shard.blocking.keys() as u64,
             tracking: shard.tracking.sizes(),
             cmdstats: with_cmdstats.then(|| Box::new(shard.cmdstats.clone())),

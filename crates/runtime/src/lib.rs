@@ -32,6 +32,7 @@ pub mod coord;
 pub mod function;
 pub mod guard;
 pub mod info;
+pub mod metrics;
 pub mod monitor;
 pub mod multi;
 pub mod notify;

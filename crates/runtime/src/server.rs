@@ -87,6 +87,8 @@ pub struct Shared {
     pub monitors: crate::monitor::Monitors,
     /// CLIENT PAUSE's state.
     pub pause: crate::pause::Pause,
+    /// The port the Prometheus endpoint listens on (0: none).
+    pub metrics_port: u16,
     /// Bumped by DEBUG CHANGE-REPL-ID: INFO's `master_replid` derives from it.
     pub repl_id_generation: AtomicU64,
 }
@@ -211,6 +213,11 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         config.shards
     };
     let listeners = bind_all(&config)?;
+    let metrics = bind_metrics(&config)?;
+    let metrics_port = match &metrics {
+        Some(l) => l.local_addr()?.port(),
+        None => 0,
+    };
     let port = listeners
         .first()
         .and_then(|l| l.local_addr().ok())
@@ -241,6 +248,7 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         monitors: Default::default(),
         pause: Default::default(),
         repl_id_generation: AtomicU64::new(0x17e),
+        metrics_port,
     });
     shared.apply_limits();
     let mut senders = Vec::with_capacity(nshards);
@@ -252,7 +260,10 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
     }
     let _ = shared.inboxes.set(senders);
     let mut threads = Vec::with_capacity(nshards);
+    let mut metrics = metrics;
     for (id, rx) in receivers.into_iter().enumerate() {
+        // The first shard's thread also serves the metrics endpoint.
+        let metrics = metrics.take();
         let shared = shared.clone();
         let socks = listeners
             .iter()
@@ -260,10 +271,26 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
             .collect::<std::io::Result<Vec<_>>>()?;
         let t = std::thread::Builder::new()
             .name(format!("ferrite-shard-{id}"))
-            .spawn(move || crate::worker::run(id, shared, rx, socks))?;
+            .spawn(move || crate::worker::run(id, shared, rx, socks, metrics))?;
         threads.push(t);
     }
     Ok(ServerHandle { shared, threads })
+}
+
+/// The Prometheus endpoint's listener, when `metrics-port` is set.
+fn bind_metrics(config: &Config) -> std::io::Result<Option<TcpListener>> {
+    if config.metrics_port == 0 {
+        return Ok(None);
+    }
+    let ip: std::net::IpAddr = config.metrics_bind.parse().map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("invalid metrics-bind address '{}'", config.metrics_bind),
+        )
+    })?;
+    let l = TcpListener::bind(SocketAddr::new(ip, config.metrics_port))?;
+    l.set_nonblocking(true)?;
+    Ok(Some(l))
 }
 
 fn bind_all(config: &Config) -> std::io::Result<Vec<TcpListener>> {

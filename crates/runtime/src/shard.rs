@@ -111,6 +111,12 @@ pub struct Shard {
     pub observe: crate::observe::ObserveSettings,
     /// Active expiry's figures (INFO stats).
     pub expire_stats: ExpireCycleStats,
+    /// Messages waiting in the inbox, as of the last one taken.
+    pub inbox_depth: usize,
+    /// Batches of requests this thread's connections sent to other shards.
+    pub hops_out: u64,
+    /// Commands this thread's connections ran over several shards' locks.
+    pub multi_shard_commands: u64,
     /// Changes since start (Redis's `dirty`, summed over shards).
     pub dirty: u64,
     /// WATCH registrations on this shard's keys (while 0, commands record
@@ -145,6 +151,9 @@ impl Shard {
             cmdstats: Default::default(),
             observe: Default::default(),
             expire_stats: Default::default(),
+            inbox_depth: 0,
+            hops_out: 0,
+            multi_shard_commands: 0,
             dirty: 0,
             watches: 0,
             tracking: Default::default(),
@@ -155,6 +164,12 @@ impl Shard {
             lock: None,
             pending: VecDeque::new(),
         }
+    }
+
+    /// Messages waiting: in the inbox and, while the shard is locked, for
+    /// the lock.
+    pub fn queue_depth(&self) -> usize {
+        self.inbox_depth + self.pending.len()
     }
 
     /// True when an operation holds this shard's lock: a connection on this
@@ -243,11 +258,6 @@ impl Shard {
         for msg in queued {
             self.handle(msg);
         }
-    }
-
-    /// Number of messages waiting for the lock to be released.
-    pub fn queue_depth(&self) -> usize {
-        self.pending.len()
     }
 }
 

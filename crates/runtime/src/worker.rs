@@ -31,6 +31,7 @@ pub fn run(
     shared: Arc<Shared>,
     inbox: mpsc::UnboundedReceiver<ShardMsg>,
     listeners: Vec<std::net::TcpListener>,
+    metrics: Option<std::net::TcpListener>,
 ) {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -58,6 +59,15 @@ pub fn run(
         tokio::task::spawn_local(expire_loop(worker.clone()));
         tokio::task::spawn_local(idle_client_loop(worker.clone()));
         let mut accepts = Vec::new();
+        if let Some(l) = metrics {
+            match TcpListener::from_std(l) {
+                Ok(l) => accepts.push(tokio::task::spawn_local(crate::metrics::serve(
+                    worker.clone(),
+                    l,
+                ))),
+                Err(e) => tracing::error!(error = %e, "cannot register the metrics listener"),
+            }
+        }
         for l in listeners {
             match TcpListener::from_std(l) {
                 Ok(l) => accepts.push(tokio::task::spawn_local(accept_loop(worker.clone(), l))),
@@ -82,7 +92,9 @@ pub fn run(
 
 async fn inbox_loop(worker: Rc<Worker>, mut inbox: mpsc::UnboundedReceiver<ShardMsg>) {
     while let Some(msg) = inbox.recv().await {
-        worker.shard.borrow_mut().handle(msg);
+        let mut shard = worker.shard.borrow_mut();
+        shard.inbox_depth = inbox.len();
+        shard.handle(msg);
     }
 }
 
