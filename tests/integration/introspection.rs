@@ -248,7 +248,10 @@ fn slowlog_matches_redis() {
 
 #[test]
 fn latency_monitor_and_histograms() {
-    let mut p = Pair::with_args(&["--shards", "3"], &["--enable-debug-command", "yes"]);
+    let mut p = Pair::with_args(
+        &["--shards", "3", "--enable-debug-command", "yes"],
+        &["--enable-debug-command", "yes"],
+    );
     p.check_all(&[
         "LATENCY HELP",
         "LATENCY LATEST",
@@ -499,7 +502,7 @@ fn client_kill_maxage_closes_only_older_connections() {
 
 #[test]
 fn debug_change_repl_id_gives_a_new_replication_id() {
-    let server = TestServer::start();
+    let server = TestServer::start_with(&["--enable-debug-command", "yes"]);
     let mut c = server.client();
     let id = |c: &mut RawClient| info(c, "replication")["master_replid"].clone();
     let before = id(&mut c);
@@ -548,4 +551,26 @@ fn info_counts_clients_blocked_with_a_timeout_as_redis() {
     let f = info(&mut p.ferrite, "clients");
     assert_eq!(f["clients_in_timeout_table"], "0");
     assert!(f["client_recent_max_input_buffer"].parse::<u64>().unwrap() > 0);
+}
+
+#[test]
+fn debug_is_refused_unless_enabled_as_in_redis() {
+    let mut p = Pair::new();
+    p.check_all(&[
+        "DEBUG",
+        "DEBUG SLEEP 0",
+        "DEBUG HELP",
+        "MULTI",
+        "DEBUG SLEEP 0",
+        "EXEC",
+        "CONFIG SET enable-debug-command yes",
+        "CONFIG GET enable-debug-command",
+    ]);
+    p.check(&["EVAL", "return redis.call('debug','sleep','0')", "0"]);
+    // `local`: loopback clients may (every test client is one).
+    let server = TestServer::start_with(&["--enable-debug-command", "local"]);
+    assert_eq!(
+        server.client().cmd_str(&["DEBUG", "SLEEP", "0"]),
+        b"+OK\r\n"
+    );
 }

@@ -8,6 +8,7 @@ mod binary;
 mod bitmap;
 mod blocking;
 mod concurrency;
+mod config;
 mod connection;
 mod generic;
 mod hash;

@@ -5,7 +5,14 @@
 use ferrite_testkit::{run_script, Oracle, TestServer};
 
 fn same(flags: &str, steps: &[&str]) {
-    let server = TestServer::start_with(&["--shards", "3", "--notify-keyspace-events", flags]);
+    let server = TestServer::start_with(&[
+        "--shards",
+        "3",
+        "--notify-keyspace-events",
+        flags,
+        "--enable-debug-command",
+        "yes",
+    ]);
     let oracle = Oracle::start_with(&[
         "--notify-keyspace-events",
         flags,

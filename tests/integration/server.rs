@@ -315,7 +315,10 @@ fn command_docs_give_redis_groups_and_versions() {
 
 #[test]
 fn help_subcommands_list_every_subcommand() {
-    let mut p = Pair::with_args(&["--shards", "3"], &["--enable-debug-command", "yes"]);
+    let mut p = Pair::with_args(
+        &["--shards", "3", "--enable-debug-command", "yes"],
+        &["--enable-debug-command", "yes"],
+    );
     for (cmd_name, subs) in [
         (
             "COMMAND",
@@ -834,7 +837,10 @@ fn time_and_lastsave() {
 
 #[test]
 fn debug_matches_redis() {
-    let mut p = Pair::with_args(&["--shards", "3"], &["--enable-debug-command", "yes"]);
+    let mut p = Pair::with_args(
+        &["--shards", "3", "--enable-debug-command", "yes"],
+        &["--enable-debug-command", "yes"],
+    );
     p.check_all(&[
         "DEBUG",
         "DEBUG nosuch",
@@ -875,7 +881,7 @@ fn debug_matches_redis() {
 
 #[test]
 fn debug_sleep_stops_the_whole_server() {
-    let s = TestServer::start();
+    let s = TestServer::start_with(&["--enable-debug-command", "yes"]);
     let mut sleeper = s.client();
     let mut others: Vec<RawClient> = (0..3).map(|_| s.client()).collect();
     for c in &mut others {
@@ -901,7 +907,7 @@ fn debug_sleep_stops_the_whole_server() {
 
 #[test]
 fn debug_set_active_expire_stops_background_expiry() {
-    let s = TestServer::start();
+    let s = TestServer::start_with(&["--enable-debug-command", "yes"]);
     let mut c = s.client();
     assert_eq!(c.cmd_str(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), b"+OK\r\n");
     for i in 0..30 {

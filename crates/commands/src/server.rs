@@ -335,7 +335,7 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-/// CONFIG's subcommands (REWRITE is not implemented yet).
+/// CONFIG's subcommands.
 static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "config|resetstat",
@@ -392,6 +392,23 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     .acl(&["@admin", "@slow", "@dangerous"])
     .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
     .doc("Changes directives at run time, all or none.", "2.0.0"),
+    CommandSpec::new(
+        "config|rewrite",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Config),
+    )
+    .flags(
+        Flags::ADMIN
+            .union(Flags::NOSCRIPT)
+            .union(Flags::LOADING)
+            .union(Flags::STALE),
+    )
+    .acl(&["@admin", "@slow", "@dangerous"])
+    .doc(
+        "Rewrites the configuration file with the current values.",
+        "2.8.0",
+    ),
 ];
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! One table of directives (`table.rs`) serves every way of setting them:
 //! redis.conf files ([`Config::load_file`]), the command line
 //! ([`Config::from_args`]), `CONFIG GET` ([`Config::get`]), `CONFIG SET`
-//! ([`Config::set`]) and a future `CONFIG REWRITE` ([`Config::render`]).
+//! ([`Config::set`]) and `CONFIG REWRITE` ([`Config::rewrite_file`]).
 //! Adding a directive is one field in [`Config`] plus one table row.
 //!
 //! This crate only parses and stores values; it never binds sockets, opens
@@ -15,11 +15,13 @@
 mod error;
 pub mod notify_flags;
 mod parse;
+mod rewrite;
 mod table;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, ConfigErrorKind, Origin, MAX_INCLUDE_DEPTH};
+pub use rewrite::{UserLines, REWRITE_SIGNATURE};
 
 use table::{ApplyError, Kind, Mutability, TABLE};
 
@@ -145,6 +147,270 @@ pub struct Config {
     /// as Redis's class bits (see [`notify_flags`]); 0 (the default)
     /// publishes nothing.
     pub notify_keyspace_events: u32,
+    /// `unixsocketperm`: permissions of the Unix socket, in octal (accepted,
+    /// no effect: `unixsocket` accepts only "").
+    pub unixsocketperm: u32,
+    /// `oom-score-adj-values`: OOM score adjustments of the master, replica
+    /// and background-child classes (accepted, no effect).
+    pub oom_score_adj_values: [i32; 3],
+    /// `shutdown-on-sigint`: [`SHUTDOWN_SAVE`]-style flags for SIGINT; 0
+    /// is `default` (accepted, no effect until persistence exists).
+    pub shutdown_on_sigint: u8,
+    /// `shutdown-on-sigterm`: as `shutdown_on_sigint`, for SIGTERM.
+    pub shutdown_on_sigterm: u8,
+    /// `active-defrag-cycle-max`: most CPU percent spent defragmenting (accepted, no effect).
+    pub active_defrag_cycle_max: i64,
+    /// `active-defrag-cycle-min`: least CPU percent spent defragmenting (accepted, no effect).
+    pub active_defrag_cycle_min: i64,
+    /// `active-defrag-ignore-bytes`: fragmentation waste under which defragmentation does not start
+    /// (accepted, no effect).
+    pub active_defrag_ignore_bytes: i64,
+    /// `active-defrag-max-scan-fields`: fields of one collection scanned per defragmentation step
+    /// (accepted, no effect).
+    pub active_defrag_max_scan_fields: i64,
+    /// `active-defrag-threshold-lower`: fragmentation percent from which defragmentation starts
+    /// (accepted, no effect).
+    pub active_defrag_threshold_lower: i64,
+    /// `active-defrag-threshold-upper`: fragmentation percent at which defragmentation works
+    /// hardest (accepted, no effect).
+    pub active_defrag_threshold_upper: i64,
+    /// `activerehashing`: rehash main dictionaries in the background (accepted, no effect).
+    pub activerehashing: bool,
+    /// `always-show-logo`: print the ASCII logo at start (accepted, no effect).
+    pub always_show_logo: bool,
+    /// `aof-disable-auto-gc`: keep old AOF files after a rewrite (accepted, no effect).
+    pub aof_disable_auto_gc: bool,
+    /// `aof-load-truncated`: load a truncated AOF (accepted, no effect).
+    pub aof_load_truncated: bool,
+    /// `aof-rewrite-incremental-fsync`: fsync every 4 MB during AOF rewrites (accepted, no effect).
+    pub aof_rewrite_incremental_fsync: bool,
+    /// `aof-timestamp-enabled`: timestamp annotations in the AOF (accepted, no effect).
+    pub aof_timestamp_enabled: bool,
+    /// `aof-use-rdb-preamble`: AOF rewrites start with an RDB payload (accepted, no effect).
+    pub aof_use_rdb_preamble: bool,
+    /// `aof_rewrite_cpulist`: CPUs for the AOF rewrite process (accepted, no effect).
+    pub aof_rewrite_cpulist: Vec<u8>,
+    /// `appenddirname`: directory of the AOF files (accepted, no effect).
+    pub appenddirname: Vec<u8>,
+    /// `appendfilename`: base name of the AOF files (accepted, no effect).
+    pub appendfilename: Vec<u8>,
+    /// `appendfsync`: when the AOF is fsynced (accepted, no effect).
+    pub appendfsync: &'static str,
+    /// `auto-aof-rewrite-min-size`: least AOF size that triggers an automatic rewrite (accepted, no
+    /// effect).
+    pub auto_aof_rewrite_min_size: i64,
+    /// `auto-aof-rewrite-percentage`: AOF growth percent that triggers an automatic rewrite
+    /// (accepted, no effect).
+    pub auto_aof_rewrite_percentage: i64,
+    /// `bgsave_cpulist`: CPUs for the snapshot process (accepted, no effect).
+    pub bgsave_cpulist: Vec<u8>,
+    /// `bind-source-addr`: source address of outgoing connections (accepted, no effect).
+    pub bind_source_addr: Vec<u8>,
+    /// `bio_cpulist`: CPUs for the background I/O threads (accepted, no effect).
+    pub bio_cpulist: Vec<u8>,
+    /// `cluster-allow-pubsubshard-when-down`: allow shard pub/sub while the cluster is down
+    /// (accepted, no effect).
+    pub cluster_allow_pubsubshard_when_down: bool,
+    /// `cluster-allow-reads-when-down`: allow reads while the cluster is down (accepted, no
+    /// effect).
+    pub cluster_allow_reads_when_down: bool,
+    /// `cluster-allow-replica-migration`: let replicas migrate to orphaned masters (accepted, no
+    /// effect).
+    pub cluster_allow_replica_migration: bool,
+    /// `cluster-announce-bus-port`: cluster bus port announced to other nodes (accepted, no
+    /// effect).
+    pub cluster_announce_bus_port: i64,
+    /// `cluster-announce-hostname`: host name announced to other nodes (accepted, no effect).
+    pub cluster_announce_hostname: Vec<u8>,
+    /// `cluster-announce-ip`: address announced to other nodes (accepted, no effect).
+    pub cluster_announce_ip: Vec<u8>,
+    /// `cluster-announce-port`: client port announced to other nodes (accepted, no effect).
+    pub cluster_announce_port: i64,
+    /// `cluster-announce-tls-port`: TLS port announced to other nodes (accepted, no effect).
+    pub cluster_announce_tls_port: i64,
+    /// `cluster-config-file`: file where the cluster state is kept (accepted, no effect).
+    pub cluster_config_file: Vec<u8>,
+    /// `cluster-link-sendbuf-limit`: most bytes buffered on one cluster link (accepted, no effect).
+    pub cluster_link_sendbuf_limit: i64,
+    /// `cluster-migration-barrier`: replicas a master keeps before one migrates (accepted, no
+    /// effect).
+    pub cluster_migration_barrier: i64,
+    /// `cluster-node-timeout`: milliseconds before a node is considered failing (accepted, no
+    /// effect).
+    pub cluster_node_timeout: i64,
+    /// `cluster-port`: cluster bus port (accepted, no effect).
+    pub cluster_port: i64,
+    /// `cluster-preferred-endpoint-type`: endpoint type in redirections (accepted, no effect).
+    pub cluster_preferred_endpoint_type: &'static str,
+    /// `cluster-replica-no-failover`: replicas never fail over (accepted, no effect).
+    pub cluster_replica_no_failover: bool,
+    /// `cluster-replica-validity-factor`: how stale a replica may be to fail over (accepted, no
+    /// effect).
+    pub cluster_replica_validity_factor: i64,
+    /// `cluster-require-full-coverage`: stop serving when a slot is uncovered (accepted, no
+    /// effect).
+    pub cluster_require_full_coverage: bool,
+    /// `crash-log-enabled`: write a stack trace to the log on a crash (accepted, no effect).
+    pub crash_log_enabled: bool,
+    /// `crash-memcheck-enabled`: run a memory test after a crash (accepted, no effect).
+    pub crash_memcheck_enabled: bool,
+    /// `dbfilename`: snapshot file name, inside `dir` (accepted, no effect).
+    pub dbfilename: Vec<u8>,
+    /// `disable-thp`: turn transparent huge pages off for the process (accepted, no effect).
+    pub disable_thp: bool,
+    /// `dynamic-hz`: raise hz with the number of clients (accepted, no effect).
+    pub dynamic_hz: bool,
+    /// `enable-debug-command`: who may run DEBUG (stored).
+    pub enable_debug_command: &'static str,
+    /// `enable-module-command`: who may run MODULE (stored).
+    pub enable_module_command: &'static str,
+    /// `hll-sparse-max-bytes`: size up to which a HyperLogLog stays sparse (accepted, no effect).
+    pub hll_sparse_max_bytes: i64,
+    /// `ignore-warnings`: start-up warnings not to print (accepted, no effect).
+    pub ignore_warnings: Vec<u8>,
+    /// `io-threads`: threads writing replies (accepted, no effect).
+    pub io_threads: i64,
+    /// `io-threads-do-reads`: I/O threads also read requests (accepted, no effect).
+    pub io_threads_do_reads: bool,
+    /// `jemalloc-bg-thread`: jemalloc purges in a background thread (accepted, no effect).
+    pub jemalloc_bg_thread: bool,
+    /// `lazyfree-lazy-eviction`: free evicted values in a background thread (accepted, no effect).
+    pub lazyfree_lazy_eviction: bool,
+    /// `lazyfree-lazy-expire`: free expired values in a background thread (accepted, no effect).
+    pub lazyfree_lazy_expire: bool,
+    /// `lazyfree-lazy-server-del`: free values deleted implicitly in a background thread (accepted,
+    /// no effect).
+    pub lazyfree_lazy_server_del: bool,
+    /// `lazyfree-lazy-user-del`: make DEL behave as UNLINK in a background thread (accepted, no
+    /// effect).
+    pub lazyfree_lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush`: make FLUSHALL/FLUSHDB ASYNC by default in a background thread
+    /// (accepted, no effect).
+    pub lazyfree_lazy_user_flush: bool,
+    /// `masterauth`: password used to authenticate to a master (accepted, no effect).
+    pub masterauth: Vec<u8>,
+    /// `masteruser`: user name used to authenticate to a master (accepted, no effect).
+    pub masteruser: Vec<u8>,
+    /// `min-replicas-max-lag`: seconds within which a replica counts as good (accepted, no effect).
+    pub min_replicas_max_lag: i64,
+    /// `no-appendfsync-on-rewrite`: skip fsync while a rewrite runs (accepted, no effect).
+    pub no_appendfsync_on_rewrite: bool,
+    /// `oom-score-adj`: set the process's OOM score (accepted, no effect).
+    pub oom_score_adj: &'static str,
+    /// `proc-title-template`: template of the process title (accepted, no effect).
+    pub proc_title_template: Vec<u8>,
+    /// `propagation-error-behavior`: what a replica does with a failing replicated command
+    /// (accepted, no effect).
+    pub propagation_error_behavior: &'static str,
+    /// `rdb-del-sync-files`: delete snapshots made only for replication (accepted, no effect).
+    pub rdb_del_sync_files: bool,
+    /// `rdb-save-incremental-fsync`: fsync every 4 MB while saving (accepted, no effect).
+    pub rdb_save_incremental_fsync: bool,
+    /// `rdbchecksum`: snapshots end with a CRC64 (accepted, no effect).
+    pub rdbchecksum: bool,
+    /// `rdbcompression`: LZF-compress strings in snapshots (accepted, no effect).
+    pub rdbcompression: bool,
+    /// `repl-backlog-size`: size of the replication backlog (accepted, no effect).
+    pub repl_backlog_size: i64,
+    /// `repl-backlog-ttl`: seconds before a backlog without replicas is freed (accepted, no
+    /// effect).
+    pub repl_backlog_ttl: i64,
+    /// `repl-disable-tcp-nodelay`: disable TCP_NODELAY on replica links (accepted, no effect).
+    pub repl_disable_tcp_nodelay: bool,
+    /// `repl-diskless-load`: how a replica loads a diskless payload (accepted, no effect).
+    pub repl_diskless_load: &'static str,
+    /// `repl-diskless-sync`: send snapshots to replicas without a file (accepted, no effect).
+    pub repl_diskless_sync: bool,
+    /// `repl-diskless-sync-delay`: seconds to wait for more replicas before a diskless sync
+    /// (accepted, no effect).
+    pub repl_diskless_sync_delay: i64,
+    /// `repl-diskless-sync-max-replicas`: replicas that start a diskless sync at once (accepted, no
+    /// effect).
+    pub repl_diskless_sync_max_replicas: i64,
+    /// `repl-ping-replica-period`: seconds between pings to replicas (accepted, no effect).
+    pub repl_ping_replica_period: i64,
+    /// `repl-timeout`: replication timeout in seconds (accepted, no effect).
+    pub repl_timeout: i64,
+    /// `replica-announce-ip`: address a replica announces (accepted, no effect).
+    pub replica_announce_ip: Vec<u8>,
+    /// `replica-announce-port`: port a replica announces (accepted, no effect).
+    pub replica_announce_port: i64,
+    /// `replica-announced`: whether Sentinel lists this replica (accepted, no effect).
+    pub replica_announced: bool,
+    /// `replica-ignore-disk-write-errors`: a replica goes on despite failed saves (accepted, no
+    /// effect).
+    pub replica_ignore_disk_write_errors: bool,
+    /// `replica-ignore-maxmemory`: a replica does not evict on its own (accepted, no effect).
+    pub replica_ignore_maxmemory: bool,
+    /// `replica-lazy-flush`: a replica flushes asynchronously before a full sync (accepted, no
+    /// effect).
+    pub replica_lazy_flush: bool,
+    /// `replica-priority`: Sentinel's promotion priority (accepted, no effect).
+    pub replica_priority: i64,
+    /// `replica-read-only`: a replica refuses writes (accepted, no effect).
+    pub replica_read_only: bool,
+    /// `replica-serve-stale-data`: a disconnected replica still answers (accepted, no effect).
+    pub replica_serve_stale_data: bool,
+    /// `sanitize-dump-payload`: deep checks of RESTORE payloads (accepted, no effect).
+    pub sanitize_dump_payload: &'static str,
+    /// `server_cpulist`: CPUs for the main threads (accepted, no effect).
+    pub server_cpulist: Vec<u8>,
+    /// `set-proc-title`: rewrite the process title (accepted, no effect).
+    pub set_proc_title: bool,
+    /// `shutdown-timeout`: seconds SHUTDOWN waits for replicas (accepted, no effect).
+    pub shutdown_timeout: i64,
+    /// `socket-mark-id`: SO_MARK of listening sockets (accepted, no effect).
+    pub socket_mark_id: i64,
+    /// `stop-writes-on-bgsave-error`: refuse writes after a failed snapshot (accepted, no effect).
+    pub stop_writes_on_bgsave_error: bool,
+    /// `stream-node-max-bytes`: size of one stream node (accepted, no effect).
+    pub stream_node_max_bytes: i64,
+    /// `stream-node-max-entries`: entries of one stream node (accepted, no effect).
+    pub stream_node_max_entries: i64,
+    /// `syslog-facility`: syslog facility (accepted, no effect).
+    pub syslog_facility: &'static str,
+    /// `syslog-ident`: syslog identity (accepted, no effect).
+    pub syslog_ident: Vec<u8>,
+    /// `tcp-backlog`: listen() backlog (accepted, no effect).
+    pub tcp_backlog: i64,
+    /// `tls-auth-clients`: whether TLS clients need a certificate (stored).
+    pub tls_auth_clients: &'static str,
+    /// `tls-ca-cert-dir`: directory of trusted CA certificates (stored).
+    pub tls_ca_cert_dir: Vec<u8>,
+    /// `tls-ca-cert-file`: file of trusted CA certificates (stored).
+    pub tls_ca_cert_file: Vec<u8>,
+    /// `tls-cert-file`: server certificate (stored).
+    pub tls_cert_file: Vec<u8>,
+    /// `tls-ciphers`: TLS 1.2 cipher list (stored).
+    pub tls_ciphers: Vec<u8>,
+    /// `tls-ciphersuites`: TLS 1.3 cipher suites (stored).
+    pub tls_ciphersuites: Vec<u8>,
+    /// `tls-client-cert-file`: client certificate for outgoing links (stored).
+    pub tls_client_cert_file: Vec<u8>,
+    /// `tls-client-key-file`: private key of tls-client-cert-file (stored).
+    pub tls_client_key_file: Vec<u8>,
+    /// `tls-client-key-file-pass`: passphrase of tls-client-key-file (stored).
+    pub tls_client_key_file_pass: Vec<u8>,
+    /// `tls-cluster`: TLS on the cluster bus (stored).
+    pub tls_cluster: bool,
+    /// `tls-dh-params-file`: DH parameters file (stored).
+    pub tls_dh_params_file: Vec<u8>,
+    /// `tls-key-file`: private key of tls-cert-file (stored).
+    pub tls_key_file: Vec<u8>,
+    /// `tls-key-file-pass`: passphrase of tls-key-file (stored).
+    pub tls_key_file_pass: Vec<u8>,
+    /// `tls-prefer-server-ciphers`: prefer the server's cipher order (stored).
+    pub tls_prefer_server_ciphers: bool,
+    /// `tls-protocols`: TLS protocol versions (stored).
+    pub tls_protocols: Vec<u8>,
+    /// `tls-replication`: TLS on replication links (stored).
+    pub tls_replication: bool,
+    /// `tls-session-cache-size`: TLS session cache entries (stored).
+    pub tls_session_cache_size: i64,
+    /// `tls-session-cache-timeout`: TLS session cache timeout in seconds (stored).
+    pub tls_session_cache_timeout: i64,
+    /// `tls-session-caching`: TLS session caching (stored).
+    pub tls_session_caching: bool,
     /// `maxmemory`: the memory limit in bytes (0: none).
     pub maxmemory: u64,
     /// `maxmemory-policy`: what happens when a write would pass `maxmemory`.
@@ -189,6 +455,15 @@ pub struct Config {
     /// directive, as in Redis.
     pub users: Vec<Vec<Vec<u8>>>,
 }
+
+/// `shutdown-on-sigint`/`-sigterm` flag: save before exiting.
+pub const SHUTDOWN_SAVE: u8 = 1;
+/// `shutdown-on-sigint`/`-sigterm` flag: do not save even with save points.
+pub const SHUTDOWN_NOSAVE: u8 = 2;
+/// `shutdown-on-sigint`/`-sigterm` flag: do not wait for replicas.
+pub const SHUTDOWN_NOW: u8 = 4;
+/// `shutdown-on-sigint`/`-sigterm` flag: exit even if saving fails.
+pub const SHUTDOWN_FORCE: u8 = 8;
 
 /// `maxmemory-policy`'s values, in Redis's listing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -297,6 +572,125 @@ impl Default for Config {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             notify_keyspace_events: 0,
+            unixsocketperm: 0,
+            oom_score_adj_values: [0, 200, 800],
+            shutdown_on_sigint: 0,
+            shutdown_on_sigterm: 0,
+            active_defrag_cycle_max: 25,
+            active_defrag_cycle_min: 1,
+            active_defrag_ignore_bytes: 104_857_600,
+            active_defrag_max_scan_fields: 1000,
+            active_defrag_threshold_lower: 10,
+            active_defrag_threshold_upper: 100,
+            activerehashing: true,
+            always_show_logo: false,
+            aof_disable_auto_gc: false,
+            aof_load_truncated: true,
+            aof_rewrite_incremental_fsync: true,
+            aof_timestamp_enabled: false,
+            aof_use_rdb_preamble: true,
+            aof_rewrite_cpulist: Vec::new(),
+            appenddirname: b"appendonlydir".to_vec(),
+            appendfilename: b"appendonly.aof".to_vec(),
+            appendfsync: "everysec",
+            auto_aof_rewrite_min_size: 67_108_864,
+            auto_aof_rewrite_percentage: 100,
+            bgsave_cpulist: Vec::new(),
+            bind_source_addr: Vec::new(),
+            bio_cpulist: Vec::new(),
+            cluster_allow_pubsubshard_when_down: true,
+            cluster_allow_reads_when_down: false,
+            cluster_allow_replica_migration: true,
+            cluster_announce_bus_port: 0,
+            cluster_announce_hostname: Vec::new(),
+            cluster_announce_ip: Vec::new(),
+            cluster_announce_port: 0,
+            cluster_announce_tls_port: 0,
+            cluster_config_file: b"nodes.conf".to_vec(),
+            cluster_link_sendbuf_limit: 0,
+            cluster_migration_barrier: 1,
+            cluster_node_timeout: 15_000,
+            cluster_port: 0,
+            cluster_preferred_endpoint_type: "ip",
+            cluster_replica_no_failover: false,
+            cluster_replica_validity_factor: 10,
+            cluster_require_full_coverage: true,
+            crash_log_enabled: true,
+            crash_memcheck_enabled: true,
+            dbfilename: b"dump.rdb".to_vec(),
+            disable_thp: true,
+            dynamic_hz: true,
+            enable_debug_command: "no",
+            enable_module_command: "no",
+            hll_sparse_max_bytes: 3000,
+            ignore_warnings: Vec::new(),
+            io_threads: 1,
+            io_threads_do_reads: false,
+            jemalloc_bg_thread: true,
+            lazyfree_lazy_eviction: false,
+            lazyfree_lazy_expire: false,
+            lazyfree_lazy_server_del: false,
+            lazyfree_lazy_user_del: false,
+            lazyfree_lazy_user_flush: false,
+            masterauth: Vec::new(),
+            masteruser: Vec::new(),
+            min_replicas_max_lag: 10,
+            no_appendfsync_on_rewrite: false,
+            oom_score_adj: "no",
+            proc_title_template: b"{title} {listen-addr} {server-mode}".to_vec(),
+            propagation_error_behavior: "ignore",
+            rdb_del_sync_files: false,
+            rdb_save_incremental_fsync: true,
+            rdbchecksum: true,
+            rdbcompression: true,
+            repl_backlog_size: 1_048_576,
+            repl_backlog_ttl: 3600,
+            repl_disable_tcp_nodelay: false,
+            repl_diskless_load: "disabled",
+            repl_diskless_sync: true,
+            repl_diskless_sync_delay: 5,
+            repl_diskless_sync_max_replicas: 0,
+            repl_ping_replica_period: 10,
+            repl_timeout: 60,
+            replica_announce_ip: Vec::new(),
+            replica_announce_port: 0,
+            replica_announced: true,
+            replica_ignore_disk_write_errors: false,
+            replica_ignore_maxmemory: true,
+            replica_lazy_flush: false,
+            replica_priority: 100,
+            replica_read_only: true,
+            replica_serve_stale_data: true,
+            sanitize_dump_payload: "no",
+            server_cpulist: Vec::new(),
+            set_proc_title: true,
+            shutdown_timeout: 10,
+            socket_mark_id: 0,
+            stop_writes_on_bgsave_error: true,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
+            syslog_facility: "local0",
+            syslog_ident: b"redis".to_vec(),
+            tcp_backlog: 511,
+            tls_auth_clients: "yes",
+            tls_ca_cert_dir: Vec::new(),
+            tls_ca_cert_file: Vec::new(),
+            tls_cert_file: Vec::new(),
+            tls_ciphers: Vec::new(),
+            tls_ciphersuites: Vec::new(),
+            tls_client_cert_file: Vec::new(),
+            tls_client_key_file: Vec::new(),
+            tls_client_key_file_pass: Vec::new(),
+            tls_cluster: false,
+            tls_dh_params_file: Vec::new(),
+            tls_key_file: Vec::new(),
+            tls_key_file_pass: Vec::new(),
+            tls_prefer_server_ciphers: false,
+            tls_protocols: Vec::new(),
+            tls_replication: false,
+            tls_session_cache_size: 20_480,
+            tls_session_cache_timeout: 300,
+            tls_session_caching: true,
             maxmemory: 0,
             maxmemory_policy: MaxmemoryPolicy::Noeviction,
             maxmemory_samples: 5,
@@ -679,8 +1073,9 @@ pub(crate) fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
-/// The C library's wording for common I/O errors, as Redis prints them.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
+/// The C library's wording for common I/O errors, as Redis prints them
+/// (`strerror`), for error replies and messages that quote Redis's.
+pub fn io_reason(e: &std::io::Error) -> String {
     use std::io::ErrorKind;
     match e.kind() {
         ErrorKind::NotFound => "No such file or directory".to_owned(),

@@ -48,6 +48,27 @@ pub(crate) enum Kind {
         get: fn(&Config) -> usize,
         set: fn(&mut Config, usize),
     },
+    /// An integer in `min..=max` whose setter may still refuse it (for
+    /// directives of which Ferrite accepts only some values).
+    IntChecked {
+        min: i64,
+        max: i64,
+        get: fn(&Config) -> i64,
+        set: fn(&mut Config, i64) -> Result<(), String>,
+    },
+    /// An octal number in `0..=max`, printed in octal (`unixsocketperm`).
+    Octal {
+        max: u32,
+        get: fn(&Config) -> u32,
+        set: fn(&mut Config, u32),
+    },
+    /// One of `values` like `Enum` (all listed in the error), whose setter
+    /// may refuse a value.
+    EnumChecked {
+        values: &'static [&'static str],
+        get: fn(&Config) -> usize,
+        set: fn(&mut Config, usize) -> Result<(), String>,
+    },
     /// One byte-string argument.
     Str {
         get: fn(&Config) -> Vec<u8>,
@@ -114,6 +135,100 @@ const DAEMONIZE_YES: &str = "daemonize yes is not supported: Ferrite always runs
      foreground; let a supervisor (systemd, Docker, Kubernetes) run it in the background";
 const APPENDONLY_YES: &str = "appendonly yes is not supported yet: this version of Ferrite \
      has no append-only file";
+const ACTIVEDEFRAG_YES: &str = "Active defragmentation cannot be enabled: Ferrite does not \
+     defragment memory";
+const CLUSTER_ENABLED_YES: &str = "cluster-enabled yes is not supported: this version of Ferrite \
+     has no cluster mode";
+const SYSLOG_ENABLED_YES: &str = "syslog-enabled yes is not supported: Ferrite logs to logfile \
+     or to standard output; let the supervisor forward that to syslog";
+const PROTECTED_CONFIGS: &str = "only no is supported: this version of Ferrite cannot change \
+     protected configs at run time";
+const SUPERVISED: &str = "only no is supported: this version of Ferrite does not signal \
+     upstart or systemd; run it as a simple service";
+const MIN_REPLICAS: &str = "only 0 is supported: this version of Ferrite has no replication";
+const TLS_PORT: &str = "only 0 is supported: TLS is not available yet in this version of \
+     Ferrite";
+const PIDFILE: &str = "pidfile is not supported yet: this version of Ferrite writes no pid \
+     file; let the supervisor track the process";
+const UNIXSOCKET: &str = "unixsocket is not supported yet: this version of Ferrite listens on \
+     TCP only";
+const REPLICAOF: &str = "replicaof is not supported yet: this version of Ferrite has no \
+     replication (only 'replicaof no one' is accepted)";
+
+/// A yes/no directive stored in the field of the same name.
+macro_rules! bool_row {
+    ($name:literal, [$($alias:literal),*], $field:ident, $m:ident) => {
+        Directive {
+            name: $name,
+            aliases: &[$($alias),*],
+            mutability: Mutability::$m,
+            kind: Kind::Bool {
+                get: |c| c.$field,
+                set: |c, v| {
+                    c.$field = v;
+                    Ok(())
+                },
+            },
+        }
+    };
+}
+
+/// An integer (or, with `memory`, a memory amount) stored as `i64`.
+macro_rules! int_row {
+    ($name:literal, [$($alias:literal),*], $field:ident, $min:expr, $max:expr, $memory:expr, $m:ident) => {
+        Directive {
+            name: $name,
+            aliases: &[$($alias),*],
+            mutability: Mutability::$m,
+            kind: Kind::Int {
+                min: $min,
+                max: $max,
+                memory: $memory,
+                get: |c| c.$field,
+                set: |c, v| c.$field = v,
+            },
+        }
+    };
+}
+
+/// One of a list of words, stored as the table's spelling of the word.
+macro_rules! enum_row {
+    ($name:literal, [$($alias:literal),*], $field:ident, [$($v:literal),+], $m:ident) => {
+        Directive {
+            name: $name,
+            aliases: &[$($alias),*],
+            mutability: Mutability::$m,
+            kind: Kind::Enum {
+                values: &[$($v),+],
+                listed: [$($v),+].len(),
+                get: |c| enum_index(&[$($v),+], c.$field),
+                set: |c, i| c.$field = enum_word(&[$($v),+], i),
+            },
+        }
+    };
+}
+
+/// A byte string, optionally checked by `$check` before it is stored.
+macro_rules! str_row {
+    ($name:literal, [$($alias:literal),*], $field:ident, $m:ident) => {
+        str_row!($name, [$($alias),*], $field, $m, accept_any)
+    };
+    ($name:literal, [$($alias:literal),*], $field:ident, $m:ident, $check:ident) => {
+        Directive {
+            name: $name,
+            aliases: &[$($alias),*],
+            mutability: Mutability::$m,
+            kind: Kind::Str {
+                get: |c| c.$field.clone(),
+                set: |c, v| {
+                    $check(v)?;
+                    c.$field = v.to_vec();
+                    Ok(())
+                },
+            },
+        }
+    };
+}
 
 /// The directives, in CONFIG GET and `render` order.
 pub(crate) static TABLE: &[Directive] = &[
@@ -502,15 +617,16 @@ pub(crate) static TABLE: &[Directive] = &[
                 parts.join(" ").into_bytes()
             },
             set: set_obuf_limit,
+            // As CONFIG REWRITE writes it: `replica` and memory units.
             render: |c| {
-                OBUF_CLASSES
+                OBUF_REWRITE_NAMES
                     .iter()
                     .zip(c.client_output_buffer_limit.iter())
                     .map(|(name, (h, s, secs))| {
                         vec![
                             name.as_bytes().to_vec(),
-                            h.to_string().into_bytes(),
-                            s.to_string().into_bytes(),
+                            format_memory(sat_u64(*h)).into_bytes(),
+                            format_memory(sat_u64(*s)).into_bytes(),
                             secs.to_string().into_bytes(),
                         ]
                     })
@@ -721,7 +837,897 @@ pub(crate) static TABLE: &[Directive] = &[
             },
         },
     },
+    // Directives whose other values would change behaviour Ferrite does
+    // not have: only the default is accepted.
+    Directive {
+        name: "activedefrag",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Bool {
+            get: |_| false,
+            set: |_, v| refuse_yes(v, ACTIVEDEFRAG_YES),
+        },
+    },
+    Directive {
+        name: "cluster-enabled",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Bool {
+            get: |_| false,
+            set: |_, v| refuse_yes(v, CLUSTER_ENABLED_YES),
+        },
+    },
+    Directive {
+        name: "syslog-enabled",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Bool {
+            get: |_| false,
+            set: |_, v| refuse_yes(v, SYSLOG_ENABLED_YES),
+        },
+    },
+    Directive {
+        name: "enable-protected-configs",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::EnumChecked {
+            values: &["no", "yes", "local"],
+            get: |_| 0,
+            set: |_, i| refuse_unless(i == 0, PROTECTED_CONFIGS),
+        },
+    },
+    Directive {
+        name: "supervised",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::EnumChecked {
+            values: &["upstart", "systemd", "auto", "no"],
+            get: |_| 3,
+            set: |_, i| refuse_unless(i == 3, SUPERVISED),
+        },
+    },
+    Directive {
+        name: "min-replicas-to-write",
+        aliases: &["min-slaves-to-write"],
+        mutability: Mutability::Mutable,
+        kind: Kind::IntChecked {
+            min: 0,
+            max: INT_MAX,
+            get: |_| 0,
+            set: |_, v| refuse_unless(v == 0, MIN_REPLICAS),
+        },
+    },
+    Directive {
+        name: "tls-port",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::IntChecked {
+            min: 0,
+            max: 65535,
+            get: |_| 0,
+            set: |_, v| refuse_unless(v == 0, TLS_PORT),
+        },
+    },
+    Directive {
+        name: "pidfile",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Str {
+            get: |_| Vec::new(),
+            set: |_, v| refuse_unless(v.is_empty(), PIDFILE),
+        },
+    },
+    Directive {
+        name: "unixsocket",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Str {
+            get: |_| Vec::new(),
+            set: |_, v| refuse_unless(v.is_empty(), UNIXSOCKET),
+        },
+    },
+    Directive {
+        name: "replicaof",
+        aliases: &["slaveof"],
+        mutability: Mutability::Immutable,
+        kind: Kind::Multi {
+            get: |_| Vec::new(),
+            set: set_replicaof,
+            // A master writes no replicaof line; a rewrite drops old ones,
+            // as Redis's does.
+            render: |_| Vec::new(),
+            accumulates_in_file: false,
+        },
+    },
+    // Directives with a syntax of their own.
+    Directive {
+        name: "unixsocketperm",
+        aliases: &[],
+        mutability: Mutability::Immutable,
+        kind: Kind::Octal {
+            max: 0o777,
+            get: |c| c.unixsocketperm,
+            set: |c, v| c.unixsocketperm = v,
+        },
+    },
+    Directive {
+        name: "oom-score-adj-values",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Multi {
+            get: |c| join_words(c.oom_score_adj_values.iter().map(i32::to_string)),
+            set: set_oom_score_adj_values,
+            render: |c| {
+                vec![c
+                    .oom_score_adj_values
+                    .iter()
+                    .map(|v| v.to_string().into_bytes())
+                    .collect()]
+            },
+            accumulates_in_file: false,
+        },
+    },
+    Directive {
+        name: "shutdown-on-sigint",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Multi {
+            get: |c| join_words(shutdown_words(c.shutdown_on_sigint)),
+            set: |c, args, _| {
+                c.shutdown_on_sigint = parse_shutdown_flags(args)?;
+                Ok(())
+            },
+            render: |c| {
+                vec![shutdown_words(c.shutdown_on_sigint)
+                    .map(String::into_bytes)
+                    .collect()]
+            },
+            accumulates_in_file: false,
+        },
+    },
+    Directive {
+        name: "shutdown-on-sigterm",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Multi {
+            get: |c| join_words(shutdown_words(c.shutdown_on_sigterm)),
+            set: |c, args, _| {
+                c.shutdown_on_sigterm = parse_shutdown_flags(args)?;
+                Ok(())
+            },
+            render: |c| {
+                vec![shutdown_words(c.shutdown_on_sigterm)
+                    .map(String::into_bytes)
+                    .collect()]
+            },
+            accumulates_in_file: false,
+        },
+    },
+    // Tuning knobs and stored values, in name order.
+    int_row!(
+        "active-defrag-cycle-max",
+        [],
+        active_defrag_cycle_max,
+        1,
+        99,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "active-defrag-cycle-min",
+        [],
+        active_defrag_cycle_min,
+        1,
+        99,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "active-defrag-ignore-bytes",
+        [],
+        active_defrag_ignore_bytes,
+        1,
+        i64::MAX,
+        true,
+        Mutable
+    ),
+    int_row!(
+        "active-defrag-max-scan-fields",
+        [],
+        active_defrag_max_scan_fields,
+        1,
+        i64::MAX,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "active-defrag-threshold-lower",
+        [],
+        active_defrag_threshold_lower,
+        0,
+        1000,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "active-defrag-threshold-upper",
+        [],
+        active_defrag_threshold_upper,
+        0,
+        1000,
+        false,
+        Mutable
+    ),
+    bool_row!("activerehashing", [], activerehashing, Mutable),
+    bool_row!("always-show-logo", [], always_show_logo, Immutable),
+    bool_row!("aof-disable-auto-gc", [], aof_disable_auto_gc, Mutable),
+    bool_row!("aof-load-truncated", [], aof_load_truncated, Mutable),
+    bool_row!(
+        "aof-rewrite-incremental-fsync",
+        [],
+        aof_rewrite_incremental_fsync,
+        Mutable
+    ),
+    bool_row!("aof-timestamp-enabled", [], aof_timestamp_enabled, Mutable),
+    bool_row!("aof-use-rdb-preamble", [], aof_use_rdb_preamble, Mutable),
+    str_row!("aof_rewrite_cpulist", [], aof_rewrite_cpulist, Immutable),
+    str_row!("appenddirname", [], appenddirname, Immutable, valid_dirname),
+    str_row!(
+        "appendfilename",
+        [],
+        appendfilename,
+        Immutable,
+        valid_appendfilename
+    ),
+    enum_row!(
+        "appendfsync",
+        [],
+        appendfsync,
+        ["everysec", "always", "no"],
+        Mutable
+    ),
+    int_row!(
+        "auto-aof-rewrite-min-size",
+        [],
+        auto_aof_rewrite_min_size,
+        0,
+        i64::MAX,
+        true,
+        Mutable
+    ),
+    int_row!(
+        "auto-aof-rewrite-percentage",
+        [],
+        auto_aof_rewrite_percentage,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    str_row!("bgsave_cpulist", [], bgsave_cpulist, Immutable),
+    str_row!("bind-source-addr", [], bind_source_addr, Mutable),
+    str_row!("bio_cpulist", [], bio_cpulist, Immutable),
+    bool_row!(
+        "cluster-allow-pubsubshard-when-down",
+        [],
+        cluster_allow_pubsubshard_when_down,
+        Mutable
+    ),
+    bool_row!(
+        "cluster-allow-reads-when-down",
+        [],
+        cluster_allow_reads_when_down,
+        Mutable
+    ),
+    bool_row!(
+        "cluster-allow-replica-migration",
+        [],
+        cluster_allow_replica_migration,
+        Mutable
+    ),
+    int_row!(
+        "cluster-announce-bus-port",
+        [],
+        cluster_announce_bus_port,
+        0,
+        65535,
+        false,
+        Mutable
+    ),
+    str_row!(
+        "cluster-announce-hostname",
+        [],
+        cluster_announce_hostname,
+        Mutable
+    ),
+    str_row!("cluster-announce-ip", [], cluster_announce_ip, Mutable),
+    int_row!(
+        "cluster-announce-port",
+        [],
+        cluster_announce_port,
+        0,
+        65535,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "cluster-announce-tls-port",
+        [],
+        cluster_announce_tls_port,
+        0,
+        65535,
+        false,
+        Mutable
+    ),
+    str_row!("cluster-config-file", [], cluster_config_file, Immutable),
+    int_row!(
+        "cluster-link-sendbuf-limit",
+        [],
+        cluster_link_sendbuf_limit,
+        0,
+        i64::MAX,
+        true,
+        Mutable
+    ),
+    int_row!(
+        "cluster-migration-barrier",
+        [],
+        cluster_migration_barrier,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "cluster-node-timeout",
+        [],
+        cluster_node_timeout,
+        0,
+        i64::MAX,
+        false,
+        Mutable
+    ),
+    int_row!("cluster-port", [], cluster_port, 0, 65535, false, Immutable),
+    enum_row!(
+        "cluster-preferred-endpoint-type",
+        [],
+        cluster_preferred_endpoint_type,
+        ["ip", "hostname", "unknown-endpoint"],
+        Mutable
+    ),
+    bool_row!(
+        "cluster-replica-no-failover",
+        ["cluster-slave-no-failover"],
+        cluster_replica_no_failover,
+        Mutable
+    ),
+    int_row!(
+        "cluster-replica-validity-factor",
+        ["cluster-slave-validity-factor"],
+        cluster_replica_validity_factor,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    bool_row!(
+        "cluster-require-full-coverage",
+        [],
+        cluster_require_full_coverage,
+        Mutable
+    ),
+    bool_row!("crash-log-enabled", [], crash_log_enabled, Mutable),
+    bool_row!(
+        "crash-memcheck-enabled",
+        [],
+        crash_memcheck_enabled,
+        Mutable
+    ),
+    str_row!("dbfilename", [], dbfilename, Protected, valid_dbfilename),
+    bool_row!("disable-thp", [], disable_thp, Immutable),
+    bool_row!("dynamic-hz", [], dynamic_hz, Mutable),
+    enum_row!(
+        "enable-debug-command",
+        [],
+        enable_debug_command,
+        ["no", "yes", "local"],
+        Immutable
+    ),
+    enum_row!(
+        "enable-module-command",
+        [],
+        enable_module_command,
+        ["no", "yes", "local"],
+        Immutable
+    ),
+    int_row!(
+        "hll-sparse-max-bytes",
+        [],
+        hll_sparse_max_bytes,
+        0,
+        i64::MAX,
+        true,
+        Mutable
+    ),
+    str_row!("ignore-warnings", [], ignore_warnings, Mutable),
+    int_row!("io-threads", [], io_threads, 1, 128, false, Immutable),
+    bool_row!("io-threads-do-reads", [], io_threads_do_reads, Immutable),
+    bool_row!("jemalloc-bg-thread", [], jemalloc_bg_thread, Mutable),
+    bool_row!(
+        "lazyfree-lazy-eviction",
+        [],
+        lazyfree_lazy_eviction,
+        Mutable
+    ),
+    bool_row!("lazyfree-lazy-expire", [], lazyfree_lazy_expire, Mutable),
+    bool_row!(
+        "lazyfree-lazy-server-del",
+        [],
+        lazyfree_lazy_server_del,
+        Mutable
+    ),
+    bool_row!(
+        "lazyfree-lazy-user-del",
+        [],
+        lazyfree_lazy_user_del,
+        Mutable
+    ),
+    bool_row!(
+        "lazyfree-lazy-user-flush",
+        [],
+        lazyfree_lazy_user_flush,
+        Mutable
+    ),
+    str_row!("masterauth", [], masterauth, Mutable),
+    str_row!("masteruser", [], masteruser, Mutable),
+    int_row!(
+        "min-replicas-max-lag",
+        ["min-slaves-max-lag"],
+        min_replicas_max_lag,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    bool_row!(
+        "no-appendfsync-on-rewrite",
+        [],
+        no_appendfsync_on_rewrite,
+        Mutable
+    ),
+    Directive {
+        name: "oom-score-adj",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        kind: Kind::Enum {
+            values: &["no", "yes", "relative", "absolute"],
+            listed: 4,
+            get: |c| enum_index(&["no", "yes", "relative", "absolute"], c.oom_score_adj),
+            // `relative` is another name of `yes`; Redis reports it as `yes`.
+            set: |c, i| c.oom_score_adj = enum_word(&["no", "yes", "yes", "absolute"], i),
+        },
+    },
+    str_row!(
+        "proc-title-template",
+        [],
+        proc_title_template,
+        Mutable,
+        valid_proc_title
+    ),
+    enum_row!(
+        "propagation-error-behavior",
+        [],
+        propagation_error_behavior,
+        ["ignore", "panic", "panic-on-replicas"],
+        Mutable
+    ),
+    bool_row!("rdb-del-sync-files", [], rdb_del_sync_files, Mutable),
+    bool_row!(
+        "rdb-save-incremental-fsync",
+        [],
+        rdb_save_incremental_fsync,
+        Mutable
+    ),
+    bool_row!("rdbchecksum", [], rdbchecksum, Immutable),
+    bool_row!("rdbcompression", [], rdbcompression, Mutable),
+    int_row!(
+        "repl-backlog-size",
+        [],
+        repl_backlog_size,
+        1,
+        i64::MAX,
+        true,
+        Mutable
+    ),
+    int_row!(
+        "repl-backlog-ttl",
+        [],
+        repl_backlog_ttl,
+        0,
+        i64::MAX,
+        false,
+        Mutable
+    ),
+    bool_row!(
+        "repl-disable-tcp-nodelay",
+        [],
+        repl_disable_tcp_nodelay,
+        Mutable
+    ),
+    enum_row!(
+        "repl-diskless-load",
+        [],
+        repl_diskless_load,
+        ["disabled", "on-empty-db", "swapdb"],
+        Mutable
+    ),
+    bool_row!("repl-diskless-sync", [], repl_diskless_sync, Mutable),
+    int_row!(
+        "repl-diskless-sync-delay",
+        [],
+        repl_diskless_sync_delay,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "repl-diskless-sync-max-replicas",
+        [],
+        repl_diskless_sync_max_replicas,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "repl-ping-replica-period",
+        ["repl-ping-slave-period"],
+        repl_ping_replica_period,
+        1,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    int_row!("repl-timeout", [], repl_timeout, 1, INT_MAX, false, Mutable),
+    str_row!(
+        "replica-announce-ip",
+        ["slave-announce-ip"],
+        replica_announce_ip,
+        Mutable
+    ),
+    int_row!(
+        "replica-announce-port",
+        ["slave-announce-port"],
+        replica_announce_port,
+        0,
+        65535,
+        false,
+        Mutable
+    ),
+    bool_row!("replica-announced", [], replica_announced, Mutable),
+    bool_row!(
+        "replica-ignore-disk-write-errors",
+        [],
+        replica_ignore_disk_write_errors,
+        Mutable
+    ),
+    bool_row!(
+        "replica-ignore-maxmemory",
+        ["slave-ignore-maxmemory"],
+        replica_ignore_maxmemory,
+        Mutable
+    ),
+    bool_row!(
+        "replica-lazy-flush",
+        ["slave-lazy-flush"],
+        replica_lazy_flush,
+        Mutable
+    ),
+    int_row!(
+        "replica-priority",
+        ["slave-priority"],
+        replica_priority,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    bool_row!(
+        "replica-read-only",
+        ["slave-read-only"],
+        replica_read_only,
+        Mutable
+    ),
+    bool_row!(
+        "replica-serve-stale-data",
+        ["slave-serve-stale-data"],
+        replica_serve_stale_data,
+        Mutable
+    ),
+    enum_row!(
+        "sanitize-dump-payload",
+        [],
+        sanitize_dump_payload,
+        ["no", "yes", "clients"],
+        Mutable
+    ),
+    str_row!("server_cpulist", [], server_cpulist, Immutable),
+    bool_row!("set-proc-title", [], set_proc_title, Immutable),
+    int_row!(
+        "shutdown-timeout",
+        [],
+        shutdown_timeout,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "socket-mark-id",
+        [],
+        socket_mark_id,
+        0,
+        UINT_MAX,
+        false,
+        Immutable
+    ),
+    bool_row!(
+        "stop-writes-on-bgsave-error",
+        [],
+        stop_writes_on_bgsave_error,
+        Mutable
+    ),
+    int_row!(
+        "stream-node-max-bytes",
+        [],
+        stream_node_max_bytes,
+        0,
+        i64::MAX,
+        true,
+        Mutable
+    ),
+    int_row!(
+        "stream-node-max-entries",
+        [],
+        stream_node_max_entries,
+        0,
+        i64::MAX,
+        false,
+        Mutable
+    ),
+    enum_row!(
+        "syslog-facility",
+        [],
+        syslog_facility,
+        ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"],
+        Immutable
+    ),
+    str_row!("syslog-ident", [], syslog_ident, Immutable),
+    int_row!("tcp-backlog", [], tcp_backlog, 0, INT_MAX, false, Immutable),
+    enum_row!(
+        "tls-auth-clients",
+        [],
+        tls_auth_clients,
+        ["no", "yes", "optional"],
+        Mutable
+    ),
+    str_row!("tls-ca-cert-dir", [], tls_ca_cert_dir, Mutable),
+    str_row!("tls-ca-cert-file", [], tls_ca_cert_file, Mutable),
+    str_row!("tls-cert-file", [], tls_cert_file, Mutable),
+    str_row!("tls-ciphers", [], tls_ciphers, Mutable),
+    str_row!("tls-ciphersuites", [], tls_ciphersuites, Mutable),
+    str_row!("tls-client-cert-file", [], tls_client_cert_file, Mutable),
+    str_row!("tls-client-key-file", [], tls_client_key_file, Mutable),
+    str_row!(
+        "tls-client-key-file-pass",
+        [],
+        tls_client_key_file_pass,
+        Mutable
+    ),
+    bool_row!("tls-cluster", [], tls_cluster, Mutable),
+    str_row!("tls-dh-params-file", [], tls_dh_params_file, Mutable),
+    str_row!("tls-key-file", [], tls_key_file, Mutable),
+    str_row!("tls-key-file-pass", [], tls_key_file_pass, Mutable),
+    bool_row!(
+        "tls-prefer-server-ciphers",
+        [],
+        tls_prefer_server_ciphers,
+        Mutable
+    ),
+    str_row!("tls-protocols", [], tls_protocols, Mutable),
+    bool_row!("tls-replication", [], tls_replication, Mutable),
+    int_row!(
+        "tls-session-cache-size",
+        [],
+        tls_session_cache_size,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    int_row!(
+        "tls-session-cache-timeout",
+        [],
+        tls_session_cache_timeout,
+        0,
+        INT_MAX,
+        false,
+        Mutable
+    ),
+    bool_row!("tls-session-caching", [], tls_session_caching, Mutable),
 ];
+
+/// Refuses a value with `why` unless `ok`.
+fn refuse_unless(ok: bool, why: &str) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(why.to_owned())
+    }
+}
+
+/// `str_row!`'s check for strings Redis takes as they are.
+fn accept_any(_: &[u8]) -> Result<(), String> {
+    Ok(())
+}
+
+/// The position of `word` in an enum's value list (0 if absent, which the
+/// setters never let happen).
+fn enum_index(values: &[&str], word: &str) -> usize {
+    values.iter().position(|v| *v == word).unwrap_or(0)
+}
+
+/// The value at `index` of an enum's value list.
+fn enum_word(values: &'static [&'static str], index: usize) -> &'static str {
+    values
+        .get(index)
+        .or(values.first())
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Words joined by single spaces, as CONFIG GET prints lists.
+fn join_words(words: impl Iterator<Item = String>) -> Vec<u8> {
+    words.collect::<Vec<_>>().join(" ").into_bytes()
+}
+
+fn valid_dbfilename(v: &[u8]) -> Result<(), String> {
+    refuse_unless(
+        !v.contains(&b'/'),
+        "dbfilename can't be a path, just a filename",
+    )
+}
+
+fn valid_appendfilename(v: &[u8]) -> Result<(), String> {
+    refuse_unless(
+        !v.contains(&b'/'),
+        "appendfilename can't be a path, just a filename",
+    )
+}
+
+fn valid_dirname(v: &[u8]) -> Result<(), String> {
+    refuse_unless(
+        !v.contains(&b'/'),
+        "appenddirname can't be a path, just a dirname",
+    )
+}
+
+/// Checks a `proc-title-template` as Redis 7.0 does: `{name}` variables
+/// from a known list (`{{` is a literal brace), and the title it gives for
+/// an unnamed standalone server must not be blank. `{unixsocket}` is refused
+/// because Ferrite never has a Unix socket, which is how Redis treats it
+/// without one.
+fn valid_proc_title(v: &[u8]) -> Result<(), String> {
+    const INVALID: &str = "template format is invalid or contains unknown variables";
+    let mut rest = v;
+    let mut visible = false;
+    while let Some(open) = rest.iter().position(|&b| b == b'{') {
+        let (text, after) = rest.split_at(open);
+        visible |= text.iter().any(|&b| b != b' ');
+        let after = after.get(1..).unwrap_or_default();
+        if after.first() == Some(&b'{') {
+            visible = true;
+            rest = after.get(1..).unwrap_or_default();
+            continue;
+        }
+        let close = after.iter().position(|&b| b == b'}').ok_or(INVALID)?;
+        let (name, tail) = after.split_at(close);
+        visible |= match name {
+            // Empty for an unnamed standalone server.
+            b"title" | b"server-mode" => false,
+            b"listen-addr" | b"port" | b"tls-port" | b"config-file" => true,
+            _ => return Err(INVALID.to_owned()),
+        };
+        rest = tail.get(1..).unwrap_or_default();
+    }
+    visible |= rest.iter().any(|&b| b != b' ');
+    refuse_unless(visible, INVALID)
+}
+
+/// `replicaof no one` is the only form accepted: Ferrite has no replication.
+fn set_replicaof(_: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {
+    match args {
+        [host, port] if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") => {
+            Ok(())
+        }
+        [_, _] => Err(REPLICAOF.to_owned()),
+        _ => Err("wrong number of arguments".to_owned()),
+    }
+}
+
+/// The OOM score range Redis accepts for each class.
+const OOM_SCORE_RANGE: std::ops::RangeInclusive<i64> = -2000..=2000;
+
+fn set_oom_score_adj_values(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {
+    const INVALID: &str = "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+    let [a, b, d] = args else {
+        return Err("wrong number of arguments".to_owned());
+    };
+    let mut values = [0i32; 3];
+    for (slot, arg) in values.iter_mut().zip([a, b, d]) {
+        let v = parse_strtoll(arg)
+            .filter(|v| OOM_SCORE_RANGE.contains(v))
+            .ok_or(INVALID)?;
+        *slot = i32::try_from(v).map_err(|_| INVALID.to_owned())?;
+    }
+    c.oom_score_adj_values = values;
+    Ok(())
+}
+
+/// The words of `shutdown-on-sigint`/`-sigterm`, with their flag bits
+/// (`default` is no bit at all).
+const SHUTDOWN_FLAGS: [(&str, u8); 5] = [
+    ("default", 0),
+    ("save", crate::SHUTDOWN_SAVE),
+    ("nosave", crate::SHUTDOWN_NOSAVE),
+    ("now", crate::SHUTDOWN_NOW),
+    ("force", crate::SHUTDOWN_FORCE),
+];
+
+/// A set of shutdown flags as CONFIG GET prints it: `default` alone, or
+/// the set flags in the table's order.
+fn shutdown_words(flags: u8) -> impl Iterator<Item = String> {
+    let words: Vec<String> = if flags == 0 {
+        vec!["default".to_owned()]
+    } else {
+        SHUTDOWN_FLAGS
+            .iter()
+            .filter(|(_, bit)| *bit != 0 && flags & bit != 0)
+            .map(|(w, _)| (*w).to_owned())
+            .collect()
+    };
+    words.into_iter()
+}
+
+/// One or more of `default save nosave now force`, any case; SAVE and
+/// NOSAVE exclude each other.
+fn parse_shutdown_flags(args: &[Vec<u8>]) -> Result<u8, String> {
+    if args.is_empty() {
+        return Err(enum_error(&SHUTDOWN_FLAGS.map(|(w, _)| w)));
+    }
+    let mut flags = 0;
+    for arg in args {
+        let bit = SHUTDOWN_FLAGS
+            .iter()
+            .find(|(w, _)| w.as_bytes().eq_ignore_ascii_case(arg))
+            .map(|(_, bit)| *bit)
+            .ok_or_else(|| enum_error(&SHUTDOWN_FLAGS.map(|(w, _)| w)))?;
+        flags |= bit;
+    }
+    if flags & crate::SHUTDOWN_SAVE != 0 && flags & crate::SHUTDOWN_NOSAVE != 0 {
+        return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".to_owned());
+    }
+    Ok(flags)
+}
+
+/// Redis's error for a word outside an enum's list.
+fn enum_error(values: &[&str]) -> String {
+    format!(
+        "argument(s) must be one of the following: {}",
+        values.join(", ")
+    )
+}
 
 /// `latency-tracking-info-percentiles` as CONFIG GET prints it: the
 /// shortest decimal of each percentile, space-separated.
@@ -766,6 +1772,8 @@ fn set_bind(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), Strin
 /// The client classes of `client-output-buffer-limit`, in the order Redis
 /// prints them (`slave` is how Redis 7.0 names the replica class there).
 const OBUF_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+/// The class names CONFIG REWRITE writes.
+const OBUF_REWRITE_NAMES: [&str; 3] = ["normal", "replica", "pubsub"];
 
 /// `client-output-buffer-limit <class> <hard> <soft> <soft-seconds> ...`:
 /// every group is checked before any applies, as Redis does.
@@ -885,6 +1893,32 @@ pub(crate) fn lookup_spelled(name: &[u8]) -> Option<(&'static Directive, &'stati
     })
 }
 
+/// An integer (or memory amount) within `min..=max`, with Redis's errors.
+fn parse_int_in(value: &[u8], min: i64, max: i64, memory: bool) -> Result<i64, String> {
+    let parsed = if memory {
+        parse_memory(value).ok_or("argument must be a memory value")?
+    } else {
+        parse_i64(value).ok_or("argument couldn't be parsed into an integer")?
+    };
+    if parsed < min || parsed > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Octal digits only (no sign, no spaces), as a `u32`.
+fn parse_octal(value: &[u8]) -> Option<u32> {
+    if value.is_empty() {
+        return None;
+    }
+    value.iter().try_fold(0u32, |acc, &d| match d {
+        b'0'..=b'7' => acc.checked_mul(8)?.checked_add(u32::from(d - b'0')),
+        _ => None,
+    })
+}
+
 fn parse_bool(v: &[u8]) -> Result<bool, String> {
     if v.eq_ignore_ascii_case(b"yes") {
         Ok(true)
@@ -932,19 +1966,28 @@ impl Directive {
                 set,
                 ..
             } => {
-                let parsed = if *memory {
-                    parse_memory(value).ok_or("argument must be a memory value")?
-                } else {
-                    parse_i64(value).ok_or("argument couldn't be parsed into an integer")?
-                };
-                if parsed < *min || parsed > *max {
-                    return Err(format!(
-                        "argument must be between {min} and {max} inclusive"
-                    ));
+                set(c, parse_int_in(value, *min, *max, *memory)?);
+                Ok(())
+            }
+            Kind::IntChecked { min, max, set, .. } => {
+                set(c, parse_int_in(value, *min, *max, false)?)
+            }
+            Kind::Octal { max, set, .. } => {
+                let parsed =
+                    parse_octal(value).ok_or("argument couldn't be parsed as an octal number")?;
+                if parsed > *max {
+                    return Err(format!("argument must be between 0 and {max:o} inclusive"));
                 }
                 set(c, parsed);
                 Ok(())
             }
+            Kind::EnumChecked { values, set, .. } => match values
+                .iter()
+                .position(|v| v.as_bytes().eq_ignore_ascii_case(value))
+            {
+                Some(i) => set(c, i),
+                None => Err(enum_error(values)),
+            },
             Kind::Enum {
                 values,
                 listed,
@@ -973,7 +2016,9 @@ impl Directive {
         match &self.kind {
             Kind::Bool { get, .. } => if get(c) { "yes" } else { "no" }.into(),
             Kind::Int { get, .. } => get(c).to_string().into_bytes(),
-            Kind::Enum { values, get, .. } => {
+            Kind::IntChecked { get, .. } => get(c).to_string().into_bytes(),
+            Kind::Octal { get, .. } => format!("{:o}", get(c)).into_bytes(),
+            Kind::Enum { values, get, .. } | Kind::EnumChecked { values, get, .. } => {
                 values.get(get(c)).copied().unwrap_or_default().into()
             }
             Kind::Str { get, .. } | Kind::Multi { get, .. } => get(c),

@@ -613,6 +613,16 @@ impl Session {
             self.reject(conn, Some(id), &e, skip);
             return;
         }
+        if let Exec::Runtime(ferrite_commands::RuntimeCmd::Debug) = spec.exec {
+            if !crate::cmd::server::debug_allowed(self, conn) {
+                if let Some(m) = conn.multi.as_mut() {
+                    m.failed = true;
+                }
+                let e = CmdError::other(crate::cmd::server::DEBUG_NOT_ALLOWED);
+                self.reject(conn, Some(id), &e, skip);
+                return;
+            }
+        }
         conn.last_cmd = spec.name;
         if self.worker.shared.scripts.busy.load(Ordering::Relaxed) > 0
             && !spec.flags.contains(Flags::ALLOW_BUSY)

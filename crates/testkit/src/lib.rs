@@ -52,6 +52,28 @@ impl TestServer {
         }
     }
 
+    /// Starts a server the way `ferrite-server <file> --port 0 --bind
+    /// 127.0.0.1 <extra...>` would, with `file` as its configuration file
+    /// (INFO's config_file, CONFIG REWRITE's target).
+    pub fn start_with_file(file: &std::path::Path, extra: &[&str]) -> TestServer {
+        let file = std::fs::canonicalize(file).expect("config file path");
+        let file = file.to_str().expect("UTF-8 config file path").to_owned();
+        let mut args = vec![file.clone()];
+        args.extend(
+            ["--port", "0", "--bind", "127.0.0.1"]
+                .iter()
+                .chain(extra)
+                .map(|s| s.to_string()),
+        );
+        let config = Config::from_args(&args).unwrap_or_else(|e| panic!("bad test config: {e}"));
+        let handle = ferrite_runtime::start(config, Some(file)).expect("start ferrite");
+        let port = handle.port();
+        TestServer {
+            handle: Some(handle),
+            port,
+        }
+    }
+
     /// A new raw client connection.
     pub fn client(&self) -> RawClient {
         RawClient::connect(self.port)

@@ -451,11 +451,13 @@ const CONFIG_HELP: &[&str] = &[
     "    Change directives; either all of them change or none does.",
     "RESETSTAT",
     "    Set the counters INFO reports back to zero.",
+    "REWRITE",
+    "    Rewrite the configuration file with the current values.",
     "HELP",
     "    Print this list of subcommands.",
 ];
 
-/// CONFIG GET / SET / RESETSTAT / HELP
+/// CONFIG GET / SET / RESETSTAT / REWRITE / HELP
 pub async fn config(
     s: &mut Session,
     conn: &mut Conn,
@@ -489,10 +491,12 @@ pub async fn config(
                 .map(|c| (&c[0][..], &c[1][..]))
                 .collect();
             let shared = s.worker.shared.clone();
-            {
+            let before = {
                 let mut cfg = shared.config.write().unwrap_or_else(|e| e.into_inner());
+                let before = cfg.clone();
                 cfg.set(&pairs).map_err(CmdError::other)?;
-            }
+                before
+            };
             shared.config_epoch.fetch_add(1, Ordering::Relaxed);
             shared.apply_limits();
             let settings = shared.settings();
@@ -503,12 +507,21 @@ pub async fn config(
                 .unwrap_or_else(|e| e.into_inner())
                 .slowlog_max_len;
             shared.slowlog.trim(slowlog_max);
-            coord::fan_out(&s.worker, s.held_tx(), move |sh| {
+            let pushed = coord::fan_out(&s.worker, s.held_tx(), move |sh| {
                 sh.settings = settings.clone();
                 sh.observe = observe;
                 crate::notify::sync_expired_recording(sh);
             })
-            .await?;
+            .await;
+            if let Err(e) = pushed {
+                // All or nothing, as in Redis: the shards could not be
+                // locked (fan_out locks them all before changing any) or a
+                // shard is gone, so the old values come back.
+                *shared.config.write().unwrap_or_else(|e| e.into_inner()) = before;
+                shared.config_epoch.fetch_add(1, Ordering::Relaxed);
+                shared.apply_limits();
+                return Err(e);
+            }
             s.writer(conn.resp3).simple(b"OK");
         }
         "config|resetstat" => {
@@ -536,6 +549,32 @@ pub async fn config(
             ] {
                 c.store(0, Ordering::Relaxed);
             }
+            s.writer(conn.resp3).simple(b"OK");
+        }
+        "config|rewrite" => {
+            let shared = &s.worker.shared;
+            let Some(path) = shared.config_file.as_deref() else {
+                return Err(CmdError::other(
+                    "ERR The server is running without a config file",
+                ));
+            };
+            // A snapshot, so that no lock is held during the file I/O.
+            let config = shared
+                .config
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            // User lines stay as the file has them until the ACL renders
+            // its live users here (UserLines::Replace).
+            let users = ferrite_config::UserLines::Keep;
+            if let Err(e) = config.rewrite_file(std::path::Path::new(path), users) {
+                let reason = ferrite_config::io_reason(&e);
+                tracing::warn!(path, %reason, "CONFIG REWRITE failed");
+                return Err(CmdError::other(format!(
+                    "ERR Rewriting config file: {reason}"
+                )));
+            }
+            tracing::info!(path, "CONFIG REWRITE executed with success");
             s.writer(conn.resp3).simple(b"OK");
         }
         "config|help" => write_help(s, conn, CONFIG_HELP),
@@ -674,6 +713,26 @@ const DEBUG_HELP: &[&str] = &[
     "HELP",
     "    Print this list of subcommands.",
 ];
+
+/// Redis's refusal of DEBUG under `enable-debug-command`.
+pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
+
+/// Whether `enable-debug-command` lets this connection run DEBUG: `yes`,
+/// or `local` from a loopback address (the default `no`: never).
+pub fn debug_allowed(s: &Session, conn: &Conn) -> bool {
+    let setting = s
+        .worker
+        .shared
+        .config
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .enable_debug_command;
+    match setting {
+        "yes" => true,
+        "local" => conn.info.addr.ip().is_loopback(),
+        _ => false,
+    }
+}
 
 /// DEBUG HELP | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | LOG message | PROTOCOL type |
 /// CHANGE-REPL-ID
