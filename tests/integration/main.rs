@@ -10,6 +10,7 @@ mod blocking;
 mod concurrency;
 mod config;
 mod connection;
+mod eviction;
 mod generic;
 mod hash;
 mod introspection;

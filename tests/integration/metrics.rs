@@ -208,6 +208,7 @@ fn metrics_follow_info_with_redis_exporter_names() {
     for i in 0..3 {
         let sh = i.to_string();
         assert!(value(&s, "ferrite_shard_queue_depth", &[("shard", &sh)]).is_some());
+        assert!(value(&s, "ferrite_shard_used_memory_bytes", &[("shard", &sh)]).is_some());
         assert!(value(
             &s,
             "ferrite_shard_cross_shard_hops_total",

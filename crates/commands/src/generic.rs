@@ -641,13 +641,14 @@ pub fn cmd_object_idletime(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// The counter Redis gives a new key under an LFU policy (`LFU_INIT_VAL`).
-const LFU_INIT_VAL: i64 = 5;
-
 /// OBJECT FREQ key
 pub fn cmd_object_freq(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_secs();
-    let Some(access) = peek_quiet(ctx, arg(args, 2)).map(|e| e.access_secs) else {
+    let i = ctx.db_index();
+    // `lfu-decay-time` as the shard's database applies it (1, Redis's
+    // default, where no LFU policy reached the database).
+    let decay = ctx.dbs[i].lfu_params().map_or(1, |p| p.decay_time);
+    let Some(freq) = peek_quiet(ctx, arg(args, 2)).map(|e| e.lfu_freq(now, decay)) else {
         ctx.w().null();
         return Ok(());
     };
@@ -656,10 +657,7 @@ pub fn cmd_object_freq(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    // No per-key counter is kept: answer as for a key used once, whose
-    // counter Redis decays by one per idle minute (lfu-decay-time 1).
-    let idle_minutes = i64::from(now.saturating_sub(access) / 60);
-    ctx.w().int((LFU_INIT_VAL - idle_minutes).max(0));
+    ctx.w().int(i64::from(freq));
     Ok(())
 }
 
@@ -1287,10 +1285,15 @@ mod tests {
         );
         assert_eq!(h.run(&["object", "freq", "nokey"]), NIL);
         h.settings.lfu_policy = true;
-        h.run(&["touch", "s"]);
-        assert_eq!(h.run(&["object", "freq", "s"]), int(5));
+        h.dbs[0].set_lfu(Some(ferrite_storage::evict::LfuParams::default()));
+        // A new key starts at 5; an access at or below 5 always counts;
+        // each idle minute takes one off (lfu-decay-time 1).
+        h.run(&["set", "f", "v"]);
+        assert_eq!(h.run(&["object", "freq", "f"]), int(5));
+        h.run(&["get", "f"]);
+        assert_eq!(h.run(&["object", "freq", "f"]), int(6));
         h.advance(3 * 60_000);
-        assert_eq!(h.run(&["object", "freq", "s"]), int(2));
+        assert_eq!(h.run(&["object", "freq", "f"]), int(3));
         assert!(h
             .run(&["object", "idletime", "s"])
             .starts_with("-ERR An LFU maxmemory policy is selected"));

@@ -4,7 +4,12 @@
 //! itself; their shard-local steps (`op_keys`, `op_scan`) live in
 //! [`crate::generic`].
 
+use bytes::Bytes;
+
+use crate::ctx::{notify, Ctx};
+use crate::error::{CmdError, CmdResult};
 use crate::table::{CommandSpec, Exec, Flags, Group, RuntimeCmd};
+use crate::util::{arg, is, parse_i64};
 
 /// The server group's rows, then the generic group's keyspace-wide rows.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -149,6 +154,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Streams every command the server runs, as it runs it.",
         "1.0.0",
     ),
+    CommandSpec::new("memory", -2, Group::Server, Exec::Container)
+        .flags(Flags::empty())
+        .acl(&["@slow"])
+        .doc("Container for memory diagnostics commands.", "4.0.0")
+        .subs(MEMORY_SUBCOMMANDS),
 ];
 
 /// Flags of the admin subcommands of SLOWLOG (LATENCY's add `noscript`).
@@ -255,6 +265,116 @@ static LATENCY_SUBCOMMANDS: &[CommandSpec] = &[
     .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
     latency_sub("latency|history", 3, "Lists an event's spikes over time."),
 ];
+
+/// MEMORY's subcommands, in the order Redis 7.0 lists them.
+static MEMORY_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "memory|help",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Memory),
+    )
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .acl(&["@slow"])
+    .doc("Lists MEMORY's subcommands.", "4.0.0"),
+    CommandSpec::new(
+        "memory|purge",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Memory),
+    )
+    .flags(Flags::empty())
+    .acl(&["@slow"])
+    .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+    .doc("Asks the allocator to release free memory.", "4.0.0"),
+    CommandSpec::new(
+        "memory|usage",
+        -3,
+        Group::Server,
+        Exec::Keyed(cmd_memory_usage),
+    )
+    .flags(Flags::READONLY)
+    .keys(2, 2, 1)
+    .acl(&["@read", "@slow"])
+    .doc("Estimates the memory a key and its value use.", "4.0.0"),
+    CommandSpec::new(
+        "memory|doctor",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Memory),
+    )
+    .flags(Flags::empty())
+    .acl(&["@slow"])
+    .tips(&[
+        "nondeterministic_output",
+        "request_policy:all_shards",
+        "response_policy:special",
+    ])
+    .doc("Reports memory problems in plain words.", "4.0.0"),
+    CommandSpec::new(
+        "memory|malloc-stats",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Memory),
+    )
+    .flags(Flags::empty())
+    .acl(&["@slow"])
+    .tips(&[
+        "nondeterministic_output",
+        "request_policy:all_shards",
+        "response_policy:special",
+    ])
+    .doc("Shows the allocator's own statistics.", "4.0.0"),
+    CommandSpec::new(
+        "memory|stats",
+        2,
+        Group::Server,
+        Exec::Runtime(RuntimeCmd::Memory),
+    )
+    .flags(Flags::empty())
+    .acl(&["@slow"])
+    .tips(&[
+        "nondeterministic_output",
+        "request_policy:all_shards",
+        "response_policy:special",
+    ])
+    .doc("Details the server's memory use.", "4.0.0"),
+];
+
+/// The elements MEMORY USAGE samples in an aggregate by default (Redis's
+/// `OBJ_COMPUTE_SIZE_DEF_SAMPLES`).
+const USAGE_DEFAULT_SAMPLES: usize = 5;
+
+/// MEMORY USAGE key [SAMPLES count]
+pub fn cmd_memory_usage(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // Options are checked before the key is looked up, as in Redis.
+    let mut samples = USAGE_DEFAULT_SAMPLES;
+    let mut i = 3;
+    while i < args.len() {
+        if is(arg(args, i), "samples") && i + 1 < args.len() {
+            let n = parse_i64(arg(args, i + 1))?;
+            samples = usize::try_from(n).map_err(|_| CmdError::SYNTAX)?;
+            i += 2;
+        } else {
+            return Err(CmdError::SYNTAX);
+        }
+    }
+    let key = arg(args, 2);
+    let now = ctx.now_ms;
+    let d = ctx.db_index();
+    match ctx.dbs[d].memory_usage(key, samples, now) {
+        Some(n) => {
+            ctx.stats.keyspace_hits += 1;
+            ctx.w().int(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        None => {
+            ctx.stats.keyspace_misses += 1;
+            ctx.notify(notify::KEY_MISS, "keymiss", key);
+            ctx.w().null();
+        }
+    }
+    Ok(())
+}
 
 /// COMMAND's subcommands.
 static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[

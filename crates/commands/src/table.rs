@@ -191,6 +191,8 @@ pub enum RuntimeCmd {
     Latency,
     /// MONITOR.
     Monitor,
+    /// MEMORY's server-wide subcommands (USAGE is keyed).
+    Memory,
 }
 
 /// How a command is executed.

@@ -357,6 +357,9 @@ struct RemoteBatch {
 
 /// Replies of one remote batch: all replies in one buffer, with end offsets.
 struct RemoteReplies {
+    /// The capacity of `buf`'s allocation, handed over to the receiving
+    /// thread's memory account (it frees it).
+    cap: usize,
     buf: Bytes,
     ends: Vec<usize>,
     dirty: u64,
@@ -631,6 +634,10 @@ impl Session {
             // it (or the server) is served.
             let text = self.worker.shared.scripts.busy_text();
             self.reject(conn, Some(id), &CmdError::other(text), skip);
+            return;
+        }
+        let armed = crate::evict::armed(&self.worker.shard.borrow());
+        if armed && crate::evict::refused_at_dispatch(self, conn, spec, skip) {
             return;
         }
         if conn.subs.is_some() && !conn.resp3 && !crate::pubsub::allowed_when_subscribed(spec) {
@@ -1017,7 +1024,10 @@ impl Session {
                         ends.push(buf.len());
                     }
                     let dirty = shard.dirty - before;
+                    let cap = buf.capacity();
+                    crate::alloc::hand_over(cap);
                     let _ = tx.send(RemoteReplies {
+                        cap,
                         buf: buf.freeze(),
                         ends,
                         dirty,
@@ -1032,6 +1042,9 @@ impl Session {
             (0..self.batches.len()).map(|_| None).collect();
         for (s, rx) in waits {
             replies[s] = rx.await.ok();
+        }
+        for rep in replies.iter().flatten() {
+            crate::alloc::take_over(rep.cap);
         }
         for slot in self.slots.drain(..) {
             match slot {

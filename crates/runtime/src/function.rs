@@ -123,6 +123,10 @@ pub async fn fcall(
             "ERR Can not execute a script with write flag using *_ro command.",
         ));
     }
+    // Bit 1: `allow-oom` (FLAG_NAMES's order).
+    if !info.no_writes() && info.flags & 2 == 0 && crate::evict::is_oom(&s.worker.shard.borrow()) {
+        return Err(crate::evict::oom_error());
+    }
     let mut reach_key = b"fcall:".to_vec();
     reach_key.extend_from_slice(info.name.to_ascii_lowercase().as_bytes());
     let call = Call {
@@ -133,6 +137,7 @@ pub async fn fcall(
         db: conn.db,
         resp3: conn.resp3,
         read_only: ro_command || info.no_writes(),
+        deny_oom: false,
         client: conn.id,
         function: Some((info.name.clone(), argv.to_vec())),
         reach: None,

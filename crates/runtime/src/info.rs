@@ -171,6 +171,8 @@ pub struct ShardFigures {
     pub expire: crate::shard::ExpireCycleStats,
     /// Messages waiting for the shard.
     pub queue_depth: usize,
+    /// Bytes the shard's thread has allocated and not freed.
+    pub used_memory: u64,
     /// Batches sent to other shards by this thread's connections.
     pub hops_out: u64,
     /// Commands over several shards' locks run by this thread's connections.
@@ -229,6 +231,11 @@ impl ShardFigures {
             net_per_sec: net_per_sec(),
             expire: shard.expire_stats,
             queue_depth: shard.queue_depth(),
+            used_memory: shard
+                .evict
+                .mem
+                .as_ref()
+                .map_or(0, |m| m.shard_used(shard.id)),
             hops_out: shard.hops_out,
             multi_shard_commands: shard.multi_shard_commands,
             blocking_keys: shard.blocking.keys() as u64,
@@ -595,27 +602,55 @@ fn total_system_memory() -> u64 {
 
 fn memory(shared: &Shared, b: &mut Body) {
     let rss = rss_bytes();
-    // Without the counting allocator installed, RSS is the closest honest figure.
-    let used = crate::alloc::used().unwrap_or(rss);
+    let mem = crate::evict::ServerMem::of(shared);
+    // The server's own figure (its shard threads, see `alloc`); without the
+    // counting allocator installed, RSS is the closest honest figure.
+    let used = if crate::alloc::used().is_some() {
+        mem.group.used()
+    } else {
+        rss
+    };
     let peak = crate::alloc::peak().max(used);
+    let startup = mem.startup_bytes().min(used);
     let total = total_system_memory();
+    let (vm_eval, vm_functions) = ferrite_scripting::vm_memory();
+    let scripts = &shared.scripts;
+    let (cached, eval_bytes) = scripts.cache_figures();
+    let (libraries, functions, function_bytes) = scripts.library_figures();
+    let script_bytes = eval_bytes + function_bytes;
+    // What is not the dataset: the start-up footprint and the script caches
+    // (per-key table overhead is counted in the dataset; MEMORY STATS
+    // estimates it from key counts).
+    let overhead = (startup + script_bytes).min(used);
+    let dataset = used - overhead;
+    let (maxmemory, policy) = {
+        let cfg = shared.config.read().unwrap_or_else(|e| e.into_inner());
+        (cfg.maxmemory, cfg.maxmemory_policy.as_str())
+    };
+    let pct = |a: u64, b: u64| a as f64 * 100.0 / b.max(1) as f64;
+    let ratio = |a: u64, b: u64| a as f64 / b.max(1) as f64;
     b.field("used_memory", used);
     b.field("used_memory_human", bytes_to_human(used));
     b.field("used_memory_rss", rss);
     b.field("used_memory_rss_human", bytes_to_human(rss));
     b.field("used_memory_peak", peak);
     b.field("used_memory_peak_human", bytes_to_human(peak));
+    b.field("used_memory_peak_perc", format!("{:.2}%", pct(used, peak)));
+    b.field("used_memory_overhead", overhead);
+    b.field("used_memory_startup", startup);
+    b.field("used_memory_dataset", dataset);
     b.field(
-        "used_memory_peak_perc",
-        format!("{:.2}%", used as f64 * 100.0 / peak.max(1) as f64),
+        "used_memory_dataset_perc",
+        format!("{:.2}%", pct(dataset, used.saturating_sub(startup))),
     );
+    // The system allocator does not report active or resident bytes apart:
+    // allocated stands for active, RSS for resident.
+    b.field("allocator_allocated", used);
+    b.field("allocator_active", used);
+    b.field("allocator_resident", rss);
     b.field("total_system_memory", total);
     b.field("total_system_memory_human", bytes_to_human(total));
     // Scripts and functions, with Redis 7.0's names.
-    let (vm_eval, vm_functions) = ferrite_scripting::vm_memory();
-    let scripts = &shared.scripts;
-    let (cached, eval_bytes) = scripts.cache_figures();
-    let (libraries, functions, function_bytes) = scripts.library_figures();
     b.field("used_memory_lua", vm_eval);
     b.field("used_memory_vm_eval", vm_eval);
     b.field("used_memory_lua_human", bytes_to_human(vm_eval));
@@ -630,22 +665,35 @@ fn memory(shared: &Shared, b: &mut Body) {
         bytes_to_human(vm_eval + vm_functions),
     );
     b.field("used_memory_functions", function_bytes);
-    b.field("used_memory_scripts", eval_bytes + function_bytes);
-    b.field(
-        "used_memory_scripts_human",
-        bytes_to_human(eval_bytes + function_bytes),
-    );
-    // Ferrite has no maxmemory limit and never evicts.
-    b.field("maxmemory", 0);
-    b.field("maxmemory_human", "0B");
-    b.field("maxmemory_policy", "noeviction");
+    b.field("used_memory_scripts", script_bytes);
+    b.field("used_memory_scripts_human", bytes_to_human(script_bytes));
+    b.field("maxmemory", maxmemory);
+    b.field("maxmemory_human", bytes_to_human(maxmemory));
+    b.field("maxmemory_policy", policy);
+    b.field("allocator_frag_ratio", "1.00");
+    b.field("allocator_frag_bytes", 0);
+    b.field("allocator_rss_ratio", format!("{:.2}", ratio(rss, used)));
+    b.field("allocator_rss_bytes", rss as i64 - used as i64);
+    b.field("rss_overhead_ratio", "1.00");
+    b.field("rss_overhead_bytes", 0);
     b.field(
         "mem_fragmentation_ratio",
-        format!("{:.2}", rss as f64 / used.max(1) as f64),
+        format!("{:.2}", ratio(rss, used)),
     );
     b.field("mem_fragmentation_bytes", rss as i64 - used as i64);
+    // No replication backlog, replica or AOF buffers exist yet: nothing is
+    // left out of the figure eviction compares with maxmemory.
+    b.field("mem_not_counted_for_evict", 0);
+    b.field("mem_replication_backlog", 0);
+    b.field("mem_total_replication_buffers", 0);
+    b.field("mem_clients_slaves", 0);
+    b.field("mem_clients_normal", 0);
+    b.field("mem_cluster_links", 0);
+    b.field("mem_aof_buffer", 0);
     b.field("mem_allocator", "libc");
     b.field("active_defrag_running", 0);
+    b.field("lazyfree_pending_objects", 0);
+    b.field("lazyfreed_objects", 0);
 }
 
 fn persistence(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
@@ -727,10 +775,12 @@ fn stats(shared: &Shared, shards: &[ShardFigures], cmd: &crate::cmdstats::CmdSta
         "expire_cycle_cpu_milliseconds",
         sum(|s| s.expire.cycle_us) / 1000,
     );
-    b.field("evicted_keys", 0);
+    let mem = crate::evict::ServerMem::of(shared);
+    let (exceeded_total, exceeded_now) = mem.exceeded_ms(Shared::now_ms());
+    b.field("evicted_keys", mem.evicted_keys.load(Ordering::Relaxed));
     b.field("evicted_clients", 0);
-    b.field("total_eviction_exceeded_time", 0);
-    b.field("current_eviction_exceeded_time", 0);
+    b.field("total_eviction_exceeded_time", exceeded_total);
+    b.field("current_eviction_exceeded_time", exceeded_now);
     b.field("keyspace_hits", sum(|s| s.keyspace_hits));
     b.field("keyspace_misses", sum(|s| s.keyspace_misses));
     let (channels, patterns, shard) = shared.pubsub.sizes();

@@ -29,6 +29,7 @@ pub mod cmd;
 pub mod cmdstats;
 pub mod conn;
 pub mod coord;
+pub mod evict;
 pub mod function;
 pub mod guard;
 pub mod info;

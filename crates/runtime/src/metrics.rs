@@ -688,6 +688,13 @@ impl SnapshotCollector {
         )?;
         family(
             enc,
+            "ferrite_shard_used_memory_bytes",
+            "Bytes each shard's thread allocated and has not freed.",
+            g,
+            &by_shard(&|sh| sh.used_memory as f64),
+        )?;
+        family(
+            enc,
             "ferrite_shard_commands_processed",
             "Commands each shard's thread ran.",
             c,

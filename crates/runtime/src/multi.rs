@@ -63,6 +63,11 @@ impl MultiState {
         self.cmds.push((spec, argv.len()));
     }
 
+    /// True if a queued command has `flag` (EXEC's `denyoom` check).
+    pub fn has_flag(&self, flag: ferrite_commands::Flags) -> bool {
+        self.cmds.iter().any(|(spec, _)| spec.flags.contains(flag))
+    }
+
     /// The queued commands with their arguments.
     fn into_commands(self) -> Vec<(&'static CommandSpec, Vec<Bytes>)> {
         let buf = self.buf.freeze();

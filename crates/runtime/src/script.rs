@@ -213,6 +213,8 @@ fn is_function(state: &RunState) -> bool {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct ScriptFlags {
     no_writes: bool,
+    /// `allow-oom`: may write while the server is out of memory.
+    allow_oom: bool,
 }
 
 /// Parses a `#!lua [flags=...]` first line. `Ok(None)` for a script
@@ -238,7 +240,8 @@ fn shebang(body: &[u8]) -> Result<Option<ScriptFlags>, String> {
         for f in list.split(',').filter(|f| !f.is_empty()) {
             match f {
                 "no-writes" => flags.no_writes = true,
-                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                "allow-oom" => flags.allow_oom = true,
+                "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
                 other => return Err(format!("ERR Unexpected flag in script shebang: {other}")),
             }
         }
@@ -342,6 +345,10 @@ pub(crate) struct Call {
     pub(crate) resp3: bool,
     /// EVAL_RO / EVALSHA_RO / `flags=no-writes`.
     pub(crate) read_only: bool,
+    /// The server was out of memory when the script started and the script
+    /// has no flags (Redis's compatibility mode): its `denyoom` commands are
+    /// refused.
+    pub(crate) deny_oom: bool,
     pub(crate) client: u64,
     /// FCALL: the function's name (then `sha` only names the call for what
     /// is learned of its reach) and the command, for FUNCTION STATS.
@@ -384,6 +391,7 @@ fn script_lookup(
     table: &CommandTable,
     argv: &[Bytes],
     read_only: bool,
+    deny_oom: bool,
 ) -> Result<&'static CommandSpec, &'static str> {
     // The dispatcher's lookup, with the texts Redis gives scripts.
     let spec = crate::conn::lookup(table, argv).map_err(|e| match e.kind {
@@ -400,6 +408,9 @@ fn script_lookup(
     }
     if read_only && spec.flags.contains(Flags::WRITE) {
         return Err("ERR Write commands are not allowed from read-only scripts.");
+    }
+    if deny_oom && spec.flags.contains(Flags::DENYOOM) {
+        return Err(crate::evict::OOM_TEXT);
     }
     Ok(spec)
 }
@@ -524,6 +535,7 @@ struct ShardHost<'a> {
     shard: &'a mut Shard,
     shared: &'a Shared,
     db: usize,
+    deny_oom: bool,
     read_only: bool,
     state: &'a RunState,
     /// It reached beyond the shard (or a command that needs every shard).
@@ -535,7 +547,7 @@ struct ShardHost<'a> {
 
 impl Host for ShardHost<'_> {
     fn call(&mut self, argv: &[Bytes], resp3: bool, out: &mut BytesMut) {
-        let spec = match script_lookup(&self.shared.table, argv, self.read_only) {
+        let spec = match script_lookup(&self.shared.table, argv, self.read_only, self.deny_oom) {
             Ok(s) => s,
             Err(e) => return write_error(out, resp3, e),
         };
@@ -705,6 +717,7 @@ fn run_on_shard_into(
         shard,
         shared,
         db: call.db,
+        deny_oom: call.deny_oom,
         read_only: call.read_only,
         state,
         reached_out: false,
@@ -764,6 +777,7 @@ struct Learned {
 struct GlobalHost<'a> {
     shared: &'a Shared,
     read_only: bool,
+    deny_oom: bool,
     state: &'a RunState,
     to_conn: &'a mpsc::UnboundedSender<Pump>,
     learned: &'a Mutex<Learned>,
@@ -772,7 +786,7 @@ struct GlobalHost<'a> {
 
 impl Host for GlobalHost<'_> {
     fn call(&mut self, argv: &[Bytes], resp3: bool, out: &mut BytesMut) {
-        let spec = match script_lookup(&self.shared.table, argv, self.read_only) {
+        let spec = match script_lookup(&self.shared.table, argv, self.read_only, self.deny_oom) {
             Ok(s) => s,
             Err(e) => return write_error(out, resp3, e),
         };
@@ -837,6 +851,7 @@ fn script_thread(jobs: std_mpsc::Receiver<GlobalJob>) {
         let mut host = GlobalHost {
             shared: &shared,
             read_only: call.read_only,
+            deny_oom: call.deny_oom,
             state,
             to_conn: &job.to_conn,
             learned: &job.reach,
@@ -1071,6 +1086,7 @@ pub async fn eval(
         (sha, body, reach)
     };
     let flags = shebang(&body).map_err(CmdError::other)?;
+    let oom = crate::evict::is_oom(&s.worker.shard.borrow());
     let call = Call {
         sha,
         body,
@@ -1079,6 +1095,7 @@ pub async fn eval(
         db: conn.db,
         resp3: conn.resp3,
         read_only: spec.flags.contains(Flags::READONLY) || flags.is_some_and(|f| f.no_writes),
+        deny_oom: oom && flags.is_none(),
         client: conn.id,
         function: None,
         reach,
@@ -1089,6 +1106,9 @@ pub async fn eval(
         return Err(CmdError::other(
             "ERR Can not execute a script with write flag using *_ro command.",
         ));
+    }
+    if oom && flags.is_some_and(|f| !f.no_writes && !f.allow_oom) {
+        return Err(crate::evict::oom_error());
     }
     // Earlier pipelined requests complete first.
     s.flush().await;
@@ -1304,7 +1324,10 @@ mod tests {
         );
         assert_eq!(
             shebang(b"#!lua flags=no-writes,allow-oom\nreturn 1"),
-            Ok(Some(ScriptFlags { no_writes: true }))
+            Ok(Some(ScriptFlags {
+                no_writes: true,
+                allow_oom: true
+            }))
         );
         assert_eq!(
             shebang(b"#!lua flags=\nreturn 1"),

@@ -121,7 +121,7 @@ impl Shared {
         let cfg = self.config.read().unwrap_or_else(|e| e.into_inner());
         Settings {
             proto_max_bulk_len: cfg.proto_max_bulk_len,
-            lfu_policy: false,
+            lfu_policy: cfg.maxmemory_policy.is_lfu(),
             list_max_listpack_size: cfg.list_max_listpack_size,
             hash_max_listpack_entries: usize::try_from(cfg.hash_max_listpack_entries)
                 .unwrap_or(usize::MAX),

@@ -133,6 +133,9 @@ pub struct Shard {
     /// A script holding every shard's lock runs: blocked clients are served
     /// after it, not between its commands (as in Redis).
     pub serve_deferred: bool,
+    /// `maxmemory`: this shard's copy of the settings, its eviction pool
+    /// and the server's memory figures.
+    pub evict: crate::evict::ShardEvict,
     lock: Option<TxId>,
     pending: VecDeque<ShardMsg>,
 }
@@ -161,6 +164,7 @@ impl Shard {
             current_client: 0,
             notify_expired: false,
             serve_deferred: false,
+            evict: Default::default(),
             lock: None,
             pending: VecDeque::new(),
         }

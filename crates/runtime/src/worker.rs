@@ -33,6 +33,8 @@ pub fn run(
     listeners: Vec<std::net::TcpListener>,
     metrics: Option<std::net::TcpListener>,
 ) {
+    // First: everything this thread allocates counts as its shard's.
+    let slot = crate::alloc::claim_slot();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -41,6 +43,7 @@ pub fn run(
         Err(e) => {
             tracing::error!(shard = id, error = %e, "cannot build the thread's runtime");
             shared.begin_shutdown();
+            crate::alloc::release_slot();
             return;
         }
     };
@@ -49,6 +52,7 @@ pub fn run(
     shard.hub = Some(shared.clone());
     shard.observe = shared.observe_settings();
     crate::notify::sync_expired_recording(&mut shard);
+    crate::evict::attach(&mut shard, &shared, slot);
     let worker = Rc::new(Worker {
         id,
         shard: RefCell::new(shard),
@@ -88,13 +92,20 @@ pub fn run(
     // Dropping the runtime closes every connection this thread served.
     drop(local);
     drop(rt);
+    crate::alloc::release_slot();
 }
 
 async fn inbox_loop(worker: Rc<Worker>, mut inbox: mpsc::UnboundedReceiver<ShardMsg>) {
     while let Some(msg) = inbox.recv().await {
         let mut shard = worker.shard.borrow_mut();
         shard.inbox_depth = inbox.len();
+        // Writes sent by other threads: the shard that grows frees memory.
+        if crate::evict::armed(&shard) {
+            crate::evict::perform(&mut shard);
+        }
         shard.handle(msg);
+        // CONFIG SET replaces the command settings wholesale.
+        crate::evict::sync(&mut shard);
     }
 }
 
@@ -167,6 +178,7 @@ async fn expire_loop(worker: Rc<Worker>) {
             )
         });
         crate::info::sample_ops(shard.commands_processed, net);
+        crate::evict::cron(&mut shard);
         if shard.is_locked()
             || !crate::cmd::server::active_expire_enabled()
             || worker.shared.pause.is_active()

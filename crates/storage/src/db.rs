@@ -15,6 +15,7 @@ use indexmap::IndexSet;
 use rand::Rng;
 
 use crate::compact::CompactBytes;
+use crate::evict::{self, LfuParams, Order, Policy, Pool, Scope};
 use crate::keymap::KeyMap;
 use crate::value::Value;
 
@@ -29,6 +30,10 @@ pub struct Entry {
     expire_at: u64,
     /// Last access, in seconds of the server clock (OBJECT IDLETIME).
     pub access_secs: u32,
+    /// The LFU counter and the minute of its last decrement (see
+    /// [`evict::lfu_pack`]); kept in what was padding, so an `Entry` is no
+    /// larger for it. Maintained only while an LFU policy is selected.
+    lfu: u32,
 }
 
 impl Entry {
@@ -38,7 +43,13 @@ impl Entry {
             value,
             expire_at: 0,
             access_secs: 0,
+            lfu: evict::lfu_pack(0, evict::LFU_INIT_VAL),
         }
+    }
+
+    /// The LFU counter after the decay due at `now_secs` (OBJECT FREQ).
+    pub fn lfu_freq(&self, now_secs: u32, decay_time: u64) -> u8 {
+        evict::lfu_decayed(self.lfu, evict::lfu_minutes(now_secs), decay_time)
     }
 
     /// The absolute expiry time in Unix milliseconds, if any.
@@ -75,6 +86,10 @@ pub struct Db {
     expired: Vec<Bytes>,
     /// Record expired keys (for `expired` keyspace notifications).
     record_expired: bool,
+    /// An LFU policy is selected: accesses update the entries' counters.
+    lfu: Option<LfuParams>,
+    /// The LFU clock as last seen (stamps keys created without a time).
+    clock_min: u16,
 }
 
 /// A client WATCHing a key: its id and the flag that, once set, makes its
@@ -105,6 +120,22 @@ fn sync_expire_index(
         }
         _ => {}
     }
+}
+
+/// Records an access to `e` at `now_secs`: the idle clock, and under an LFU
+/// policy the counter (Redis's `updateLFU`).
+#[inline]
+fn access(e: &mut Entry, now_secs: u32, lfu: Option<LfuParams>) {
+    e.access_secs = now_secs;
+    if let Some(p) = lfu {
+        access_lfu(e, now_secs, p);
+    }
+}
+
+#[cold]
+fn access_lfu(e: &mut Entry, now_secs: u32, p: LfuParams) {
+    let r: f64 = rand::rng().random();
+    e.lfu = evict::lfu_touch(e.lfu, evict::lfu_minutes(now_secs), p, r);
 }
 
 /// What [`Db::store`] does with the key's expiry.
@@ -308,8 +339,9 @@ impl Db {
     pub fn get_mut_touch(&mut self, key: &[u8], now_secs: u32, now_ms: u64) -> Option<&mut Value> {
         let idx = self.live_index(key, now_ms)?;
         self.note_write(key);
+        let lfu = self.lfu;
         let e = &mut self.map[idx];
-        e.access_secs = now_secs;
+        access(e, now_secs, lfu);
         Some(&mut e.value)
     }
 
@@ -358,12 +390,14 @@ impl Db {
                 if expire_at != 0 {
                     self.expires.insert(k.clone());
                 }
+                let lfu = evict::lfu_pack(self.clock_min, evict::LFU_INIT_VAL);
                 self.map.insert_new(
                     k,
                     Entry {
                         value,
                         expire_at,
                         access_secs: 0,
+                        lfu,
                     },
                 );
             }
@@ -397,7 +431,7 @@ impl Db {
             let had = e.expire_at != 0;
             e.value = value;
             e.expire_at = new_expire;
-            e.access_secs = now_secs;
+            access(e, now_secs, self.lfu);
             sync_expire_index(&mut self.expires, k, had, new_expire != 0);
             return true;
         }
@@ -409,12 +443,14 @@ impl Db {
         if expire_at != 0 {
             self.expires.insert(k.clone());
         }
+        self.clock_min = evict::lfu_minutes(now_secs);
         self.map.insert_new(
             k,
             Entry {
                 value,
                 expire_at,
                 access_secs: now_secs,
+                lfu: evict::lfu_pack(self.clock_min, evict::LFU_INIT_VAL),
             },
         );
         false
@@ -522,10 +558,12 @@ impl Db {
             value,
             expire_at,
             access_secs,
+            lfu,
         } = entry;
         self.set_with_expire(key, value, (expire_at != 0).then_some(expire_at));
         if let Some(e) = self.map.get_mut(key) {
             e.access_secs = access_secs;
+            e.lfu = lfu;
         }
     }
 
@@ -551,8 +589,9 @@ impl Db {
     /// (one hash lookup: this is the read path of GET and friends).
     pub fn get_touch(&mut self, key: &[u8], now_secs: u32, now_ms: u64) -> Option<&Entry> {
         let idx = self.live_index(key, now_ms)?;
+        let lfu = self.lfu;
         let e = &mut self.map[idx];
-        e.access_secs = now_secs;
+        access(e, now_secs, lfu);
         Some(e)
     }
 
@@ -560,7 +599,8 @@ impl Db {
     pub fn touch(&mut self, key: &[u8], now_secs: u32, now_ms: u64) -> bool {
         match self.live_index(key, now_ms) {
             Some(idx) => {
-                self.map[idx].access_secs = now_secs;
+                let lfu = self.lfu;
+                access(&mut self.map[idx], now_secs, lfu);
                 true
             }
             None => false,
@@ -676,6 +716,124 @@ impl Db {
     pub fn iter(&self) -> impl Iterator<Item = (&CompactBytes, &Entry)> {
         self.map.iter()
     }
+
+    /// Keeps LFU counters up to date on every access (`Some`: an LFU
+    /// policy is selected) or leaves them alone (`None`).
+    pub fn set_lfu(&mut self, lfu: Option<LfuParams>) {
+        self.lfu = lfu;
+    }
+
+    /// The LFU parameters in force (`None`: no LFU policy).
+    pub fn lfu_params(&self) -> Option<LfuParams> {
+        self.lfu
+    }
+
+    /// Advances the minute clock that stamps the LFU word of keys created
+    /// without a time at hand (`set_with_expire`); the runtime calls it
+    /// from its cron.
+    pub fn set_clock(&mut self, now_secs: u32) {
+        self.clock_min = evict::lfu_minutes(now_secs);
+    }
+
+    /// Number of keys a policy of `scope` may evict.
+    pub fn evictable(&self, scope: Scope) -> usize {
+        match scope {
+            Scope::AllKeys => self.map.len(),
+            Scope::Volatile => self.expires.len(),
+        }
+    }
+
+    /// The eviction score of `e` under `order` (higher: evicted first).
+    fn score(&self, e: &Entry, order: Order, now_secs: u32) -> u64 {
+        match order {
+            Order::Lru | Order::Random => u64::from(now_secs.saturating_sub(e.access_secs)),
+            Order::Lfu => {
+                let decay = self.lfu.map_or(1, |p| p.decay_time);
+                255 - u64::from(e.lfu_freq(now_secs, decay))
+            }
+            Order::Ttl => u64::MAX - e.expire_at,
+        }
+    }
+
+    /// One sampling round of eviction (Redis's `evictionPoolPopulate`): up
+    /// to `samples` random keys of the policy's scope, each offered to
+    /// `pool` with its score. `dbi` is this database's number.
+    pub fn sample_into(
+        &self,
+        dbi: usize,
+        policy: Policy,
+        samples: usize,
+        now_secs: u32,
+        pool: &mut Pool,
+    ) {
+        let n = self.evictable(policy.scope);
+        if n == 0 {
+            return;
+        }
+        let mut rng = rand::rng();
+        for _ in 0..samples.min(n) {
+            let i = rng.random_range(0..n);
+            let found = match policy.scope {
+                Scope::AllKeys => self.map.get_index(i),
+                Scope::Volatile => self
+                    .expires
+                    .get_index(i)
+                    .and_then(|k| self.map.get_index_of(k))
+                    .and_then(|idx| self.map.get_index(idx)),
+            };
+            if let Some((k, e)) = found {
+                pool.offer(self.score(e, policy.order, now_secs), dbi, k);
+            }
+        }
+    }
+
+    /// A random key a policy of `scope` may evict (the `*-random` policies).
+    pub fn random_evictable(&self, scope: Scope) -> Option<Bytes> {
+        let n = self.evictable(scope);
+        if n == 0 {
+            return None;
+        }
+        let i = rand::rng().random_range(0..n);
+        match scope {
+            Scope::AllKeys => self
+                .map
+                .get_index(i)
+                .map(|(k, _)| Bytes::copy_from_slice(k)),
+            Scope::Volatile => self.expires.get_index(i).map(|k| Bytes::copy_from_slice(k)),
+        }
+    }
+
+    /// Evicts `key` if it is there (with a TTL, for [`Scope::Volatile`]),
+    /// whatever its expiry: its watchers are signalled at once, as for an
+    /// expired key, and it is recorded for client-side caching like a
+    /// write. Returns the entry, to be dropped by the caller (who measures
+    /// what that frees).
+    pub fn evict(&mut self, key: &[u8], scope: Scope) -> Option<Entry> {
+        let idx = self.map.get_index_of(key)?;
+        if scope == Scope::Volatile && self.map[idx].expire_at == 0 {
+            return None;
+        }
+        let (k, e) = self.remove_index(idx)?;
+        if !self.watched.is_empty() {
+            self.signal(&k);
+        }
+        if self.record_all {
+            self.touched.push(Bytes::copy_from_slice(&k));
+        }
+        Some(e)
+    }
+
+    /// MEMORY USAGE: an estimate of the bytes `key` holds (its value, its
+    /// name and the table's share), sampling `samples` elements of an
+    /// aggregate value (0: all of them). The access time is left alone.
+    pub fn memory_usage(&mut self, key: &[u8], samples: usize, now_ms: u64) -> Option<usize> {
+        let idx = self.live_index(key, now_ms)?;
+        let (k, e) = self.map.get_index(idx)?;
+        // The key's slot in the table: the entry, the inline key and an
+        // index slot.
+        let slot = std::mem::size_of::<(CompactBytes, Entry)>() + 8;
+        Some(slot + k.heap_size() + e.value.mem_estimate(samples))
+    }
 }
 
 #[cfg(test)]
@@ -785,6 +943,151 @@ mod tests {
                 assert!(seen.contains(k.as_bytes()), "{k} missed");
             }
         }
+    }
+
+    #[test]
+    fn entry_stays_small() {
+        // The LFU word lives in what was padding: value + expiry + two u32.
+        assert_eq!(
+            std::mem::size_of::<Entry>(),
+            std::mem::size_of::<Value>() + 16
+        );
+    }
+
+    #[test]
+    fn lfu_counts_accesses_and_new_keys_start_at_init() {
+        let mut db = Db::new();
+        db.set_lfu(Some(LfuParams {
+            log_factor: 0,
+            decay_time: 1,
+        }));
+        let secs = 6000;
+        db.store(b"k", v("x"), StoreTtl::Clear, 0, secs);
+        assert_eq!(db.get(b"k", 0).map(|e| e.lfu_freq(secs, 1)), Some(5));
+        // Factor 0: every access counts.
+        for _ in 0..10 {
+            db.get_touch(b"k", secs, 0);
+        }
+        assert_eq!(db.get(b"k", 0).map(|e| e.lfu_freq(secs, 1)), Some(15));
+        // Three idle minutes: three decrements.
+        assert_eq!(db.get(b"k", 0).map(|e| e.lfu_freq(secs + 180, 1)), Some(12));
+        // Without LFU, accesses leave the counter alone.
+        db.set_lfu(None);
+        db.get_touch(b"k", secs, 0);
+        assert_eq!(db.get(b"k", 0).map(|e| e.lfu_freq(secs, 1)), Some(15));
+        // A moved entry keeps its counter.
+        let e = db.take(b"k");
+        let mut other = Db::new();
+        if let Some(e) = e {
+            other.put(b"k", e);
+        }
+        assert_eq!(other.get(b"k", 0).map(|e| e.lfu_freq(secs, 1)), Some(15));
+    }
+
+    fn evict_all(db: &mut Db, policy: Policy, now_secs: u32, n: usize) -> Vec<String> {
+        let mut pool = Pool::new();
+        let mut out = Vec::new();
+        while out.len() < n {
+            db.sample_into(0, policy, 5, now_secs, &mut pool);
+            while let Some(c) = pool.pop_best() {
+                if db.evict(&c.key, policy.scope).is_some() {
+                    out.push(String::from_utf8_lossy(&c.key).into_owned());
+                    break;
+                }
+            }
+            if db.evictable(policy.scope) == 0 {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lru_sampling_evicts_idle_keys_first() {
+        let mut db = Db::new();
+        for i in 0..100 {
+            db.store(
+                format!("old{i}").as_bytes(),
+                v("x"),
+                StoreTtl::Clear,
+                0,
+                100,
+            );
+            db.store(
+                format!("new{i}").as_bytes(),
+                v("x"),
+                StoreTtl::Clear,
+                0,
+                200,
+            );
+        }
+        let policy = Policy {
+            scope: Scope::AllKeys,
+            order: Order::Lru,
+        };
+        let gone = evict_all(&mut db, policy, 300, 50);
+        // The pool makes each eviction the best of many samples.
+        let old = gone.iter().filter(|k| k.starts_with("old")).count();
+        assert!(old >= 45, "{old} of 50 evicted keys were old");
+    }
+
+    #[test]
+    fn volatile_policies_only_evict_keys_with_ttl_soonest_first() {
+        let mut db = Db::new();
+        for i in 0..50u64 {
+            db.set(format!("keep{i}").as_bytes(), v("x"));
+            db.set_with_expire(format!("t{i:02}").as_bytes(), v("x"), Some(10_000 + i));
+        }
+        let ttl = Policy {
+            scope: Scope::Volatile,
+            order: Order::Ttl,
+        };
+        let gone = evict_all(&mut db, ttl, 0, 10);
+        assert_eq!(gone.len(), 10);
+        assert!(gone.iter().all(|k| k.starts_with('t')));
+        // The soonest ones: mostly among the first 20 of 50.
+        let early = gone.iter().filter(|k| k.as_str() < "t20").count();
+        assert!(early >= 8, "{gone:?}");
+        // Evicting everything volatile leaves the other keys.
+        let rest = evict_all(
+            &mut db,
+            Policy {
+                scope: Scope::Volatile,
+                order: Order::Random,
+            },
+            0,
+            1000,
+        );
+        assert_eq!(rest.len(), 40);
+        assert_eq!(db.len(), 50);
+        assert_eq!(db.expires_len(), 0);
+        assert!(db.random_evictable(Scope::Volatile).is_none());
+        assert!(db.random_evictable(Scope::AllKeys).is_some());
+        // A key without TTL is not evicted under a volatile scope.
+        assert!(db.evict(b"keep0", Scope::Volatile).is_none());
+    }
+
+    #[test]
+    fn eviction_signals_watchers() {
+        let mut db = Db::new();
+        db.set(b"w", v("x"));
+        let flag = Arc::new(AtomicBool::new(false));
+        db.watch(b"w", 1, &flag, 0);
+        assert!(db.evict(b"w", Scope::AllKeys).is_some());
+        assert!(flag.load(Ordering::Acquire));
+        assert_eq!(db.len(), 0);
+    }
+
+    #[test]
+    fn memory_usage_follows_value_size() {
+        let mut db = Db::new();
+        db.set(b"small", v("x"));
+        db.set(b"big", Value::string(&[b'a'; 10_000]));
+        let small = db.memory_usage(b"small", 5, 0).unwrap_or(0);
+        let big = db.memory_usage(b"big", 5, 0).unwrap_or(0);
+        assert!(small > 0 && small < 200, "{small}");
+        assert!((10_000..10_400).contains(&big), "{big}");
+        assert_eq!(db.memory_usage(b"none", 5, 0), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod compact;
 pub mod db;
+pub mod evict;
 pub mod glob;
 pub mod hash;
 pub mod keymap;

@@ -239,6 +239,93 @@ impl Value {
     }
 }
 
+/// Bytes a packed element costs beside its own bytes (its length header
+/// and back-length, as in a listpack).
+const PACKED_ELEM_OVERHEAD: usize = 2;
+/// A table slot beside the element itself: one index slot of the key map.
+const TABLE_SLOT: usize = 8;
+/// A sorted-set skiplist element beside its member: node (score, links,
+/// inline member) and the member index's slot.
+const SKIPLIST_ELEM: usize = 96;
+
+/// `samples` elements of `len` (0: all): the average cost of the elements
+/// seen, times the number of elements, as Redis's MEMORY USAGE samples an
+/// aggregate.
+fn sampled<I: Iterator<Item = usize>>(len: usize, samples: usize, costs: I) -> usize {
+    let take = if samples == 0 { len } else { samples.min(len) };
+    if take == 0 {
+        return 0;
+    }
+    let seen: usize = costs.take(take).sum();
+    seen.saturating_mul(len) / take
+}
+
+fn compact_heap(len: usize) -> usize {
+    if len > crate::compact::INLINE_CAP {
+        len
+    } else {
+        0
+    }
+}
+
+impl Value {
+    /// An estimate of the heap bytes this value holds beyond the table
+    /// entry it lives in (MEMORY USAGE): exact for strings and lists (their
+    /// buffers' capacities); for hashes, sets and sorted sets the per-element
+    /// cost of their encoding (packed: the bytes plus small headers; table:
+    /// the slot, the inline strings and any string too long to be inline),
+    /// averaged over `samples` elements (0: all) and scaled to the size.
+    pub fn mem_estimate(&self, samples: usize) -> usize {
+        use std::mem::size_of;
+        match self {
+            Value::Str(StrValue::Int(_)) => 0,
+            Value::Str(StrValue::Plain(b)) => b.heap_size(),
+            Value::Str(StrValue::Raw(v)) => v.capacity(),
+            Value::List(l) => l.heap_size(),
+            Value::Hash(h) => {
+                let packed = h.is_packed();
+                let per = h.iter().map(|(f, v)| {
+                    if packed {
+                        f.len() + v.len() + 2 * PACKED_ELEM_OVERHEAD
+                    } else {
+                        size_of::<(CompactBytes, CompactBytes)>()
+                            + TABLE_SLOT
+                            + compact_heap(f.len())
+                            + compact_heap(v.len())
+                    }
+                });
+                let body = sampled(h.len(), samples, per);
+                if packed {
+                    body
+                } else {
+                    body + size_of::<crate::keymap::KeyMap<CompactBytes>>()
+                }
+            }
+            Value::Set(s) => {
+                if s.is_intset() {
+                    return s.len() * size_of::<i64>();
+                }
+                let per = s.iter().map(|m| {
+                    m.with_bytes(|b| size_of::<CompactBytes>() + TABLE_SLOT + compact_heap(b.len()))
+                });
+                sampled(s.len(), samples, per) + size_of::<crate::keymap::KeyMap<()>>()
+            }
+            Value::ZSet(z) => {
+                let packed = z.is_packed();
+                let per = z.iter().map(|(m, _)| {
+                    if packed {
+                        // The member and its score, each an element.
+                        m.len() + 8 + 2 * PACKED_ELEM_OVERHEAD
+                    } else {
+                        SKIPLIST_ELEM + compact_heap(m.len())
+                    }
+                });
+                sampled(z.len(), samples, per)
+            }
+        }
+    }
+}
+
 impl StrValue {
     /// The encoding Redis picks for a freshly set string: `int` for canonical
     /// integers of at most 20 characters, otherwise the bytes.

@@ -51,9 +51,11 @@ pub async fn flush(s: &mut Session, conn: &mut Conn, argv: &[Bytes], all: bool) 
             crate::tracking::clear(sh);
         }
         if lazy && removed > LAZYFREE_THRESHOLD {
+            // Freed on another thread, counted in this shard's account.
+            let slot = crate::alloc::current_slot();
             let spawned = std::thread::Builder::new()
                 .name("ferrite-lazyfree".into())
-                .spawn(move || drop(old));
+                .spawn(move || crate::alloc::count_in(slot, move || drop(old)));
             if let Err(e) = spawned {
                 tracing::warn!(error = %e, "cannot free a flushed database in the background");
             }

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod connection;
 pub mod keyspace;
+pub mod memory;
 pub mod observe;
 pub mod pubsub;
 pub mod server;
@@ -33,6 +34,7 @@ pub fn is_barrier(c: RuntimeCmd) -> bool {
             | Shutdown
             | Config
             | Latency
+            | Memory
     )
 }
 
@@ -90,5 +92,6 @@ pub async fn run(
         Slowlog => observe::slowlog(s, conn, spec, argv),
         Latency => observe::latency(s, conn, spec, argv).await,
         Monitor => observe::monitor(s, conn),
+        Memory => memory::memory(s, conn, spec, argv).await,
     }
 }

@@ -509,6 +509,7 @@ pub async fn config(
             shared.slowlog.trim(slowlog_max);
             let pushed = coord::fan_out(&s.worker, s.held_tx(), move |sh| {
                 sh.settings = settings.clone();
+                crate::evict::sync(sh);
                 sh.observe = observe;
                 crate::notify::sync_expired_recording(sh);
             })
@@ -530,6 +531,9 @@ pub async fn config(
                 sh.commands_processed = 0;
                 sh.cmdstats = Default::default();
                 sh.expire_stats = Default::default();
+                if let Some(m) = &sh.evict.mem {
+                    m.reset_stats(crate::server::Shared::now_ms());
+                }
                 for db in &mut sh.dbs {
                     db.expired_count = 0;
                 }
