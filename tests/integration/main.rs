@@ -4,6 +4,7 @@
 //! (`ferrite_testkit::TestServer`), and the differential tests also start a
 //! real `redis-server` (`ferrite_testkit::Pair`) and compare raw replies.
 
+mod acl;
 mod binary;
 mod bitmap;
 mod blocking;

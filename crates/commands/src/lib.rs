@@ -11,6 +11,7 @@
 //! [`Exec::Runtime`]) but are executed by the runtime, which owns the state
 //! they concern.
 
+pub mod acl_index;
 pub mod bitmap;
 pub mod connection;
 pub mod ctx;
@@ -18,6 +19,7 @@ pub mod docs;
 pub mod error;
 pub mod generic;
 pub mod hash;
+pub mod keyspecs;
 pub mod list;
 pub mod pubsub;
 mod robustness;

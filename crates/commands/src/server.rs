@@ -159,6 +159,150 @@ pub static COMMANDS: &[CommandSpec] = &[
         .acl(&["@slow"])
         .doc("Container for memory diagnostics commands.", "4.0.0")
         .subs(MEMORY_SUBCOMMANDS),
+    CommandSpec::new("acl", -2, Group::Server, Exec::Container)
+        .flags(Flags::empty())
+        .acl(&["@slow"])
+        .doc("Container for the access control list commands.", "6.0.0")
+        .subs(&[
+            CommandSpec::new(
+                "acl|deluser",
+                -3,
+                Group::Server,
+                Exec::Runtime(RuntimeCmd::Acl),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous"])
+            .doc("Deletes users and disconnects their clients.", "6.0.0"),
+            CommandSpec::new("acl|save", 2, Group::Server, Exec::Runtime(RuntimeCmd::Acl))
+                .flags(
+                    Flags::ADMIN
+                        .union(Flags::NOSCRIPT)
+                        .union(Flags::LOADING)
+                        .union(Flags::STALE),
+                )
+                .acl(&["@admin", "@slow", "@dangerous"])
+                .doc("Writes the users to the ACL file.", "6.0.0"),
+            CommandSpec::new(
+                "acl|whoami",
+                2,
+                Group::Server,
+                Exec::Runtime(RuntimeCmd::Acl),
+            )
+            .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+            .acl(&["@slow"])
+            .doc("Returns the connection's user name.", "6.0.0"),
+            CommandSpec::new("acl|load", 2, Group::Server, Exec::Runtime(RuntimeCmd::Acl))
+                .flags(
+                    Flags::ADMIN
+                        .union(Flags::NOSCRIPT)
+                        .union(Flags::LOADING)
+                        .union(Flags::STALE),
+                )
+                .acl(&["@admin", "@slow", "@dangerous"])
+                .doc("Replaces the users with those of the ACL file.", "6.0.0"),
+            CommandSpec::new("acl|cat", -2, Group::Server, Exec::Runtime(RuntimeCmd::Acl))
+                .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+                .acl(&["@slow"])
+                .doc("Lists the ACL categories, or the commands of one.", "6.0.0"),
+            CommandSpec::new(
+                "acl|users",
+                2,
+                Group::Server,
+                Exec::Runtime(RuntimeCmd::Acl),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous"])
+            .doc("Lists the user names.", "6.0.0"),
+            CommandSpec::new(
+                "acl|getuser",
+                3,
+                Group::Server,
+                Exec::Runtime(RuntimeCmd::Acl),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous"])
+            .doc(
+                "Describes one user's flags, passwords and permissions.",
+                "6.0.0",
+            ),
+            CommandSpec::new(
+                "acl|genpass",
+                -2,
+                Group::Server,
+                Exec::Runtime(RuntimeCmd::Acl),
+            )
+            .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+            .acl(&["@slow"])
+            .doc("Returns random hex digits for a password.", "6.0.0"),
+            CommandSpec::new("acl|log", -2, Group::Server, Exec::Runtime(RuntimeCmd::Acl))
+                .flags(
+                    Flags::ADMIN
+                        .union(Flags::NOSCRIPT)
+                        .union(Flags::LOADING)
+                        .union(Flags::STALE),
+                )
+                .acl(&["@admin", "@slow", "@dangerous"])
+                .doc("Lists (or clears) the recent permission failures.", "6.0.0"),
+            CommandSpec::new(
+                "acl|setuser",
+                -3,
+                Group::Server,
+                Exec::Runtime(RuntimeCmd::Acl),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous"])
+            .doc("Creates or changes a user with rules.", "6.0.0"),
+            CommandSpec::new(
+                "acl|dryrun",
+                -4,
+                Group::Server,
+                Exec::Runtime(RuntimeCmd::Acl),
+            )
+            .flags(
+                Flags::ADMIN
+                    .union(Flags::NOSCRIPT)
+                    .union(Flags::LOADING)
+                    .union(Flags::STALE),
+            )
+            .acl(&["@admin", "@slow", "@dangerous"])
+            .doc(
+                "Tells whether a user may run a command, without running it.",
+                "7.0.0",
+            ),
+            CommandSpec::new("acl|help", 2, Group::Server, Exec::Runtime(RuntimeCmd::Acl))
+                .flags(Flags::LOADING.union(Flags::STALE))
+                .acl(&["@slow"])
+                .doc("Describes the ACL subcommands.", "6.0.0"),
+            CommandSpec::new("acl|list", 2, Group::Server, Exec::Runtime(RuntimeCmd::Acl))
+                .flags(
+                    Flags::ADMIN
+                        .union(Flags::NOSCRIPT)
+                        .union(Flags::LOADING)
+                        .union(Flags::STALE),
+                )
+                .acl(&["@admin", "@slow", "@dangerous"])
+                .doc("Describes every user as ACL file lines.", "6.0.0"),
+        ]),
 ];
 
 /// Flags of the admin subcommands of SLOWLOG (LATENCY's add `noscript`).

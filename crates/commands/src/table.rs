@@ -193,6 +193,8 @@ pub enum RuntimeCmd {
     Monitor,
     /// MEMORY's server-wide subcommands (USAGE is keyed).
     Memory,
+    /// ACL's subcommands.
+    Acl,
 }
 
 /// How a command is executed.

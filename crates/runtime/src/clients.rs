@@ -121,6 +121,9 @@ pub struct ClientInfo {
     pub rbuf_peak: AtomicUsize,
     /// Set by CLIENT KILL.
     pub killed: AtomicBool,
+    /// The user the client is authenticated as (CLIENT LIST's `user=`);
+    /// None until it authenticates as another user than `default`.
+    pub user: Mutex<Option<Arc<crate::acl::User>>>,
     /// True while the connection's socket is open; CLIENT KILL shuts the
     /// socket down under this lock, so the fd cannot have been closed (and
     /// its number reused by another connection) in between.
@@ -179,6 +182,7 @@ impl ClientInfo {
             rbuf_cap: AtomicUsize::new(0),
             rbuf_peak: AtomicUsize::new(0),
             killed: AtomicBool::new(false),
+            user: Mutex::new(None),
             open: Mutex::new(true),
         }
     }
@@ -345,12 +349,25 @@ impl ClientInfo {
             " age={age} idle={idle} flags={flags} db={} sub={} psub={} ssub={} multi={} \
              qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs={rbs} \
              rbp={rbp} obl={obl} oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} \
-             user=default redir={} resp={} lib-name=",
+             user=",
             self.db.load(Ordering::Relaxed),
             self.sub.load(Ordering::Relaxed),
             self.psub.load(Ordering::Relaxed),
             self.ssub.load(Ordering::Relaxed),
             self.multi.load(Ordering::Relaxed),
+        );
+        match self
+            .user
+            .lock()
+            .ok()
+            .and_then(|u| u.as_ref().map(|u| u.name.clone()))
+        {
+            Some(name) => out.extend_from_slice(&name),
+            None => out.extend_from_slice(b"default"),
+        }
+        let _ = write!(
+            out,
+            " redir={} resp={} lib-name=",
             tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             self.resp.load(Ordering::Relaxed),
         );
@@ -520,6 +537,9 @@ mod tests {
         clients.add(a.clone());
         clients.add(b.clone());
         assert_eq!(clients.snapshot().len(), 2);
+        // Its fd (9) is made up: marked closed, kill() must not shut down
+        // whatever socket of this test process holds that number.
+        a.mark_closed();
         a.kill();
         let ids: Vec<u64> = clients.snapshot().iter().map(|c| c.id).collect();
         assert_eq!(ids, vec![b.id]);

@@ -56,8 +56,10 @@ pub struct Conn {
     pub db: usize,
     /// RESP3 after HELLO 3.
     pub resp3: bool,
-    /// Authenticated (always true without requirepass).
+    /// Authenticated (from the start when the default user has nopass).
     pub authed: bool,
+    /// The user commands run as (`default` until AUTH).
+    pub user: Arc<crate::acl::User>,
     /// CLIENT REPLY mode.
     pub reply_mode: ReplyMode,
     /// Close once the pending replies are written (QUIT, protocol error).
@@ -86,11 +88,12 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         .stats
         .total_connections_received
         .fetch_add(1, Ordering::Relaxed);
-    let (maxclients, requirepass, qbuf_limit, protected, keepalive) = {
+    shared.acl.sync_config(&shared);
+    let (maxclients, needs_auth, qbuf_limit, protected, keepalive) = {
         let cfg = shared.config.read().unwrap_or_else(|e| e.into_inner());
         (
             cfg.maxclients,
-            cfg.requirepass.is_some(),
+            !shared.acl.default_needs_no_auth(),
             cfg.client_query_buffer_limit,
             cfg.protected_mode,
             cfg.tcp_keepalive,
@@ -106,8 +109,9 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
             .await;
         return;
     }
-    // Protected mode: without a password only loopback clients get in.
-    if protected && !requirepass && !addr.ip().is_loopback() {
+    // Protected mode: while the default user has nopass, only clients from
+    // 127.0.0.1 and ::1 get in (as Redis: not the rest of 127/8).
+    if protected && shared.acl.default_has_nopass() && !crate::acl::is_local(addr.ip()) {
         shared
             .stats
             .rejected_connections
@@ -130,7 +134,8 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         info: info.clone(),
         db: 0,
         resp3: false,
-        authed: !requirepass,
+        authed: !needs_auth,
+        user: shared.acl.default_user(),
         reply_mode: ReplyMode::On,
         close: false,
         last_cmd: "NULL",
@@ -625,6 +630,10 @@ impl Session {
                 self.reject(conn, Some(id), &e, skip);
                 return;
             }
+        }
+        // ACL: one load for users allowed everything (the default user).
+        if !conn.user.is_open() && crate::acl::refused(self, conn, spec, argv, skip) {
+            return;
         }
         conn.last_cmd = spec.name;
         if self.worker.shared.scripts.busy.load(Ordering::Relaxed) > 0

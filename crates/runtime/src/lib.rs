@@ -22,6 +22,7 @@
 //! the keys' entries out, runs the command once, and moves them back. See
 //! `docs/design/threading.md`.
 
+pub mod acl;
 pub mod alloc;
 pub mod blocking;
 pub mod clients;

@@ -390,6 +390,15 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
         // is looked up already, and blocking ones answer at once.
         conn.last_cmd = spec.name;
         let skip = s.reply_skip(conn);
+        // Rules may have changed since the command was queued.
+        if !conn.user.is_open() {
+            if let Err(e) = crate::acl::gate(&s.worker.shared, conn, spec, argv, "multi", true) {
+                let start = s.out_len();
+                s.error(conn, &e);
+                s.end_local(start, skip);
+                continue;
+            }
+        }
         let id = s.worker.shared.table.id_of(spec);
         s.run_spec(conn, spec, id, argv, skip).await;
     }

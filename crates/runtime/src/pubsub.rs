@@ -306,6 +306,19 @@ fn sub_reply(out: &mut BytesMut, resp3: bool, name: &[u8], channel: Option<&[u8]
 }
 
 impl PubSub {
+    /// What `client` is subscribed to: channels, patterns and shard
+    /// channels. Scans the whole registry: for ACL changes, not hot paths.
+    pub fn subscriptions_of(&self, client: u64) -> [Vec<Bytes>; 3] {
+        let reg = self.reg.read().unwrap_or_else(|e| e.into_inner());
+        let of = |t: &Table| -> Vec<Bytes> {
+            t.iter()
+                .filter(|(_, subs)| subs.iter().any(|(id, _)| *id == client))
+                .map(|(name, _)| name.clone())
+                .collect()
+        };
+        [of(&reg.channels), of(&reg.patterns), of(&reg.shard)]
+    }
+
     /// The pub/sub output limit in force.
     pub fn limit(&self) -> ObufLimit {
         *self.limit.lock().unwrap_or_else(|e| e.into_inner())

@@ -504,16 +504,6 @@ fn log_line(level: u8, msg: &[u8]) {
     }
 }
 
-fn acl_check(table: &CommandTable, argv: &[Bytes]) -> Option<bool> {
-    // Redis refuses unknown commands and subcommands; arity is not checked.
-    match crate::conn::lookup(table, argv) {
-        Err(e) if !matches!(e.kind, ferrite_commands::ErrorKind::WrongArity(_)) => None,
-        // Every client is the default user with every permission until ACLs
-        // come (issue 7).
-        _ => Some(true),
-    }
-}
-
 // ---------------------------------------------------------------------------
 // On the keys' shard.
 
@@ -532,6 +522,8 @@ struct ShardHost<'a> {
     /// The caller, whose tracked reads are remembered (`Some` when it
     /// tracks them).
     tracker: Option<u64>,
+    /// The caller, whose user's permissions apply.
+    client: u64,
     shard: &'a mut Shard,
     shared: &'a Shared,
     db: usize,
@@ -551,6 +543,9 @@ impl Host for ShardHost<'_> {
             Ok(s) => s,
             Err(e) => return write_error(out, resp3, e),
         };
+        if let Err(e) = crate::acl::script_gate(self.shared, self.client, spec, argv) {
+            return write_error(out, resp3, e);
+        }
         match spec.exec {
             Exec::Keyed(h) => {
                 self.keypos.clear();
@@ -596,7 +591,7 @@ impl Host for ShardHost<'_> {
     }
 
     fn acl_check(&mut self, argv: &[Bytes]) -> Option<bool> {
-        acl_check(&self.shared.table, argv)
+        crate::acl::script_acl_check(self.shared, self.client, argv)
     }
 }
 
@@ -714,6 +709,7 @@ fn run_on_shard_into(
     let mut host = ShardHost {
         now: call.now,
         tracker: call.track.then_some(call.client),
+        client: call.client,
         shard,
         shared,
         db: call.db,
@@ -776,6 +772,8 @@ struct Learned {
 
 struct GlobalHost<'a> {
     shared: &'a Shared,
+    /// The caller, whose user's permissions apply.
+    client: u64,
     read_only: bool,
     deny_oom: bool,
     state: &'a RunState,
@@ -790,6 +788,9 @@ impl Host for GlobalHost<'_> {
             Ok(s) => s,
             Err(e) => return write_error(out, resp3, e),
         };
+        if let Err(e) = crate::acl::script_gate(self.shared, self.client, spec, argv) {
+            return write_error(out, resp3, e);
+        }
         if let Ok(mut l) = self.learned.lock() {
             match spec.exec {
                 Exec::Keyed(_) if spec.lookups_for(argv).is_none() => {
@@ -835,7 +836,7 @@ impl Host for GlobalHost<'_> {
     }
 
     fn acl_check(&mut self, argv: &[Bytes]) -> Option<bool> {
-        acl_check(&self.shared.table, argv)
+        crate::acl::script_acl_check(self.shared, self.client, argv)
     }
 }
 
@@ -850,6 +851,7 @@ fn script_thread(jobs: std_mpsc::Receiver<GlobalJob>) {
         begin_run(&shared, state, call);
         let mut host = GlobalHost {
             shared: &shared,
+            client: call.client,
             read_only: call.read_only,
             deny_oom: call.deny_oom,
             state,
@@ -1015,6 +1017,7 @@ fn script_conn(conn: &Conn, db: usize) -> Conn {
         db,
         resp3: false,
         authed: true,
+        user: conn.user.clone(),
         reply_mode: ReplyMode::On,
         close: false,
         last_cmd: "eval",

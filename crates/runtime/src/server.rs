@@ -91,6 +91,8 @@ pub struct Shared {
     pub metrics_port: u16,
     /// Bumped by DEBUG CHANGE-REPL-ID: INFO's `master_replid` derives from it.
     pub repl_id_generation: AtomicU64,
+    /// Users and their permissions, and ACL LOG.
+    pub acl: Arc<crate::acl::Acl>,
 }
 
 impl Shared {
@@ -224,6 +226,9 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         .map(|a| a.port())
         .unwrap_or(config.port);
     let databases = config.databases.max(1);
+    let table = ferrite_commands::table();
+    let acl = Arc::new(crate::acl::Acl::new(&table));
+    crate::acl::load_at_start(&acl, &config)?;
     let shared = Arc::new(Shared {
         config: RwLock::new(config),
         config_epoch: AtomicU64::new(0),
@@ -231,7 +236,7 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         nshards,
         databases,
         inboxes: OnceLock::new(),
-        table: ferrite_commands::table(),
+        table,
         clients: Clients::default(),
         next_tx: AtomicU64::new(1),
         shutting_down: AtomicBool::new(false),
@@ -249,6 +254,7 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         pause: Default::default(),
         repl_id_generation: AtomicU64::new(0x17e),
         metrics_port,
+        acl,
     });
     shared.apply_limits();
     let mut senders = Vec::with_capacity(nshards);

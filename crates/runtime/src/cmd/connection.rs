@@ -1,8 +1,9 @@
 //! PING, ECHO, SELECT, QUIT, RESET, HELLO, AUTH.
 //!
-//! Only the `default` user exists: it has no password unless `requirepass`
-//! is set, in which case a connection starts unauthenticated and every
-//! command not flagged `no_auth` is refused until AUTH or HELLO ... AUTH.
+//! A connection starts as the `default` user, authenticated unless that
+//! user has a password (`requirepass`, or ACL rules) or is off; then every
+//! command not flagged `no_auth` is refused until AUTH or HELLO ... AUTH
+//! (see `crate::acl` for the users).
 
 use std::sync::atomic::Ordering;
 
@@ -98,47 +99,68 @@ pub fn reset(s: &mut Session, conn: &mut Conn) -> CmdResult {
     conn.info.db.store(0, Ordering::Relaxed);
     conn.info.resp.store(2, Ordering::Relaxed);
     conn.info.set_name(b"");
-    conn.authed = requirepass(s).is_none();
+    // Back to the default user, authenticated only if it needs no password.
+    let shared = s.worker.shared.clone();
+    shared.acl.sync_config(&shared);
+    crate::acl::login(conn, shared.acl.default_user());
+    conn.authed = shared.acl.default_needs_no_auth();
     w(s, conn).simple(b"RESET");
     Ok(())
 }
 
 /// True when the client must authenticate before running a command that is
-/// not `no_auth`. Only called for clients not yet authenticated: a password
-/// removed since they connected lets them in, as in Redis.
+/// not `no_auth`: it has not, and the default user has a password (or is
+/// off). A password removed since it connected lets it in, as in Redis.
 pub fn auth_required(s: &Session, conn: &Conn) -> bool {
-    !conn.authed
-        && s.worker
-            .shared
-            .config
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .requirepass
-            .is_some()
-}
-
-fn requirepass(s: &Session) -> Option<Vec<u8>> {
-    s.worker
-        .shared
-        .config
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .requirepass
-        .clone()
+    if conn.authed {
+        return false;
+    }
+    let shared = &s.worker.shared;
+    shared.acl.sync_config(shared);
+    !shared.acl.default_needs_no_auth()
 }
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
-/// Checks a username/password pair for the `default` user, the only one.
-fn check_user(s: &Session, user: &[u8], pass: &[u8]) -> Result<(), CmdError> {
-    if user != b"default" {
-        return Err(CmdError::other(WRONGPASS));
-    }
-    match requirepass(s) {
-        // Without requirepass the default user takes any password.
-        None => Ok(()),
-        Some(p) if p == pass => Ok(()),
-        Some(_) => Err(CmdError::other(WRONGPASS)),
+/// Authenticates the connection as `user`, or logs the failure (ACL LOG
+/// reason `auth`) and answers WRONGPASS.
+/// `name` is the command's name as sent (ACL LOG's object).
+fn check_user(
+    s: &Session,
+    conn: &mut Conn,
+    name: &[u8],
+    user: &[u8],
+    pass: &[u8],
+) -> Result<(), CmdError> {
+    let shared = s.worker.shared.clone();
+    shared.acl.sync_config(&shared);
+    match shared.acl.authenticate(user, pass) {
+        Some(u) => {
+            crate::acl::login(conn, u);
+            Ok(())
+        }
+        None => {
+            let context = if conn.multi.is_some() {
+                "multi"
+            } else {
+                "toplevel"
+            };
+            shared.acl.log_event(
+                "auth",
+                context,
+                name.to_vec(),
+                user.to_vec(),
+                crate::acl::client_line_for(
+                    &conn.info,
+                    if name.eq_ignore_ascii_case(b"hello") {
+                        "hello"
+                    } else {
+                        "auth"
+                    },
+                ),
+            );
+            Err(CmdError::other(WRONGPASS))
+        }
     }
 }
 
@@ -146,17 +168,18 @@ fn check_user(s: &Session, user: &[u8], pass: &[u8]) -> Result<(), CmdError> {
 pub fn auth(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     match argv {
         [_, pass] => {
-            if requirepass(s).is_none() {
+            let shared = s.worker.shared.clone();
+            shared.acl.sync_config(&shared);
+            if shared.acl.default_needs_no_auth() {
                 return Err(CmdError::other(
                     "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
                 ));
             }
-            check_user(s, b"default", pass)?;
+            check_user(s, conn, arg(argv, 0), b"default", pass)?;
         }
-        [_, user, pass] => check_user(s, user, pass)?,
+        [name, user, pass] => check_user(s, conn, name, user, pass)?,
         _ => return Err(CmdError::SYNTAX),
     }
-    conn.authed = true;
     w(s, conn).simple(b"OK");
     Ok(())
 }
@@ -180,8 +203,7 @@ pub fn hello(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     while let Some(opt) = argv.get(i) {
         let more = argv.len() - i - 1;
         if ferrite_commands::util::is(opt, "AUTH") && more >= 2 {
-            check_user(s, arg(argv, i + 1), arg(argv, i + 2))?;
-            conn.authed = true;
+            check_user(s, conn, arg(argv, 0), arg(argv, i + 1), arg(argv, i + 2))?;
             i += 3;
         } else if ferrite_commands::util::is(opt, "SETNAME") && more >= 1 {
             let n = arg(argv, i + 1);

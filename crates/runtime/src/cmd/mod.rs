@@ -2,6 +2,7 @@
 //! group), keyspace-wide fan-outs (generic/server groups) and server
 //! introspection. Their table rows live in `ferrite-commands`.
 
+pub mod acl;
 pub mod client;
 pub mod connection;
 pub mod keyspace;
@@ -93,5 +94,6 @@ pub async fn run(
         Latency => observe::latency(s, conn, spec, argv).await,
         Monitor => observe::monitor(s, conn),
         Memory => memory::memory(s, conn, spec, argv).await,
+        Acl => acl::acl(s, conn, spec, argv),
     }
 }

@@ -568,9 +568,20 @@ pub async fn config(
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
-            // User lines stay as the file has them until the ACL renders
-            // its live users here (UserLines::Replace).
-            let users = ferrite_config::UserLines::Keep;
+            // The live users replace the file's `user` lines, as Redis
+            // writes them; with an aclfile they live there (ACL SAVE), and
+            // the config file keeps none.
+            let lines: Vec<Vec<u8>> = if config.aclfile.is_empty() {
+                let acl = &shared.acl;
+                acl.names()
+                    .iter()
+                    .filter_map(|n| acl.user(n))
+                    .map(|u| acl.describe(&u).into_bytes())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let users = ferrite_config::UserLines::Replace(&lines);
             if let Err(e) = config.rewrite_file(std::path::Path::new(path), users) {
                 let reason = ferrite_config::io_reason(&e);
                 tracing::warn!(path, %reason, "CONFIG REWRITE failed");
