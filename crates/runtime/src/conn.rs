@@ -12,7 +12,6 @@ use std::ops::Range;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use ferrite_commands::{Block, CmdError, CommandSpec, Ctx, Exec, Flags, Handler};
@@ -571,8 +570,8 @@ impl Session {
     /// Counts a command run by this connection's thread itself (server and
     /// connection commands, scripts, commands over several shards), timed
     /// from `t0`; it failed if its reply, written from `start`, is an error.
-    fn record_here(&mut self, conn: &Conn, id: usize, argv: &[Bytes], t0: Instant, start: usize) {
-        let ns = t0.elapsed().as_nanos() as u64;
+    fn record_here(&mut self, conn: &Conn, id: usize, argv: &[Bytes], t0: u64, start: usize) {
+        let ns = crate::clock::since_ns(t0);
         let failed = self.out().get(start) == Some(&b'-');
         let worker = self.worker.clone();
         let mut shard = worker.shard.borrow_mut();
@@ -686,7 +685,7 @@ impl Session {
             self.wait_pause(conn, spec).await;
         }
         if let Exec::Runtime(ferrite_commands::RuntimeCmd::Exec) = spec.exec {
-            let t0 = Instant::now();
+            let t0 = crate::clock::now();
             let start = self.out_len();
             crate::multi::exec(self, conn, skip).await;
             self.record_here(conn, id, argv, t0, start);
@@ -754,7 +753,7 @@ impl Session {
                 if self.worker.shared.monitors.any() {
                     self.feed_monitors(conn, spec, argv, true);
                 }
-                let t0 = Instant::now();
+                let t0 = crate::clock::now();
                 let start = self.out_len();
                 let res = if matches!(c, ferrite_commands::RuntimeCmd::Eval) {
                     crate::script::eval(self, conn, spec, argv).await
@@ -772,7 +771,7 @@ impl Session {
                 if crate::cmd::is_barrier(c) {
                     self.flush().await;
                 }
-                let t0 = Instant::now();
+                let t0 = crate::clock::now();
                 let start = self.out_len();
                 let res = crate::cmd::run(self, conn, spec, c, argv).await;
                 if crate::cmd::is_barrier(c) {
@@ -888,7 +887,7 @@ impl Session {
             None => {
                 self.flush().await;
                 self.worker.shard.borrow_mut().multi_shard_commands += 1;
-                let t0 = Instant::now();
+                let t0 = crate::clock::now();
                 let start = self.out_len();
                 let keys: Vec<usize> = self.keypos.clone();
                 let res = crate::coord::run_multi(
@@ -1211,13 +1210,13 @@ pub fn run_handler_may_block(
         settings,
         ..
     } = shard;
-    let t0 = Instant::now();
+    let t0 = crate::clock::now();
     let mut ctx = Ctx::new(dbs, db, now, out, resp3, settings, stats);
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
     let mut events = std::mem::take(&mut ctx.events);
-    let ns = t0.elapsed().as_nanos() as u64;
+    let ns = crate::clock::since_ns(t0);
     let failed = res.is_err();
     if let Err(e) = res {
         let text = e.to_string();

@@ -26,6 +26,7 @@ pub mod acl;
 pub mod alloc;
 pub mod blocking;
 pub mod clients;
+pub mod clock;
 pub mod cmd;
 pub mod cmdstats;
 pub mod conn;

@@ -663,13 +663,13 @@ fn run_script_command(
         settings,
         ..
     } = shard;
-    let t0 = std::time::Instant::now();
+    let t0 = crate::clock::now();
     let mut ctx = ferrite_commands::Ctx::new(dbs, db, now, out, resp3, settings, stats);
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
     let mut events = std::mem::take(&mut ctx.events);
-    let ns = t0.elapsed().as_nanos() as u64;
+    let ns = crate::clock::since_ns(t0);
     let failed = res.is_err();
     if let Err(e) = res {
         let text = e.to_string();

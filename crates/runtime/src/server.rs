@@ -214,6 +214,7 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
     } else {
         config.shards
     };
+    crate::clock::init();
     let listeners = bind_all(&config)?;
     let metrics = bind_metrics(&config)?;
     let metrics_port = match &metrics {
