@@ -444,6 +444,8 @@ pub struct Config {
     pub acllog_max_len: u64,
     /// `acl-pubsub-default`: whether new users may use every channel.
     pub acl_pubsub_default: AclPubsubDefault,
+    /// `tls-port`: the TLS port (0: no TLS listener).
+    pub tls_port: u16,
     /// `metrics-port` (Ferrite only): the port of the Prometheus `/metrics`
     /// HTTP endpoint; 0 (the default) serves none.
     pub metrics_port: u16,
@@ -706,6 +708,7 @@ impl Default for Config {
             acllog_max_len: 128,
             acl_pubsub_default: AclPubsubDefault::ResetChannels,
             users: Vec::new(),
+            tls_port: 0,
             metrics_port: 0,
             metrics_bind: "127.0.0.1".to_owned(),
         }

@@ -146,8 +146,6 @@ const PROTECTED_CONFIGS: &str = "only no is supported: this version of Ferrite c
 const SUPERVISED: &str = "only no is supported: this version of Ferrite does not signal \
      upstart or systemd; run it as a simple service";
 const MIN_REPLICAS: &str = "only 0 is supported: this version of Ferrite has no replication";
-const TLS_PORT: &str = "only 0 is supported: TLS is not available yet in this version of \
-     Ferrite";
 const PIDFILE: &str = "pidfile is not supported yet: this version of Ferrite writes no pid \
      file; let the supervisor track the process";
 const UNIXSOCKET: &str = "unixsocket is not supported yet: this version of Ferrite listens on \
@@ -900,12 +898,14 @@ pub(crate) static TABLE: &[Directive] = &[
     Directive {
         name: "tls-port",
         aliases: &[],
-        mutability: Mutability::Mutable,
-        kind: Kind::IntChecked {
+        // Mutable in Redis 7.0 (it rebinds); set at start in Ferrite, as `port`.
+        mutability: Mutability::Immutable,
+        kind: Kind::Int {
             min: 0,
             max: 65535,
-            get: |_| 0,
-            set: |_, v| refuse_unless(v == 0, TLS_PORT),
+            memory: false,
+            get: |c| i64::from(c.tls_port),
+            set: |c, v| c.tls_port = v as u16,
         },
     },
     Directive {

@@ -1389,11 +1389,6 @@ fn redis_7_0_directive_errors() {
             "argument must be between 0 and 2147483647 inclusive",
         ),
         (
-            "tls-port",
-            "65536",
-            "argument must be between 0 and 65535 inclusive",
-        ),
-        (
             "min-slaves-to-write",
             "-1",
             "argument must be between 0 and 2147483647 inclusive",
@@ -1437,7 +1432,6 @@ fn redis_7_0_directive_values_read_back() {
         ("proc-title-template", "{{x", "{{x"),
         ("proc-title-template", "a}b {port}", "a}b {port}"),
         ("auto-aof-rewrite-min-size", "1mb", "1048576"),
-        ("tls-port", "0", "0"),
         ("activedefrag", "no", "no"),
         ("masterauth", "a b", "a b"),
     ];
@@ -1454,11 +1448,7 @@ fn redis_7_0_directive_values_read_back() {
 
 #[test]
 fn only_the_default_is_accepted_where_ferrite_lacks_the_feature() {
-    for (name, value) in [
-        ("tls-port", "6380"),
-        ("min-replicas-to-write", "1"),
-        ("activedefrag", "yes"),
-    ] {
+    for (name, value) in [("min-replicas-to-write", "1"), ("activedefrag", "yes")] {
         let mut c = Config::default();
         let err = set_err(&mut c, &[(name, value)]);
         assert!(

@@ -40,7 +40,6 @@ use ferrite_commands::{Block, CmdError, CommandSpec, Ctx, Handler};
 use ferrite_protocol::Writer;
 use ferrite_storage::{Db, Value, ValueType};
 use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 use crate::clients::flag;
@@ -540,8 +539,8 @@ enum Outcome {
 /// its client goes away, then writes its reply. While waiting, the socket
 /// is still read (a disconnect ends the wait; pipelined requests are kept
 /// in `rbuf` for later). Returns false if the connection must close.
-pub async fn wait(
-    stream: &mut TcpStream,
+pub async fn wait<S: crate::conn::ClientStream>(
+    stream: &mut S,
     rbuf: &mut BytesMut,
     qbuf_limit: u64,
     session: &mut Session,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use ferrite_commands::{Block, CmdError, CommandSpec, Ctx, Exec, Flags, Handler};
 use ferrite_protocol::{Limits, RequestDecoder, Writer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
@@ -25,6 +25,10 @@ use crate::server::Shared;
 use crate::shard::{Shard, ShardMsg};
 use crate::slot::shard_of;
 use crate::worker::Worker;
+
+/// The size of Redis's static per-client reply buffer: replies that fit in
+/// it do not count against `client-output-buffer-limit`.
+const REPLY_BUFFER_BYTES: u64 = 16 * 1024;
 
 /// Requests decoded and dispatched before the replies are written.
 const MAX_BATCH: usize = 1024;
@@ -81,21 +85,76 @@ pub struct Conn {
 }
 
 /// Serves one connection until it closes.
-pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) {
+pub async fn serve(worker: Rc<Worker>, stream: TcpStream, addr: SocketAddr) {
+    let peer = prepare(&worker, &stream, addr);
+    serve_stream(worker, stream, addr, peer).await;
+}
+
+/// Serves one connection accepted on `tls-port`: the TLS handshake (within
+/// [`crate::tls::HANDSHAKE_TIMEOUT`]), then as [`serve`] over TLS.
+pub async fn serve_tls(
+    worker: Rc<Worker>,
+    stream: TcpStream,
+    addr: SocketAddr,
+    acceptor: tokio_rustls::TlsAcceptor,
+) {
+    let peer = prepare(&worker, &stream, addr);
+    let tls = tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+    match tls {
+        Ok(Ok(tls)) => serve_stream(worker, tls, addr, peer).await,
+        Ok(Err(e)) => {
+            tracing::warn!(%addr, error = %e, "Error accepting a client connection: TLS handshake failed")
+        }
+        Err(_) => {
+            tracing::warn!(%addr, "Error accepting a client connection: TLS handshake timed out")
+        }
+    }
+}
+
+/// The socket's local address and descriptor, once the socket is set up
+/// (no Nagle delay, keepalive as `tcp-keepalive` says).
+fn prepare(worker: &Worker, stream: &TcpStream, addr: SocketAddr) -> (SocketAddr, i32) {
+    let keepalive = worker
+        .shared
+        .config
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .tcp_keepalive;
+    let _ = stream.set_nodelay(true);
+    set_keepalive(stream, keepalive);
+    let laddr = stream.local_addr().unwrap_or(addr);
+    let fd = {
+        use std::os::fd::AsRawFd;
+        stream.as_raw_fd()
+    };
+    (laddr, fd)
+}
+
+/// A client's byte stream: a plain TCP socket or TLS over one.
+pub trait ClientStream: AsyncRead + AsyncWrite + Unpin {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> ClientStream for T {}
+
+/// Serves one connection over `stream` until it closes.
+async fn serve_stream<S: ClientStream>(
+    worker: Rc<Worker>,
+    mut stream: S,
+    addr: SocketAddr,
+    (laddr, fd): (SocketAddr, i32),
+) {
     let shared = worker.shared.clone();
     shared
         .stats
         .total_connections_received
         .fetch_add(1, Ordering::Relaxed);
     shared.acl.sync_config(&shared);
-    let (maxclients, needs_auth, qbuf_limit, protected, keepalive) = {
+    let (maxclients, needs_auth, qbuf_limit, protected) = {
         let cfg = shared.config.read().unwrap_or_else(|e| e.into_inner());
         (
             cfg.maxclients,
             !shared.acl.default_needs_no_auth(),
             cfg.client_query_buffer_limit,
             cfg.protected_mode,
-            cfg.tcp_keepalive,
         )
     };
     if shared.clients.len() as u64 >= maxclients {
@@ -118,13 +177,6 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
         let _ = stream.write_all(PROTECTED_MODE_DENIED).await;
         return;
     }
-    let _ = stream.set_nodelay(true);
-    set_keepalive(&stream, keepalive);
-    let laddr = stream.local_addr().unwrap_or(addr);
-    let fd = {
-        use std::os::fd::AsRawFd;
-        stream.as_raw_fd()
-    };
     let id = shared.clients.next_id();
     let info = Arc::new(ClientInfo::new(id, addr, laddr, fd, worker.id));
     shared.clients.add(info.clone());
@@ -262,7 +314,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream, addr: SocketAddr) 
                 }
             } else if !session.wbuf.is_empty() {
                 info.note_reply_buffer(session.wbuf.len(), session.wbuf.capacity());
-                if !session.write_pending(&mut stream).await {
+                if !session.write_limited(&mut stream, id).await {
                     break 'conn;
                 }
             }
@@ -935,7 +987,7 @@ impl Session {
     /// mailbox holds, until the mailbox is empty. A write that stalls (the
     /// client does not read) gives way when the mailbox passes its output
     /// limit. False if the connection must close.
-    pub async fn deliver(&mut self, stream: &mut TcpStream, conn: &Conn) -> bool {
+    pub async fn deliver<S: ClientStream>(&mut self, stream: &mut S, conn: &Conn) -> bool {
         let mb = conn.info.mailbox.clone();
         if !mb.is_active() {
             return self.write_pending(stream).await;
@@ -968,9 +1020,44 @@ impl Session {
         }
     }
 
+    /// [`Session::write_pending`] under `client-output-buffer-limit normal`:
+    /// replies past the hard limit close the client at once; past the soft
+    /// limit, a client that has not taken them within the soft seconds is
+    /// closed, as Redis closes a client whose output buffer stays over it.
+    /// False if the connection must close.
+    pub async fn write_limited<S: ClientStream>(&mut self, stream: &mut S, client: u64) -> bool {
+        let [hard, soft, secs] = &self.worker.shared.obuf_normal;
+        let (hard, soft) = (hard.load(Ordering::Relaxed), soft.load(Ordering::Relaxed));
+        // As Redis counts it: what does not fit its 16 KiB reply buffer.
+        let len = (self.wbuf.len() as u64).saturating_sub(REPLY_BUFFER_BYTES);
+        if hard != 0 && len > hard {
+            tracing::warn!(
+                client,
+                bytes = len,
+                "Client scheduled to be closed ASAP for overcoming of output buffer limits."
+            );
+            return false;
+        }
+        if soft != 0 && len > soft {
+            let limit = std::time::Duration::from_secs(secs.load(Ordering::Relaxed));
+            return match tokio::time::timeout(limit, self.write_pending(stream)).await {
+                Ok(ok) => ok,
+                Err(_) => {
+                    tracing::warn!(
+                        client,
+                        bytes = len,
+                        "Client scheduled to be closed ASAP for overcoming of output buffer limits."
+                    );
+                    false
+                }
+            };
+        }
+        self.write_pending(stream).await
+    }
+
     /// Writes the replies gathered so far to the socket. False if the
     /// client is gone.
-    pub async fn write_pending(&mut self, stream: &mut TcpStream) -> bool {
+    pub async fn write_pending<S: ClientStream>(&mut self, stream: &mut S) -> bool {
         if self.wbuf.is_empty() {
             return true;
         }

@@ -47,6 +47,7 @@ pub mod server;
 pub mod shard;
 pub mod signals;
 pub mod slot;
+pub mod tls;
 pub mod tracking;
 pub mod worker;
 

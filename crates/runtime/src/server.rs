@@ -87,6 +87,14 @@ pub struct Shared {
     pub monitors: crate::monitor::Monitors,
     /// CLIENT PAUSE's state.
     pub pause: crate::pause::Pause,
+    /// `client-output-buffer-limit normal`: hard bytes, soft bytes, soft
+    /// seconds (0: none), read by every connection before it writes.
+    pub obuf_normal: [AtomicU64; 3],
+    /// The TLS port bound (0: none).
+    pub tls_port: u16,
+    /// The TLS acceptor built from the `tls-*` directives (rebuilt when
+    /// CONFIG SET changes them); None without `tls-port`.
+    pub tls: RwLock<Option<tokio_rustls::TlsAcceptor>>,
     /// The port the Prometheus endpoint listens on (0: none).
     pub metrics_port: u16,
     /// Bumped by DEBUG CHANGE-REPL-ID: INFO's `master_replid` derives from it.
@@ -107,10 +115,17 @@ impl Shared {
     /// Applies the live config's server-wide limits that are not per-shard
     /// settings (the pub/sub output limit).
     pub fn apply_limits(&self) {
-        let (hard, soft, soft_secs) = {
+        let (normal, (hard, soft, soft_secs)) = {
             let cfg = self.config.read().unwrap_or_else(|e| e.into_inner());
-            cfg.client_output_buffer_limit[2]
+            (
+                cfg.client_output_buffer_limit[0],
+                cfg.client_output_buffer_limit[2],
+            )
         };
+        let (h, s, secs) = normal;
+        for (a, v) in self.obuf_normal.iter().zip([h, s, secs]) {
+            a.store(v, Ordering::Relaxed);
+        }
         self.pubsub.set_limit(crate::pubsub::ObufLimit {
             hard,
             soft,
@@ -217,6 +232,20 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
     crate::clock::init();
     let listeners = bind_all(&config)?;
     let metrics = bind_metrics(&config)?;
+    // TLS: the acceptor first (a bad certificate stops start-up with the
+    // reason), then the listeners on every bind address.
+    let (tls, tls_listeners) = if config.tls_port != 0 {
+        let acceptor = crate::tls::acceptor(&config)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        (Some(acceptor), bind_port(&config, config.tls_port)?)
+    } else {
+        (None, Vec::new())
+    };
+    let tls_port = tls_listeners
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port())
+        .unwrap_or(0);
     let metrics_port = match &metrics {
         Some(l) => l.local_addr()?.port(),
         None => 0,
@@ -255,6 +284,9 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         pause: Default::default(),
         repl_id_generation: AtomicU64::new(0x17e),
         metrics_port,
+        tls_port,
+        tls: RwLock::new(tls),
+        obuf_normal: Default::default(),
         acl,
     });
     shared.apply_limits();
@@ -276,9 +308,13 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
             .iter()
             .map(|l| l.try_clone())
             .collect::<std::io::Result<Vec<_>>>()?;
+        let tls_socks = tls_listeners
+            .iter()
+            .map(|l| l.try_clone())
+            .collect::<std::io::Result<Vec<_>>>()?;
         let t = std::thread::Builder::new()
             .name(format!("ferrite-shard-{id}"))
-            .spawn(move || crate::worker::run(id, shared, rx, socks, metrics))?;
+            .spawn(move || crate::worker::run(id, shared, rx, socks, tls_socks, metrics))?;
         threads.push(t);
     }
     Ok(ServerHandle { shared, threads })
@@ -301,8 +337,13 @@ fn bind_metrics(config: &Config) -> std::io::Result<Option<TcpListener>> {
 }
 
 fn bind_all(config: &Config) -> std::io::Result<Vec<TcpListener>> {
+    bind_port(config, config.port)
+}
+
+/// Binds `port` on every `bind` address.
+fn bind_port(config: &Config, port: u16) -> std::io::Result<Vec<TcpListener>> {
     let mut out = Vec::new();
-    let mut port = config.port;
+    let mut port = port;
     let mut last_err = None;
     for addr in &config.bind {
         // A leading '-' marks an optional address (skipped if unavailable), as in Redis.

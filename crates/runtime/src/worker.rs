@@ -31,6 +31,7 @@ pub fn run(
     shared: Arc<Shared>,
     inbox: mpsc::UnboundedReceiver<ShardMsg>,
     listeners: Vec<std::net::TcpListener>,
+    tls_listeners: Vec<std::net::TcpListener>,
     metrics: Option<std::net::TcpListener>,
 ) {
     // First: everything this thread allocates counts as its shard's.
@@ -63,6 +64,12 @@ pub fn run(
         tokio::task::spawn_local(expire_loop(worker.clone()));
         tokio::task::spawn_local(idle_client_loop(worker.clone()));
         let mut accepts = Vec::new();
+        for l in tls_listeners {
+            match TcpListener::from_std(l) {
+                Ok(l) => accepts.push(tokio::task::spawn_local(tls_accept_loop(worker.clone(), l))),
+                Err(e) => tracing::error!(shard = id, error = %e, "cannot register TLS listener"),
+            }
+        }
         if let Some(l) = metrics {
             match TcpListener::from_std(l) {
                 Ok(l) => accepts.push(tokio::task::spawn_local(crate::metrics::serve(
@@ -117,6 +124,35 @@ async fn accept_loop(worker: Rc<Worker>, listener: TcpListener) {
             }
             Err(e) => {
                 // EMFILE and friends: back off briefly instead of spinning.
+                tracing::warn!(shard = worker.id, error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Accepts connections on `tls-port`; each handshakes with the acceptor in
+/// force when it arrived.
+async fn tls_accept_loop(worker: Rc<Worker>, listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                let acceptor = worker
+                    .shared
+                    .tls
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                if let Some(acceptor) = acceptor {
+                    tokio::task::spawn_local(crate::conn::serve_tls(
+                        worker.clone(),
+                        stream,
+                        addr,
+                        acceptor,
+                    ));
+                }
+            }
+            Err(e) => {
                 tracing::warn!(shard = worker.id, error = %e, "accept failed");
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }

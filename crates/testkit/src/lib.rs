@@ -235,6 +235,11 @@ impl RawClient {
         }
     }
 
+    /// The socket itself, to read raw bytes.
+    pub fn stream_mut(&mut self) -> &mut TcpStream {
+        &mut self.stream
+    }
+
     /// The client's own address (as the server's CLIENT LIST shows it).
     pub fn local_addr(&self) -> std::net::SocketAddr {
         self.stream.local_addr().expect("local address")

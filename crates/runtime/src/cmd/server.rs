@@ -495,6 +495,27 @@ pub async fn config(
                 let mut cfg = shared.config.write().unwrap_or_else(|e| e.into_inner());
                 let before = cfg.clone();
                 cfg.set(&pairs).map_err(CmdError::other)?;
+                // TLS files changed while TLS serves: the new acceptor must
+                // build, or nothing changes (as Redis applies them).
+                if shared.tls_port != 0 && crate::tls::settings_changed(&before, &cfg) {
+                    match crate::tls::acceptor(&cfg) {
+                        Ok(a) => {
+                            *shared.tls.write().unwrap_or_else(|e| e.into_inner()) = Some(a);
+                        }
+                        Err(why) => {
+                            tracing::warn!(reason = %why, "Failed applying new TLS configuration");
+                            let name = pairs
+                                .iter()
+                                .map(|(k, _)| String::from_utf8_lossy(k).to_ascii_lowercase())
+                                .find(|k| k.starts_with("tls-"))
+                                .unwrap_or_default();
+                            *cfg = before;
+                            return Err(CmdError::other(format!(
+                                "ERR CONFIG SET failed (possibly related to argument '{name}') - Unable to update TLS configuration. Check server logs."
+                            )));
+                        }
+                    }
+                }
                 before
             };
             shared.config_epoch.fetch_add(1, Ordering::Relaxed);
