@@ -1859,4 +1859,27 @@ mod tests {
         );
         server.shutdown();
     }
+
+    proptest::proptest! {
+        /// Any rules, well formed or not, are applied or refused with an
+        /// error; a refused ACL SETUSER changes nothing.
+        #[test]
+        fn any_rules_are_applied_or_refused(rules in proptest::collection::vec(
+            proptest::string::string_regex("[-+~%&#<>!()@|*a-zA-Z0-9 RW]{0,12}").unwrap(), 0..6)) {
+            let t = ferrite_commands::table();
+            let acl = Acl::new(&t);
+            let rules: Vec<Bytes> = rules.into_iter().map(Bytes::from).collect();
+            let before = acl.user(b"u").map(|u| acl.describe(&u));
+            match acl.setuser(b"u", &rules) {
+                Ok(()) => {
+                    let u = acl.user(b"u").expect("created");
+                    let _ = acl.describe(&u);
+                }
+                Err(e) => {
+                    proptest::prop_assert!(e.starts_with("ERR "), "{}", e);
+                    proptest::prop_assert_eq!(acl.user(b"u").map(|u| acl.describe(&u)), before);
+                }
+            }
+        }
+    }
 }

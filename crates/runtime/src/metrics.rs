@@ -761,6 +761,15 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any bytes a client sends as a request head get an answer, never
+        /// a panic.
+        #[test]
+        fn any_request_head_is_answered(head in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let _ = parse(&head);
+        }
+    }
+
     #[test]
     fn a_snapshot_encodes_exporter_names() {
         let snap = Snapshot {
