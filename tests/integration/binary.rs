@@ -186,3 +186,146 @@ fn a_bad_config_file_stops_start_up_naming_file_and_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("port"));
 }
+
+/// True when `line` has redis-server's shape:
+/// `<pid>:M <dd Mon yyyy HH:MM:SS.mmm> <level char> <message>`.
+fn redis_log_line(line: &str, pid: u32) -> bool {
+    let Some(rest) = line.strip_prefix(&format!("{pid}:M ")) else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.splitn(6, ' ').collect();
+    let [day, month, year, time, level, message] = parts[..] else {
+        return false;
+    };
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let t: Vec<&str> = time.split([':', '.']).collect();
+    digits(day, 2)
+        && months.contains(&month)
+        && digits(year, 4)
+        && t.len() == 4
+        && t[..3].iter().all(|p| digits(p, 2))
+        && digits(t[3], 3)
+        && [".", "-", "*", "#"].contains(&level)
+        && !message.is_empty()
+}
+
+fn wait_for_log(path: &std::path::Path, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = std::fs::read_to_string(path).unwrap_or_default();
+        if log.contains(needle) || Instant::now() > deadline {
+            return log;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn logs_in_redis_shape_to_the_logfile_at_a_level_config_set_changes_live() {
+    let dir = temp_dir("logfile");
+    let logfile = dir.join("ferrite.log");
+    let _ = std::fs::remove_file(&logfile);
+    let port = free_port();
+    let mut child = Command::new(binary())
+        .args(["--port", &port.to_string()])
+        .args(["--logfile", &logfile.display().to_string()])
+        .args(["--enable-debug-command", "yes"])
+        .env_remove("FERRITE_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn ferrite-server");
+    wait_ready(port, &mut child);
+    let pid = child.id();
+    let mut c = RawClient::connect(port);
+    let log_script = |c: &mut RawClient, level: &str, msg: &str| {
+        let script = format!("redis.log(redis.{level}, '{msg}')");
+        assert_eq!(c.cmd_str(&["EVAL", &script, "0"]), b"$-1\r\n");
+    };
+    // At the default level (notice) verbose and debug lines are left out.
+    log_script(&mut c, "LOG_VERBOSE", "quiet-before");
+    assert_eq!(c.cmd_str(&["DEBUG", "LOG", "marker-one"]), b"+OK\r\n");
+    let log = wait_for_log(&logfile, "marker-one");
+    assert!(!log.contains("quiet-before"), "{log}");
+    assert_eq!(
+        c.cmd_str(&["CONFIG", "SET", "loglevel", "debug"]),
+        b"+OK\r\n"
+    );
+    log_script(&mut c, "LOG_VERBOSE", "loud-after");
+    log_script(&mut c, "LOG_WARNING", "warned");
+    let log = wait_for_log(&logfile, "warned");
+    assert!(log.contains("loud-after"), "{log}");
+    assert_eq!(
+        c.cmd_str(&["CONFIG", "SET", "loglevel", "warning"]),
+        b"+OK\r\n"
+    );
+    log_script(&mut c, "LOG_NOTICE", "notice-hidden");
+    log_script(&mut c, "LOG_WARNING", "warned-again");
+    let log = wait_for_log(&logfile, "warned-again");
+    assert!(!log.contains("notice-hidden"), "{log}");
+
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(lines.len() >= 4, "{log}");
+    for line in &lines {
+        assert!(
+            redis_log_line(line, pid),
+            "not a Redis-shaped line: {line:?}"
+        );
+    }
+    let find = |needle: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in {log}"))
+    };
+    // Structured fields follow the message as key=value.
+    assert!(find("ready to accept connections").contains(&format!(" port={port}")));
+    assert!(find("ready to accept connections").contains(" * "));
+    assert!(find("loud-after").contains(" - "));
+    assert!(find("warned-again").contains(" # "));
+    assert!(find("marker-one").ends_with(" # DEBUG LOG: marker-one"));
+
+    let status = Command::new("kill")
+        .args([libc_sig::TERM, &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
+#[test]
+fn ferrite_log_overrides_loglevel_at_start_and_after_config_set() {
+    let dir = temp_dir("logenv");
+    let logfile = dir.join("ferrite.log");
+    let _ = std::fs::remove_file(&logfile);
+    let port = free_port();
+    let mut child = Command::new(binary())
+        .args(["--port", &port.to_string()])
+        .args(["--logfile", &logfile.display().to_string()])
+        .args(["--loglevel", "debug"])
+        .env("FERRITE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn ferrite-server");
+    wait_ready(port, &mut child);
+    let mut c = RawClient::connect(port);
+    assert_eq!(
+        c.cmd_str(&["CONFIG", "SET", "loglevel", "debug"]),
+        b"+OK\r\n"
+    );
+    for (level, msg) in [("LOG_NOTICE", "not-logged"), ("LOG_WARNING", "logged")] {
+        let script = format!("redis.log(redis.{level}, '{msg}')");
+        assert_eq!(c.cmd_str(&["EVAL", &script, "0"]), b"$-1\r\n");
+    }
+    let log = wait_for_log(&logfile, "logged");
+    assert!(log.contains("# logged"), "{log}");
+    assert!(!log.contains("not-logged"), "{log}");
+    // The notice-level start-up line was filtered out too.
+    assert!(!log.contains("ready to accept connections"), "{log}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

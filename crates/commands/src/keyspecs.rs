@@ -3,8 +3,8 @@
 //! `COMMAND INFO` key specifications state them.
 //!
 //! The data (`keyspecs_data.rs`) is generated from a real redis-server by
-//! `gen/keyspecs.py`. ACL key permissions (`%R~` / `%W~`) use it, and so can
-//! `COMMAND GETKEYSANDFLAGS`.
+//! `gen/keyspecs.py`. ACL key permissions (`%R~` / `%W~`) use it, and so do
+//! `COMMAND GETKEYS` and `GETKEYSANDFLAGS` ([`getkeys`]).
 
 use bitflags::bitflags;
 use bytes::Bytes;
@@ -42,8 +42,8 @@ impl KeyFlags {
     /// Flag names in the order `COMMAND INFO` lists them.
     pub fn names(self) -> Vec<&'static str> {
         const ORDER: &[(KeyFlags, &str)] = &[
-            (KeyFlags::RW, "RW"),
             (KeyFlags::RO, "RO"),
+            (KeyFlags::RW, "RW"),
             (KeyFlags::OW, "OW"),
             (KeyFlags::RM, "RM"),
             (KeyFlags::ACCESS, "access"),
@@ -225,6 +225,288 @@ pub fn keys_with_flags(specs: &[KeySpec], argv: &[Bytes], out: &mut Vec<(usize, 
     }
 }
 
+/// True when `COMMAND GETKEYS` accepts the command: at least one of its
+/// specs names real keys (every Redis 7.0 command with a key-finding
+/// function also has such a spec).
+pub fn has_keys(name: &str) -> bool {
+    specs(name)
+        .iter()
+        .any(|s| !s.flags.contains(KeyFlags::NOT_KEY))
+}
+
+/// The keys of `argv` (name first) with their flags, found as `COMMAND
+/// GETKEYS` finds them: from the specs when they are reliable and fit the
+/// arguments, else by the command's own rule (whose keys may carry no
+/// flags). Empty when the arguments hold no valid key list.
+pub fn getkeys(name: &str, argv: &[Bytes]) -> Vec<(usize, KeyFlags)> {
+    let specs = specs(name);
+    let mut out = Vec::new();
+    let variable = specs
+        .iter()
+        .any(|s| s.flags.contains(KeyFlags::VARIABLE_FLAGS));
+    if has_keys(name) && !variable && strict_keys(specs, argv, &mut out) {
+        return out;
+    }
+    out.clear();
+    fallback_keys(name, argv, &mut out);
+    out
+}
+
+/// The specs' keys, or false when a spec cannot be resolved from the
+/// arguments (unknown, incomplete, a bad count or a range past the end):
+/// Redis then drops every key found so far.
+fn strict_keys(specs: &[KeySpec], argv: &[Bytes], out: &mut Vec<(usize, KeyFlags)>) -> bool {
+    let argc = argv.len() as i64;
+    for s in specs {
+        if s.flags.contains(KeyFlags::NOT_KEY) {
+            continue;
+        }
+        let mut first = match s.begin {
+            Begin::Index(i) => i64::from(i),
+            Begin::Keyword { keyword, startfrom } => {
+                // Redis's search stops before the last argument going
+                // forwards and before the first one going backwards.
+                let (start, end) = if startfrom > 0 {
+                    (i64::from(startfrom), argc - 1)
+                } else {
+                    (argc + i64::from(startfrom), 1)
+                };
+                let step = if start <= end { 1 } else { -1 };
+                let mut i = start;
+                let mut found = None;
+                while i != end && (1..argc).contains(&i) {
+                    if argv
+                        .get(i as usize)
+                        .is_some_and(|a| a.eq_ignore_ascii_case(keyword.as_bytes()))
+                    {
+                        found = Some(i + 1);
+                        break;
+                    }
+                    i += step;
+                }
+                match found {
+                    Some(f) => f,
+                    None => continue,
+                }
+            }
+            Begin::Unknown => return false,
+        };
+        let (last, step) = match s.find {
+            Find::Range {
+                lastkey,
+                keystep,
+                limit,
+            } => {
+                let lastkey = i64::from(lastkey);
+                let last = if lastkey >= 0 {
+                    first + lastkey
+                } else if limit == 0 {
+                    argc + lastkey
+                } else {
+                    first + ((argc - first) / i64::from(limit) + lastkey)
+                };
+                (last, i64::from(keystep))
+            }
+            Find::Keynum {
+                keynumidx,
+                firstkey,
+                keystep,
+            } => {
+                let Some(n) = argv
+                    .get((first + i64::from(keynumidx)).max(0) as usize)
+                    .and_then(|a| ferrite_storage::num::parse_i64(a))
+                    .filter(|n| *n >= 0)
+                else {
+                    return false;
+                };
+                first += i64::from(firstkey);
+                (first + n - 1, i64::from(keystep))
+            }
+            Find::Unknown => return false,
+        };
+        if last >= argc || last < first || first >= argc || first < 1 || step < 1 {
+            return false;
+        }
+        let mut i = first;
+        while i <= last {
+            out.push((i as usize, s.flags));
+            i += step;
+        }
+        if s.flags.contains(KeyFlags::INCOMPLETE) {
+            return false;
+        }
+    }
+    true
+}
+
+/// C's `atoi`: leading blanks, a sign, then digits up to the first other
+/// byte; 0 when there are none. Redis reads the counts of its fallback rules
+/// so (`2x` counts as 2).
+fn atoi(a: &[u8]) -> i64 {
+    let mut it = a.iter().skip_while(|b| b.is_ascii_whitespace()).peekable();
+    let neg = match it.peek() {
+        Some(b'-') => {
+            it.next();
+            true
+        }
+        Some(b'+') => {
+            it.next();
+            false
+        }
+        _ => false,
+    };
+    let mut n: i64 = 0;
+    for b in it.take_while(|b| b.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+/// Keys counted by the argument at `count_at`, from `first` every `step`,
+/// then the destination at `store` (0: none); no flags. Nothing when the
+/// count is not positive or too large.
+fn counted_keys(
+    argv: &[Bytes],
+    store: usize,
+    count_at: usize,
+    first: usize,
+    step: usize,
+    out: &mut Vec<(usize, KeyFlags)>,
+) {
+    let n = argv.get(count_at).map_or(0, |a| atoi(a));
+    let room = argv.len().saturating_sub(first) / step.max(1);
+    if n < 1 || n > room as i64 {
+        return;
+    }
+    out.extend((0..n as usize).map(|i| (first + i * step, KeyFlags::empty())));
+    if store > 0 {
+        out.push((store, KeyFlags::empty()));
+    }
+}
+
+/// The command's own key rule, for commands whose specs cannot say it.
+fn fallback_keys(name: &str, argv: &[Bytes], out: &mut Vec<(usize, KeyFlags)>) {
+    let is = |i: usize, w: &str| {
+        argv.get(i)
+            .is_some_and(|a| a.eq_ignore_ascii_case(w.as_bytes()))
+    };
+    let argc = argv.len();
+    match name {
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+            counted_keys(argv, 0, 2, 3, 1, out)
+        }
+        "zunionstore" | "zinterstore" | "zdiffstore" => counted_keys(argv, 1, 2, 3, 1, out),
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
+            counted_keys(argv, 0, 1, 2, 1, out)
+        }
+        "blmpop" | "bzmpop" => counted_keys(argv, 0, 2, 3, 1, out),
+        "set" => {
+            let get = (3..argc).any(|i| is(i, "get"));
+            let flags = if get {
+                KeyFlags::RW | KeyFlags::ACCESS | KeyFlags::UPDATE
+            } else {
+                KeyFlags::OW | KeyFlags::UPDATE
+            };
+            out.push((1, flags));
+        }
+        "bitfield" => {
+            let mut readonly = true;
+            let mut i = 2;
+            while i < argc {
+                let rem = argc - i - 1;
+                if is(i, "get") && rem >= 2 {
+                    i += 2;
+                } else if (is(i, "set") || is(i, "incrby")) && rem >= 3 {
+                    readonly = false;
+                    break;
+                } else if is(i, "overflow") && rem >= 1 {
+                    i += 1;
+                } else {
+                    // A syntax error: assume the command may write.
+                    readonly = false;
+                    break;
+                }
+                i += 1;
+            }
+            let flags = if readonly {
+                KeyFlags::RO | KeyFlags::ACCESS
+            } else {
+                KeyFlags::RW | KeyFlags::ACCESS | KeyFlags::UPDATE
+            };
+            out.push((1, flags));
+        }
+        "sort_ro" => out.push((1, KeyFlags::RO | KeyFlags::ACCESS)),
+        "sort" => {
+            out.push((1, KeyFlags::RO | KeyFlags::ACCESS));
+            let mut store = None;
+            let mut i = 2;
+            while i < argc {
+                if is(i, "limit") {
+                    i += 2;
+                } else if is(i, "get") || is(i, "by") {
+                    i += 1;
+                } else if is(i, "store") && i + 1 < argc {
+                    // The last STORE wins, as in SORT itself.
+                    store = Some(i + 1);
+                }
+                i += 1;
+            }
+            if let Some(s) = store {
+                out.push((s, KeyFlags::OW | KeyFlags::UPDATE));
+            }
+        }
+        "migrate" => {
+            let (mut first, mut num) = (3, 1);
+            let mut i = 6;
+            while argc > 6 && i < argc {
+                if is(i, "keys") {
+                    if argv.get(3).is_some_and(|k| !k.is_empty()) {
+                        return;
+                    }
+                    first = i + 1;
+                    num = argc - first;
+                    break;
+                } else if is(i, "auth") {
+                    i += 1;
+                } else if is(i, "auth2") {
+                    i += 2;
+                }
+                i += 1;
+            }
+            let flags = KeyFlags::RW | KeyFlags::ACCESS | KeyFlags::DELETE;
+            out.extend((first..first + num).map(|p| (p, flags)));
+        }
+        "xread" | "xreadgroup" => {
+            let mut streams = None;
+            let mut i = 1;
+            while i < argc {
+                if is(i, "block") || is(i, "count") {
+                    i += 1;
+                } else if is(i, "group") {
+                    i += 2;
+                } else if is(i, "streams") {
+                    streams = Some(i);
+                    break;
+                } else if !is(i, "noack") {
+                    break;
+                }
+                i += 1;
+            }
+            let Some(at) = streams else { return };
+            let num = argc - at - 1;
+            if num == 0 || !num.is_multiple_of(2) {
+                return;
+            }
+            out.extend((at + 1..at + 1 + num / 2).map(|p| (p, KeyFlags::empty())));
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,5 +559,67 @@ mod tests {
         assert!(specs("nosuch").is_empty());
         assert!(!complete(specs("sort")));
         assert!(complete(specs("get")));
+    }
+
+    fn getkeys_of(a: &[&str]) -> Vec<(usize, Vec<&'static str>)> {
+        let name = a[0];
+        getkeys(name, &argv(a))
+            .into_iter()
+            .map(|(p, f)| (p, f.names()))
+            .collect()
+    }
+
+    #[test]
+    fn getkeys_uses_the_commands_own_rules_as_redis_does() {
+        assert_eq!(
+            getkeys_of(&["set", "k", "v"]),
+            vec![(1, vec!["OW", "update"])]
+        );
+        assert_eq!(
+            getkeys_of(&["set", "k", "v", "xx", "GET"]),
+            vec![(1, vec!["RW", "access", "update"])]
+        );
+        assert_eq!(
+            getkeys_of(&["bitfield", "k", "get", "u8", "0", "overflow", "wrap"]),
+            vec![(1, vec!["RO", "access"])]
+        );
+        assert_eq!(
+            getkeys_of(&["bitfield", "k", "get", "u8"]),
+            vec![(1, vec!["RW", "access", "update"])]
+        );
+        assert_eq!(
+            getkeys_of(&["sort", "a", "store", "b", "limit", "store", "1", "store", "c"]),
+            vec![(1, vec!["RO", "access"]), (8, vec!["OW", "update"])]
+        );
+        // A bad count: the specs give up and the counting rule (atoi) finds
+        // the keys, without flags, the destination last.
+        assert_eq!(
+            getkeys_of(&["zunionstore", "d", "2x", "a", "b"]),
+            vec![(3, vec![]), (4, vec![]), (1, vec![])]
+        );
+        assert!(getkeys_of(&["zunionstore", "d", "5", "a"]).is_empty());
+        assert!(getkeys_of(&["eval", "s", "0"]).is_empty());
+        let rw = vec!["RW", "access", "delete"];
+        assert_eq!(
+            getkeys_of(&["migrate", "h", "p", "k", "0", "5"]),
+            vec![(3, rw.clone())]
+        );
+        assert_eq!(
+            getkeys_of(&["migrate", "h", "p", "", "0", "5", "auth2", "u", "v", "keys", "a", "b"]),
+            vec![(10, rw.clone()), (11, rw)]
+        );
+        assert!(getkeys_of(&["migrate", "h", "p", "k", "0", "5", "keys", "a"]).is_empty());
+        assert_eq!(
+            getkeys_of(&["xread", "count", "1", "streams", "a", "b", "1", "2"]),
+            vec![(4, vec!["RO", "access"]), (5, vec!["RO", "access"])]
+        );
+        assert!(getkeys_of(&["xread", "streams", "a"]).is_empty());
+        // STORE as the last argument is not searched, as in Redis.
+        assert_eq!(
+            getkeys_of(&["georadius", "k", "0", "0", "1", "m", "store"]),
+            vec![(1, vec!["RO", "access"])]
+        );
+        assert!(has_keys("get") && !has_keys("spublish") && !has_keys("ping"));
+        assert_eq!((atoi(b" -12x"), atoi(b"+3"), atoi(b"x1")), (-12, 3, 0));
     }
 }

@@ -367,9 +367,11 @@ pub struct Config {
     pub stream_node_max_bytes: i64,
     /// `stream-node-max-entries`: entries of one stream node (accepted, no effect).
     pub stream_node_max_entries: i64,
-    /// `syslog-facility`: syslog facility (accepted, no effect).
+    /// `syslog-enabled`: also log to syslog (syslog-ident, syslog-facility).
+    pub syslog_enabled: bool,
+    /// `syslog-facility`: syslog facility (used when syslog-enabled is yes).
     pub syslog_facility: &'static str,
-    /// `syslog-ident`: syslog identity (accepted, no effect).
+    /// `syslog-ident`: syslog identity (used when syslog-enabled is yes).
     pub syslog_ident: Vec<u8>,
     /// `tcp-backlog`: listen() backlog (accepted, no effect).
     pub tcp_backlog: i64,
@@ -671,6 +673,7 @@ impl Default for Config {
             stop_writes_on_bgsave_error: true,
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
+            syslog_enabled: false,
             syslog_facility: "local0",
             syslog_ident: b"redis".to_vec(),
             tcp_backlog: 511,

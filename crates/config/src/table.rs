@@ -139,8 +139,6 @@ const ACTIVEDEFRAG_YES: &str = "Active defragmentation cannot be enabled: Ferrit
      defragment memory";
 const CLUSTER_ENABLED_YES: &str = "cluster-enabled yes is not supported: this version of Ferrite \
      has no cluster mode";
-const SYSLOG_ENABLED_YES: &str = "syslog-enabled yes is not supported: Ferrite logs to logfile \
-     or to standard output; let the supervisor forward that to syslog";
 const PROTECTED_CONFIGS: &str = "only no is supported: this version of Ferrite cannot change \
      protected configs at run time";
 const SUPERVISED: &str = "only no is supported: this version of Ferrite does not signal \
@@ -860,8 +858,11 @@ pub(crate) static TABLE: &[Directive] = &[
         aliases: &[],
         mutability: Mutability::Immutable,
         kind: Kind::Bool {
-            get: |_| false,
-            set: |_, v| refuse_yes(v, SYSLOG_ENABLED_YES),
+            get: |c| c.syslog_enabled,
+            set: |c, v| {
+                c.syslog_enabled = v;
+                Ok(())
+            },
         },
     },
     Directive {

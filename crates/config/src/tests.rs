@@ -1464,7 +1464,6 @@ fn only_the_default_is_accepted_where_ferrite_lacks_the_feature() {
         "replicaof 10.0.0.1 6379",
         "slaveof 10.0.0.1 6379",
         "supervised systemd",
-        "syslog-enabled yes",
         "enable-protected-configs yes",
         "pidfile /run/ferrite.pid",
         "unixsocket /tmp/ferrite.sock",

@@ -3,40 +3,12 @@
 //! `ferrite-server [/path/to/ferrite.conf] [--directive value ...]`
 
 use anyhow::Context;
-use ferrite_config::{Config, LogLevel};
+use ferrite_config::Config;
+
+mod logging;
 
 #[global_allocator]
 static GLOBAL: ferrite_runtime::alloc::CountingAlloc = ferrite_runtime::alloc::CountingAlloc;
-
-fn init_logging(config: &Config) -> anyhow::Result<()> {
-    let level = match config.loglevel {
-        LogLevel::Debug => "debug",
-        LogLevel::Verbose => "info",
-        LogLevel::Notice => "info",
-        LogLevel::Warning => "warn",
-        LogLevel::Nothing => "off",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FERRITE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if config.logfile.is_empty() {
-        // Colours only on a terminal: logs piped to files or collectors stay plain.
-        builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-            .init();
-    } else {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&config.logfile)
-            .with_context(|| format!("can't open the log file {}", config.logfile))?;
-        builder
-            .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(file))
-            .init();
-    }
-    Ok(())
-}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -55,7 +27,7 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(1);
         }
     };
-    init_logging(&config)?;
+    logging::init(&config, config.syslog_enabled)?;
     // Absolute before the chdir below, so that INFO's config_file stays true.
     let config_file = args.first().filter(|a| !a.starts_with("--")).map(|f| {
         std::fs::canonicalize(f)

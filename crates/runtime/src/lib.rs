@@ -35,6 +35,7 @@ pub mod evict;
 pub mod function;
 pub mod guard;
 pub mod info;
+pub mod logging;
 pub mod metrics;
 pub mod monitor;
 pub mod multi;

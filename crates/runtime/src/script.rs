@@ -497,7 +497,7 @@ fn check_run(shared: &Shared, state: &RunState) -> Option<String> {
 fn log_line(level: u8, msg: &[u8]) {
     let msg = String::from_utf8_lossy(msg);
     match level {
-        0 => tracing::debug!(target: "script", "{msg}"),
+        0 => tracing::trace!(target: "script", "{msg}"),
         1 => tracing::debug!(target: "script", "{msg}"),
         2 => tracing::info!(target: "script", "{msg}"),
         _ => tracing::warn!(target: "script", "{msg}"),

@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use ferrite_commands::keyspecs::{self, KeyFlags};
 use ferrite_commands::util::is;
 use ferrite_commands::{CmdError, CmdResult, CommandSpec, CommandTable, Flags};
 use ferrite_protocol::Writer;
@@ -244,12 +245,9 @@ fn all_rows(table: &CommandTable) -> Vec<&'static CommandSpec> {
     rows
 }
 
-/// The keys (with their key-spec flags) of the command line `args`, for
-/// COMMAND GETKEYS and GETKEYSANDFLAGS.
-fn command_keys(
-    table: &CommandTable,
-    args: &[Bytes],
-) -> Result<(Vec<Bytes>, Vec<&'static str>), CmdError> {
+/// The keys of the command line `args` with their key-spec flags, for
+/// COMMAND GETKEYS and GETKEYSANDFLAGS, with Redis's checks in its order.
+fn command_keys(table: &CommandTable, args: &[Bytes]) -> Result<Vec<(Bytes, KeyFlags)>, CmdError> {
     let invalid = || CmdError::other("ERR Invalid command specified");
     let name = args.first().ok_or_else(invalid)?;
     let mut target = table.get(name).ok_or_else(invalid)?;
@@ -258,7 +256,7 @@ fn command_keys(
             target = target.subcommand(sub).ok_or_else(invalid)?;
         }
     }
-    if target.first_key <= 0 && !target.movable_keys() {
+    if !keyspecs::has_keys(target.name) {
         return Err(CmdError::other("ERR The command has no key arguments"));
     }
     if !target.arity_ok(args.len()) {
@@ -266,23 +264,17 @@ fn command_keys(
             "ERR Invalid number of arguments specified for command",
         ));
     }
-    let mut pos = Vec::new();
-    target.key_positions(args, &mut pos);
-    if pos.is_empty() && target.movable_keys() {
-        // LMPOP 0 a left, LMPOP 5 a b left: no valid key list.
+    let found = keyspecs::getkeys(target.name, args);
+    if found.is_empty() && !target.flags.contains(Flags::NO_MANDATORY_KEYS) {
+        // LMPOP 0 a left, ZUNIONSTORE d 5 a: no valid key list.
         return Err(CmdError::other(
             "ERR Invalid arguments specified for command",
         ));
     }
-    let keys = pos.iter().filter_map(|&p| args.get(p).cloned()).collect();
-    let flags = key_spec(target).map(|k| k.flags).unwrap_or_else(|| {
-        vec![if target.flags.contains(Flags::WRITE) {
-            "RW"
-        } else {
-            "RO"
-        }]
-    });
-    Ok((keys, flags))
+    Ok(found
+        .into_iter()
+        .filter_map(|(p, f)| args.get(p).map(|k| (k.clone(), f)))
+        .collect())
 }
 
 const COMMAND_HELP: &[&str] = &[
@@ -394,16 +386,17 @@ pub fn command(
             }
         }
         "command|getkeys" | "command|getkeysandflags" => {
-            let (keys, flags) = command_keys(table, rest)?;
+            let keys = command_keys(table, rest)?;
             let with_flags = spec.name == "command|getkeysandflags";
             let mut w = s.writer(conn.resp3);
             w.array(keys.len());
-            for k in &keys {
+            for (k, flags) in &keys {
                 if with_flags {
                     w.array(2);
                     w.bulk(k);
-                    w.set(flags.len());
-                    for f in &flags {
+                    let names = flags.names();
+                    w.set(names.len());
+                    for f in names {
                         w.simple(f.as_bytes());
                     }
                 } else {
@@ -519,6 +512,13 @@ pub async fn config(
                 before
             };
             shared.config_epoch.fetch_add(1, Ordering::Relaxed);
+            crate::logging::level_changed(
+                shared
+                    .config
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .loglevel,
+            );
             shared.apply_limits();
             let settings = shared.settings();
             let observe = shared.observe_settings();
@@ -945,8 +945,9 @@ mod tests {
             err(&["get", "a", "b"]),
             "ERR Invalid number of arguments specified for command"
         );
-        let (keys, flags) = command_keys(&table, &args(&["mset", "a", "1", "b", "2"])).unwrap();
-        assert_eq!(keys, args(&["a", "b"]));
-        assert_eq!(flags, vec!["RW"]);
+        let keys = command_keys(&table, &args(&["mset", "a", "1", "b", "2"])).unwrap();
+        let names: Vec<_> = keys.iter().map(|(k, _)| k.clone()).collect();
+        assert_eq!(names, args(&["a", "b"]));
+        assert_eq!(keys[0].1.names(), vec!["OW", "update"]);
     }
 }
