@@ -339,33 +339,6 @@ fn strict_keys(specs: &[KeySpec], argv: &[Bytes], out: &mut Vec<(usize, KeyFlags
     true
 }
 
-/// C's `atoi`: leading blanks, a sign, then digits up to the first other
-/// byte; 0 when there are none. Redis reads the counts of its fallback rules
-/// so (`2x` counts as 2).
-fn atoi(a: &[u8]) -> i64 {
-    let mut it = a.iter().skip_while(|b| b.is_ascii_whitespace()).peekable();
-    let neg = match it.peek() {
-        Some(b'-') => {
-            it.next();
-            true
-        }
-        Some(b'+') => {
-            it.next();
-            false
-        }
-        _ => false,
-    };
-    let mut n: i64 = 0;
-    for b in it.take_while(|b| b.is_ascii_digit()) {
-        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
-}
-
 /// Keys counted by the argument at `count_at`, from `first` every `step`,
 /// then the destination at `store` (0: none); no flags. Nothing when the
 /// count is not positive or too large.
@@ -377,7 +350,8 @@ fn counted_keys(
     step: usize,
     out: &mut Vec<(usize, KeyFlags)>,
 ) {
-    let n = argv.get(count_at).map_or(0, |a| atoi(a));
+    // Redis reads the counts of its fallback rules as C's atoi (`2x` is 2).
+    let n = argv.get(count_at).map_or(0, |a| crate::util::c_atoi(a));
     let room = argv.len().saturating_sub(first) / step.max(1);
     if n < 1 || n > room as i64 {
         return;
@@ -620,6 +594,7 @@ mod tests {
             vec![(1, vec!["RO", "access"])]
         );
         assert!(has_keys("get") && !has_keys("spublish") && !has_keys("ping"));
+        let atoi = crate::util::c_atoi;
         assert_eq!((atoi(b" -12x"), atoi(b"+3"), atoi(b"x1")), (-12, 3, 0));
     }
 }

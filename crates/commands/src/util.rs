@@ -12,6 +12,34 @@ pub const COUNT_OUT_OF_RANGE: &str =
 /// The error for a SCAN-family cursor that is not an unsigned integer.
 pub const INVALID_CURSOR: &str = "ERR invalid cursor";
 
+/// C's `atoi`: optional sign and leading digits after white space, else 0.
+pub fn c_atoi(arg: &[u8]) -> i64 {
+    let mut it = arg
+        .iter()
+        .skip_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+        .peekable();
+    let neg = match it.peek() {
+        Some(b'-') => {
+            it.next();
+            true
+        }
+        Some(b'+') => {
+            it.next();
+            false
+        }
+        _ => false,
+    };
+    let mut n: i64 = 0;
+    for b in it.take_while(|b| b.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
 /// Parses an integer argument with Redis's rules, or gives Redis's error.
 pub fn parse_i64(arg: &[u8]) -> Result<i64, CmdError> {
     ferrite_storage::num::parse_i64(arg).ok_or(CmdError::NOT_INTEGER)

@@ -44,14 +44,6 @@ const LATENCY_HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
-fn help(s: &mut Session, conn: &Conn, lines: &[&str]) {
-    let mut w = s.writer(conn.resp3);
-    w.array(lines.len());
-    for l in lines {
-        w.simple(l.as_bytes());
-    }
-}
-
 /// SLOWLOG GET [count] | LEN | RESET | HELP
 pub fn slowlog(s: &mut Session, conn: &Conn, spec: &CommandSpec, argv: &[Bytes]) -> CmdResult {
     let log = &s.worker.shared.slowlog;
@@ -96,7 +88,7 @@ pub fn slowlog(s: &mut Session, conn: &Conn, spec: &CommandSpec, argv: &[Bytes])
             log.reset();
             s.writer(conn.resp3).simple(b"OK");
         }
-        _ => help(s, conn, SLOWLOG_HELP),
+        _ => super::server::write_help(s, conn, SLOWLOG_HELP),
     }
     Ok(())
 }
@@ -162,7 +154,7 @@ pub async fn latency(
             }
             histogram(s, conn, &all, argv.get(2..).unwrap_or_default());
         }
-        _ => help(s, conn, LATENCY_HELP),
+        _ => super::server::write_help(s, conn, LATENCY_HELP),
     }
     Ok(())
 }

@@ -299,7 +299,7 @@ const COMMAND_HELP: &[&str] = &[
     "    Print this list of subcommands.",
 ];
 
-fn write_help(s: &mut Session, conn: &Conn, lines: &[&str]) {
+pub(crate) fn write_help(s: &mut Session, conn: &Conn, lines: &[&str]) {
     let mut w = s.writer(conn.resp3);
     w.array(lines.len());
     for l in lines {
@@ -704,34 +704,6 @@ fn c_atof(arg: &[u8]) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// C's `atoi`: optional sign and leading digits after white space, else 0.
-fn c_atoi(arg: &[u8]) -> i64 {
-    let mut it = arg
-        .iter()
-        .skip_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
-        .peekable();
-    let neg = match it.peek() {
-        Some(b'-') => {
-            it.next();
-            true
-        }
-        Some(b'+') => {
-            it.next();
-            false
-        }
-        _ => false,
-    };
-    let mut n: i64 = 0;
-    for b in it.take_while(|b| b.is_ascii_digit()) {
-        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
-}
-
 const DEBUG_HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "LOG <message>",
@@ -798,7 +770,7 @@ pub async fn debug(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResul
             s.writer(conn.resp3).simple(b"OK");
         }
         Some(on) if is(sub, "set-active-expire") => {
-            let on = c_atoi(on) != 0;
+            let on = ferrite_commands::util::c_atoi(on) != 0;
             coord::fan_out(&s.worker, s.held_tx(), move |_| {
                 ACTIVE_EXPIRE.with(|c| c.set(on))
             })
@@ -897,6 +869,7 @@ mod tests {
         assert_eq!(c_atof(b"abc"), 0.0);
         assert_eq!(c_atof(b""), 0.0);
         assert!(c_atof(b"-3").is_sign_negative());
+        use ferrite_commands::util::c_atoi;
         assert_eq!(c_atoi(b"1"), 1);
         assert_eq!(c_atoi(b" -12x"), -12);
         assert_eq!(c_atoi(b"x"), 0);
