@@ -138,15 +138,22 @@ fn allkeys_lru_keeps_recently_used_keys() {
     sleep(Duration::from_millis(2100));
     let (touched, untouched): (Vec<String>, Vec<String>) =
         old.iter().cloned().partition(|k| k.ends_with(['0', '5']));
-    // The touched keys stay in use while new keys arrive.
-    let new = names("new", 1800);
-    for chunk in new.chunks(300) {
+    // The touched keys stay in use while new keys arrive, until a few
+    // hundred keys were evicted: few enough that the idle keys stay the
+    // bulk of every sample, so what LRU keeps does not depend on how much
+    // memory the machine's run happened to use.
+    let new = names("new", 4000);
+    let mut evicted = 0;
+    for chunk in new.chunks(100) {
         each(&mut c, "GET", &touched);
         fill(&mut c, chunk, 1000, None);
+        evicted = info_u64(&mut c, "stats", "evicted_keys");
+        if evicted > 400 {
+            break;
+        }
     }
     assert_under(&mut c, limit);
-    let evicted = info_u64(&mut c, "stats", "evicted_keys");
-    assert!(evicted > 200, "only {evicted} keys evicted");
+    assert!(evicted > 400, "only {evicted} keys evicted");
     let kept_touched = surviving(&mut c, &touched);
     let kept_untouched = surviving(&mut c, &untouched);
     let pct = |kept: usize, of: usize| kept * 100 / of;
@@ -157,7 +164,7 @@ fn allkeys_lru_keeps_recently_used_keys() {
     // Sampling is approximate (in Redis too), but the idle keys go first
     // by far.
     assert!(
-        t >= 90 && u <= 75 && t >= u + 20,
+        t >= 95 && u <= 85,
         "touched kept {t}%, untouched kept {u}% ({evicted} evicted)"
     );
 }

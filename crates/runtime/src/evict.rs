@@ -211,11 +211,13 @@ pub fn attach(shard: &mut Shard, shared: &Shared, slot: Option<usize>) {
 }
 
 /// True when a command on this shard's thread must go through [`check`]:
-/// a limit is set, or the configuration changed since the shard last read
-/// it. The one test on the path of a server without `maxmemory`.
+/// a limit is set. The one test on the path of a server without
+/// `maxmemory`.
 #[inline]
 pub fn armed(shard: &Shard) -> bool {
-    shard.evict.maxmemory != 0 || shard.hub.as_ref().is_some_and(|h| changed(shard, h))
+    // CONFIG SET's fan-out re-reads the settings on every shard (`sync`),
+    // so a limit set at run time is seen here at once.
+    shard.evict.maxmemory != 0
 }
 
 #[inline]

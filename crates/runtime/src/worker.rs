@@ -111,8 +111,6 @@ async fn inbox_loop(worker: Rc<Worker>, mut inbox: mpsc::UnboundedReceiver<Shard
             crate::evict::perform(&mut shard);
         }
         shard.handle(msg);
-        // CONFIG SET replaces the command settings wholesale.
-        crate::evict::sync(&mut shard);
     }
 }
 
