@@ -574,3 +574,87 @@ fn debug_is_refused_unless_enabled_as_in_redis() {
         b"+OK\r\n"
     );
 }
+
+/// OBJECT IDLETIME of `key`, in seconds.
+fn idle(c: &mut RawClient, key: &str) -> i64 {
+    int(&frame(&c.cmd_str(&["OBJECT", "IDLETIME", key])))
+}
+
+#[test]
+fn client_no_touch_leaves_idle_time_alone_except_for_touch() {
+    let server = TestServer::start();
+    let mut setup = server.client();
+    let mut quiet = server.client();
+    // Keys on every shard, so that both the connection's own shard and the
+    // others (remote batches, multi-shard commands) are covered.
+    let keys = ferrite_testkit::one_key_per_shard("nt");
+    let lists = ferrite_testkit::one_key_per_shard("ntl");
+    for (k, l) in keys.iter().zip(&lists) {
+        assert_eq!(setup.cmd_str(&["SET", k, "1"]), b"+OK\r\n");
+        assert_eq!(setup.cmd_str(&["RPUSH", l, "a", "b"]), b":2\r\n");
+    }
+    assert_eq!(
+        quiet.cmd_str(&["CLIENT", "NO-TOUCH", "maybe"]),
+        b"-ERR syntax error\r\n"
+    );
+    assert_eq!(quiet.cmd_str(&["CLIENT", "NO-TOUCH", "on"]), b"+OK\r\n");
+    let flags = String::from_utf8_lossy(&quiet.cmd_str(&["CLIENT", "INFO"])).into_owned();
+    assert!(flags.contains(" flags=T "), "{flags}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while keys.iter().chain(&lists).any(|k| idle(&mut setup, k) < 2) {
+        assert!(std::time::Instant::now() < deadline, "keys never idle");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Reads, writes, a transaction, multi-shard commands and scripts (the
+    // first run takes every lock, the second runs on the key's shard).
+    for (k, l) in keys.iter().zip(&lists) {
+        assert!(quiet.cmd_str(&["GET", k]).starts_with(b"$"));
+        assert!(quiet.cmd_str(&["INCR", k]).starts_with(b":"));
+        assert!(quiet.cmd_str(&["LRANGE", l, "0", "-1"]).starts_with(b"*2"));
+        assert_eq!(quiet.cmd_str(&["MULTI"]), b"+OK\r\n");
+        assert_eq!(quiet.cmd_str(&["GET", k]), b"+QUEUED\r\n");
+        assert!(quiet.cmd_str(&["EXEC"]).starts_with(b"*1"));
+        for _ in 0..2 {
+            let r = quiet.cmd_str(&["EVAL", "return redis.call('get', KEYS[1])", "1", k]);
+            assert!(r.starts_with(b"$"), "{}", show(&r));
+        }
+    }
+    let mut all: Vec<&str> = vec!["MGET"];
+    all.extend(keys.iter().map(|k| k.as_str()));
+    assert!(quiet.cmd_str(&all).starts_with(b"*3"));
+    for k in keys.iter().chain(&lists) {
+        assert!(idle(&mut setup, k) >= 2, "{k} was touched");
+    }
+    // TOUCH still touches, and so does any client without the mode.
+    assert_eq!(quiet.cmd_str(&["TOUCH", &keys[0], &keys[1]]), b":2\r\n");
+    assert_eq!(idle(&mut setup, &keys[0]), 0);
+    assert_eq!(idle(&mut setup, &keys[1]), 0);
+    assert!(setup.cmd_str(&["GET", &keys[2]]).starts_with(b"$"));
+    assert_eq!(idle(&mut setup, &keys[2]), 0);
+    assert_eq!(quiet.cmd_str(&["CLIENT", "NO-TOUCH", "OFF"]), b"+OK\r\n");
+    let flags = String::from_utf8_lossy(&quiet.cmd_str(&["CLIENT", "INFO"])).into_owned();
+    assert!(flags.contains(" flags=N "), "{flags}");
+    assert!(quiet.cmd_str(&["LLEN", &lists[0]]).starts_with(b":2"));
+    assert_eq!(idle(&mut setup, &lists[0]), 0);
+}
+
+#[test]
+fn client_no_touch_leaves_the_lfu_counter_alone() {
+    let server = TestServer::start_with(&["--maxmemory-policy", "allkeys-lfu"]);
+    let mut c = server.client();
+    let freq = |c: &mut RawClient, k: &str| int(&frame(&c.cmd_str(&["OBJECT", "FREQ", k])));
+    for k in ferrite_testkit::one_key_per_shard("lfu") {
+        assert_eq!(c.cmd_str(&["SET", &k, "v"]), b"+OK\r\n");
+        let start = freq(&mut c, &k);
+        assert_eq!(c.cmd_str(&["CLIENT", "NO-TOUCH", "ON"]), b"+OK\r\n");
+        for _ in 0..200 {
+            assert!(c.cmd_str(&["GET", &k]).starts_with(b"$1"));
+        }
+        assert_eq!(freq(&mut c, &k), start, "{k}");
+        assert_eq!(c.cmd_str(&["CLIENT", "NO-TOUCH", "OFF"]), b"+OK\r\n");
+        for _ in 0..200 {
+            assert!(c.cmd_str(&["GET", &k]).starts_with(b"$1"));
+        }
+        assert!(freq(&mut c, &k) > start, "{k}");
+    }
+}

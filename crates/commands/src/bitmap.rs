@@ -487,7 +487,7 @@ fn string_for_write<'c>(
     min_len: u64,
 ) -> Result<(&'c mut Vec<u8>, bool), CmdError> {
     let now = ctx.now_ms;
-    let secs = ctx.now_secs();
+    let secs = ctx.touch_secs();
     let min_len = usize::try_from(min_len).map_err(|_| CmdError::other(ERR_OOM))?;
     // Redis's lookupKeyWrite refreshes the access time of an existing key.
     if ctx.db().touch(key, secs, now) {

@@ -143,6 +143,18 @@ pub static COMMANDS: &[CommandSpec] = &[
                 "7.0.0",
             ),
             CommandSpec::new(
+                "client|no-touch",
+                3,
+                Group::Connection,
+                Exec::Runtime(RuntimeCmd::Client),
+            )
+            .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+            .acl(&["@slow", "@connection"])
+            .doc(
+                "Lets the connection's commands leave keys' access time alone.",
+                "7.2.0",
+            ),
+            CommandSpec::new(
                 "client|help",
                 2,
                 Group::Connection,

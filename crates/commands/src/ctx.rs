@@ -146,6 +146,9 @@ pub struct Ctx<'a> {
     /// runtime to publish (see [`Ctx::notify`]); always empty while
     /// `notify-keyspace-events` is off.
     pub events: Vec<KeyEvent>,
+    /// The client is in CLIENT NO-TOUCH mode: lookups leave the keys' idle
+    /// time and LFU counter alone (TOUCH still touches).
+    pub no_touch: bool,
 }
 
 /// What a blocking command asks for when it cannot be served at once.
@@ -191,6 +194,7 @@ impl<'a> Ctx<'a> {
             dirty: 0,
             block: None,
             events: Vec::new(),
+            no_touch: false,
         }
     }
 
@@ -264,6 +268,19 @@ impl<'a> Ctx<'a> {
         (self.now_ms / 1000) as u32
     }
 
+    /// The access time a lookup records: [`Ctx::now_secs`], or
+    /// [`NO_TOUCH`](ferrite_storage::db::NO_TOUCH) for a client in CLIENT
+    /// NO-TOUCH mode. Values a command creates take `now_secs` whatever the
+    /// mode, as a new Redis object does.
+    #[inline]
+    pub fn touch_secs(&self) -> u32 {
+        if self.no_touch {
+            ferrite_storage::db::NO_TOUCH
+        } else {
+            self.now_secs()
+        }
+    }
+
     /// Looks up `key` for reading, counting a keyspace hit or miss and
     /// refreshing its access time, as Redis's lookupKeyRead does.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
@@ -275,7 +292,7 @@ impl<'a> Ctx<'a> {
     /// lookup, no copy).
     pub fn lookup_read_with_writer(&mut self, key: &[u8]) -> (Option<&Entry>, Writer<'_>) {
         let now = self.now_ms;
-        let secs = self.now_secs();
+        let secs = self.touch_secs();
         let i = self.db_index();
         let w = Writer::new(&mut *self.out, self.resp3);
         let found = match self.dbs.get_mut(i) {
@@ -316,7 +333,7 @@ impl<'a> Ctx<'a> {
     /// counted, as Redis's lookupKeyWrite), with the reply writer: `None` if
     /// missing, WRONGTYPE for another type.
     pub fn write<T: Kind>(&mut self, key: &[u8]) -> Result<(Option<&mut T>, Writer<'_>), CmdError> {
-        let (now, secs) = (self.now_ms, self.now_secs());
+        let (now, secs) = (self.now_ms, self.touch_secs());
         let i = self.db_index();
         let w = Writer::new(&mut *self.out, self.resp3);
         match self

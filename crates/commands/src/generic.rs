@@ -587,6 +587,8 @@ pub fn cmd_move(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// TOUCH key [key ...]
 pub fn cmd_touch(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // TOUCH is the one command that touches in CLIENT NO-TOUCH mode.
+    ctx.no_touch = false;
     let n = args[1..]
         .iter()
         .filter(|k| ctx.lookup_read(k).is_some())
@@ -717,7 +719,7 @@ fn peek_quiet<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c Entry> {
 /// Looks `key` up as Redis's lookupKeyWrite does: removes it if expired,
 /// refreshes its access time, counts nothing. True if the key is live.
 fn lookup_write(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
-    let (now, secs) = (ctx.now_ms, ctx.now_secs());
+    let (now, secs) = (ctx.now_ms, ctx.touch_secs());
     ctx.db().touch(key, secs, now)
 }
 

@@ -273,7 +273,7 @@ pub fn cmd_spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         None
     };
     let now = ctx.now_ms;
-    let secs = ctx.now_secs();
+    let secs = ctx.touch_secs();
     let (popped, emptied) = match ctx.db().get_mut_touch(key, secs, now) {
         Some(Value::Set(s)) => {
             let n = match count {
@@ -321,7 +321,7 @@ pub fn cmd_spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn cmd_smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (src, dst, member) = (arg(args, 1), arg(args, 2), arg(args, 3));
     let now = ctx.now_ms;
-    let secs = ctx.now_secs();
+    let secs = ctx.touch_secs();
     let max = ctx.settings.set_max_intset_entries;
     // Redis answers 0 for a missing source before it looks at the
     // destination's type.

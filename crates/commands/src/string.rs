@@ -824,7 +824,7 @@ fn touch(ctx: &mut Ctx<'_>, key: &[u8]) {
 /// missing), keeping the TTL, and replies the result.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
     let now = ctx.now_ms;
-    let secs = ctx.now_secs();
+    let secs = ctx.touch_secs();
     let result = match ctx.db().get_mut_touch(key, secs, now) {
         Some(Value::Str(s)) => {
             let n = op_incr(s, delta)?;

@@ -76,6 +76,8 @@ pub struct Waiter {
     argv: Vec<Bytes>,
     db: usize,
     resp3: bool,
+    /// The client is in CLIENT NO-TOUCH mode.
+    no_touch: bool,
     /// The keys waited on, in the command's order.
     keys: Vec<Bytes>,
     /// BLMOVE/BRPOPLPUSH whose destination is on another shard than the source.
@@ -361,6 +363,7 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         let argv = w.serve_argv(key);
         let mut out = BytesMut::new();
         let mut ctx = Ctx::new(dbs, w.db, now, &mut out, w.resp3, settings, stats);
+        ctx.no_touch = w.no_touch;
         let res = crate::guard::call(w.handler, &mut ctx, &argv);
         *dirty += ctx.dirty;
         let block = ctx.block;
@@ -436,6 +439,7 @@ pub async fn attempt(
         argv: argv.to_vec(),
         db: conn.db,
         resp3: conn.resp3,
+        no_touch: conn.no_touch,
         keys: keys.clone(),
         cross_move,
         wants: if is_zset_pop(&argv[0]) {
@@ -500,6 +504,7 @@ pub async fn attempt(
         crate::coord::Caller {
             client: conn.id,
             track: false,
+            no_touch: conn.no_touch,
         },
     )
     .await

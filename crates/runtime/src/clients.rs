@@ -27,6 +27,8 @@ pub mod flag {
     pub const MONITOR: u32 = 1 << 3;
     /// CLIENT NO-EVICT ON (`e`).
     pub const NO_EVICT: u32 = 1 << 4;
+    /// CLIENT NO-TOUCH ON (`T`).
+    pub const NO_TOUCH: u32 = 1 << 5;
 }
 
 /// The client types CLIENT LIST TYPE and CLIENT KILL TYPE filter on.
@@ -308,6 +310,9 @@ impl ClientInfo {
         }
         if bits & flag::NO_EVICT != 0 {
             flags.push('e');
+        }
+        if bits & flag::NO_TOUCH != 0 {
+            flags.push('T');
         }
         let tracking = self.tracking.lock().ok().and_then(|t| t.clone());
         if let Some(t) = &tracking {

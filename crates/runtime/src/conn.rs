@@ -82,6 +82,9 @@ pub struct Conn {
     pub caching: Option<bool>,
     /// The connection a script's commands run on (MONITOR shows them as `lua`).
     pub from_script: bool,
+    /// CLIENT NO-TOUCH ON: the client's lookups leave keys' idle time and
+    /// LFU counter alone.
+    pub no_touch: bool,
 }
 
 /// Serves one connection until it closes.
@@ -196,6 +199,7 @@ async fn serve_stream<S: ClientStream>(
         tracking: None,
         caching: None,
         from_script: false,
+        no_touch: false,
     };
     let mut session = Session::new(worker.clone());
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
@@ -409,6 +413,8 @@ struct RemoteBatch {
     items: Vec<Item>,
     /// The connection's client id.
     client: u64,
+    /// The connection is in CLIENT NO-TOUCH mode.
+    no_touch: bool,
 }
 
 /// Replies of one remote batch: all replies in one buffer, with end offsets.
@@ -898,6 +904,7 @@ impl Session {
                 let worker = self.worker.clone();
                 let mut shard = worker.shard.borrow_mut();
                 shard.current_client = conn.id;
+                shard.no_touch = conn.no_touch;
                 let now = self.now_ms;
                 let out = self.out();
                 run_handler(&mut shard, id, h, argv, db, resp3, out, now);
@@ -914,6 +921,7 @@ impl Session {
             Some(s) => {
                 let b = self.batches[s].get_or_insert_with(RemoteBatch::default);
                 b.client = conn.id;
+                b.no_touch = conn.no_touch;
                 let begin = b.args.len();
                 b.args.extend(argv.iter().cloned());
                 let idx = b.items.len();
@@ -954,6 +962,7 @@ impl Session {
                     crate::coord::Caller {
                         client: conn.id,
                         track: track.is_some(),
+                        no_touch: conn.no_touch,
                     },
                 )
                 .await;
@@ -1104,6 +1113,7 @@ impl Session {
                     let mut ends = Vec::with_capacity(batch.items.len());
                     let before = shard.dirty;
                     shard.current_client = batch.client;
+                    shard.no_touch = batch.no_touch;
                     for item in &batch.items {
                         let argv = &batch.args[item.args.clone()];
                         run_handler(
@@ -1295,10 +1305,12 @@ pub fn run_handler_may_block(
         dbs,
         stats,
         settings,
+        no_touch,
         ..
     } = shard;
     let t0 = crate::clock::now();
     let mut ctx = Ctx::new(dbs, db, now, out, resp3, settings, stats);
+    ctx.no_touch = *no_touch;
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;

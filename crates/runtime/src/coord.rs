@@ -251,6 +251,7 @@ pub async fn run_multi(
         &settings,
         &mut stats,
     );
+    ctx.no_touch = caller.no_touch;
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
@@ -432,6 +433,8 @@ pub struct Caller {
     pub client: u64,
     /// Remember the keys read for this client's tracking.
     pub track: bool,
+    /// The client is in CLIENT NO-TOUCH mode.
+    pub no_touch: bool,
 }
 
 /// For COPY ... DB n: the destination database, whose key must be checked out too.

@@ -139,6 +139,7 @@ pub async fn fcall(
         read_only: ro_command || info.no_writes(),
         deny_oom: false,
         client: conn.id,
+        no_touch: conn.no_touch,
         function: Some((info.name.clone(), argv.to_vec())),
         reach: None,
         now: s.now_ms,

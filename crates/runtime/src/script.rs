@@ -350,6 +350,8 @@ pub(crate) struct Call {
     /// refused.
     pub(crate) deny_oom: bool,
     pub(crate) client: u64,
+    /// The caller is in CLIENT NO-TOUCH mode.
+    pub(crate) no_touch: bool,
     /// FCALL: the function's name (then `sha` only names the call for what
     /// is learned of its reach) and the command, for FUNCTION STATS.
     pub(crate) function: Option<(String, Vec<Bytes>)>,
@@ -661,10 +663,12 @@ fn run_script_command(
         dbs,
         stats,
         settings,
+        no_touch,
         ..
     } = shard;
     let t0 = crate::clock::now();
     let mut ctx = ferrite_commands::Ctx::new(dbs, db, now, out, resp3, settings, stats);
+    ctx.no_touch = *no_touch;
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
@@ -705,6 +709,7 @@ fn run_on_shard_into(
     let start = reply.len();
     let state = &shared.scripts.runs[shard.id.min(shared.scripts.runs.len() - 1)];
     shard.current_client = call.client;
+    shard.no_touch = call.no_touch;
     begin_run(shared, state, call);
     let mut host = ShardHost {
         now: call.now,
@@ -1028,6 +1033,8 @@ fn script_conn(conn: &Conn, db: usize) -> Conn {
         tracking: conn.tracking.clone(),
         caching: conn.caching,
         from_script: true,
+        // The script's commands look keys up as its caller would.
+        no_touch: conn.no_touch,
     }
 }
 
@@ -1100,6 +1107,7 @@ pub async fn eval(
         read_only: spec.flags.contains(Flags::READONLY) || flags.is_some_and(|f| f.no_writes),
         deny_oom: oom && flags.is_none(),
         client: conn.id,
+        no_touch: conn.no_touch,
         function: None,
         reach,
         now: s.now_ms,

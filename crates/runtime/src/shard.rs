@@ -128,6 +128,8 @@ pub struct Shard {
     pub hub: Option<std::sync::Arc<crate::server::Shared>>,
     /// The client whose command runs now (NOLOOP skips its own writes).
     pub current_client: u64,
+    /// The client whose command runs now is in CLIENT NO-TOUCH mode.
+    pub no_touch: bool,
     /// Expired keys are recorded for `expired` notifications.
     pub notify_expired: bool,
     /// A script holding every shard's lock runs: blocked clients are served
@@ -162,6 +164,7 @@ impl Shard {
             tracking: Default::default(),
             hub: None,
             current_client: 0,
+            no_touch: false,
             notify_expired: false,
             serve_deferred: false,
             evict: Default::default(),

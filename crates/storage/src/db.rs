@@ -122,10 +122,18 @@ fn sync_expire_index(
     }
 }
 
+/// The access time a lookup passes to record no access at all (for a client
+/// in CLIENT NO-TOUCH mode): the entry's idle clock and LFU counter are left
+/// as they are. No real clock reaches it (it is 2106 in Unix seconds).
+pub const NO_TOUCH: u32 = u32::MAX;
+
 /// Records an access to `e` at `now_secs`: the idle clock, and under an LFU
-/// policy the counter (Redis's `updateLFU`).
+/// policy the counter (Redis's `updateLFU`); nothing for [`NO_TOUCH`].
 #[inline]
 fn access(e: &mut Entry, now_secs: u32, lfu: Option<LfuParams>) {
+    if now_secs == NO_TOUCH {
+        return;
+    }
     e.access_secs = now_secs;
     if let Some(p) = lfu {
         access_lfu(e, now_secs, p);
@@ -872,6 +880,18 @@ mod tests {
         assert!(db.set_expire(b"a", None, 0));
         assert_eq!(db.expires_len(), 0);
         assert!(!db.set_expire(b"zz", Some(1), 0));
+    }
+
+    #[test]
+    fn no_touch_lookups_record_no_access() {
+        let mut db = Db::new();
+        assert!(!db.store(b"k", v("1"), StoreTtl::Clear, 0, 7));
+        assert!(db.get_touch(b"k", NO_TOUCH, 0).is_some());
+        assert!(db.get_mut_touch(b"k", NO_TOUCH, 0).is_some());
+        assert!(db.touch(b"k", NO_TOUCH, 0));
+        assert_eq!(db.get(b"k", 0).map(|e| e.access_secs), Some(7));
+        assert!(db.touch(b"k", 9, 0));
+        assert_eq!(db.get(b"k", 0).map(|e| e.access_secs), Some(9));
     }
 
     #[test]

@@ -75,6 +75,7 @@ pub async fn client(
             s.writer(conn.resp3).simple(b"OK");
         }
         "no-evict" => no_evict(s, conn, argv)?,
+        "no-touch" => no_touch(s, conn, argv)?,
         "help" => help(s, conn),
         _ => {
             return Err(CmdError::other(format!(
@@ -345,6 +346,32 @@ fn no_evict(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         conn.info
             .flags
             .fetch_and(!flag::NO_EVICT, Ordering::Relaxed);
+    }
+    s.writer(conn.resp3).simple(b"OK");
+    Ok(())
+}
+
+/// CLIENT NO-TOUCH ON|OFF (Redis 7.2): while on, the client's commands
+/// leave the idle time and LFU counter of the keys they look up as they
+/// were, so that monitoring or a backup reading every key does not disturb
+/// eviction; TOUCH still touches (flag `T`).
+fn no_touch(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
+    let v = arg(argv, 2);
+    let on = if is(v, "on") {
+        true
+    } else if is(v, "off") {
+        false
+    } else {
+        return Err(CmdError::SYNTAX);
+    };
+    use crate::clients::flag;
+    conn.no_touch = on;
+    if on {
+        conn.info.flags.fetch_or(flag::NO_TOUCH, Ordering::Relaxed);
+    } else {
+        conn.info
+            .flags
+            .fetch_and(!flag::NO_TOUCH, Ordering::Relaxed);
     }
     s.writer(conn.resp3).simple(b"OK");
     Ok(())
