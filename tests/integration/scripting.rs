@@ -350,6 +350,49 @@ fn busy_script_is_killed() {
     );
 }
 
+/// A busy script running inline on its key's shard thread (its second run)
+/// holds that thread, but new connections are accepted by the other
+/// threads: each gets -BUSY at once, and one of them can kill the script.
+#[test]
+fn busy_inline_script_is_killed_from_a_new_connection() {
+    let server = TestServer::start_with(&["--shards", "3", "--busy-reply-threshold", "100"]);
+    let port = server.port;
+    let body = "if ARGV[1] == 'spin' then while true do end end return redis.call('get', KEYS[1])";
+    let mut c = server.client();
+    assert_eq!(c.cmd_str(&["SET", "k", "v"]), b"+OK\r\n");
+    // The first run learns that the script stays on k's shard.
+    assert_eq!(c.cmd_str(&["EVAL", body, "1", "k", "no"]), b"$1\r\nv\r\n");
+    let runner = thread::spawn(move || {
+        let mut c = RawClient::connect(port);
+        c.cmd_str(&["EVAL", body, "1", "k", "spin"])
+    });
+    // A connection accepted before the script started may belong to the
+    // busy thread (then it waits): each try uses a new connection.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut fresh = server.client();
+        fresh.send(&[b"PING"]);
+        let r = fresh.try_read_reply(Duration::from_millis(300));
+        if r.is_some_and(|r| r.starts_with(b"-BUSY ")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never busy");
+    }
+    for _ in 0..6 {
+        let mut fresh = server.client();
+        assert!(fresh.cmd_str(&["PING"]).starts_with(b"-BUSY "));
+    }
+    let mut killer = server.client();
+    assert_eq!(killer.cmd_str(&["SCRIPT", "KILL"]), b"+OK\r\n");
+    let killed = runner.join().unwrap();
+    assert!(
+        killed.starts_with(b"-ERR Script killed by user with SCRIPT KILL..."),
+        "{}",
+        show(&killed)
+    );
+    assert_eq!(killer.cmd_str(&["GET", "k"]), b"$1\r\nv\r\n");
+}
+
 /// A busy script that wrote cannot be killed; SHUTDOWN NOSAVE still stops
 /// the server.
 #[test]
