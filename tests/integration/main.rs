@@ -24,6 +24,7 @@ mod notify;
 mod protocol;
 mod protocol_oracle;
 mod pubsub;
+mod rdb_encoding;
 mod runtime;
 mod scripting;
 mod server;

@@ -31,6 +31,11 @@ pub struct Settings {
     /// `tracking-table-max-keys`: most keys client-side caching remembers
     /// (0: no limit).
     pub tracking_table_max_keys: u64,
+    /// `rdbcompression`: LZF-compress long strings in DUMP payloads (and RDB files).
+    pub rdb_compression: bool,
+    /// `list-compress-depth`: list nodes kept uncompressed at each end (DUMP
+    /// writes the others as Redis keeps them, compressed).
+    pub list_compress_depth: i32,
 }
 
 impl Default for Settings {
@@ -46,6 +51,8 @@ impl Default for Settings {
             zset_max_listpack_value: 64,
             notify: 0,
             tracking_table_max_keys: 1_000_000,
+            rdb_compression: true,
+            list_compress_depth: 0,
         }
     }
 }

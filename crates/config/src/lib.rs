@@ -308,7 +308,7 @@ pub struct Config {
     pub rdb_save_incremental_fsync: bool,
     /// `rdbchecksum`: snapshots end with a CRC64 (accepted, no effect).
     pub rdbchecksum: bool,
-    /// `rdbcompression`: LZF-compress strings in snapshots (accepted, no effect).
+    /// `rdbcompression`: LZF-compress strings in DUMP payloads (and snapshots).
     pub rdbcompression: bool,
     /// `repl-backlog-size`: size of the replication backlog (accepted, no effect).
     pub repl_backlog_size: i64,

@@ -272,7 +272,14 @@ pub async fn function(
                 .read()
                 .map(|l| l.codes())
                 .unwrap_or_default();
-            let payload = ferrite_scripting::payload::dump(&codes);
+            let compression = s
+                .worker
+                .shared
+                .config
+                .read()
+                .map(|c| c.rdbcompression)
+                .unwrap_or(true);
+            let payload = ferrite_scripting::payload::dump(&codes, compression);
             s.writer(conn.resp3).bulk(&payload);
         }
         "function|restore" => {

@@ -153,6 +153,8 @@ impl Shared {
             // Both crates use Redis's class bits.
             notify: cfg.notify_keyspace_events,
             tracking_table_max_keys: cfg.tracking_table_max_keys,
+            rdb_compression: cfg.rdbcompression,
+            list_compress_depth: cfg.list_compress_depth,
         }
     }
 

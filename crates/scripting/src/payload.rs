@@ -4,47 +4,35 @@
 //! length it reads reserves memory, and LZF output never grows past the
 //! length the payload declares (which itself is bounded by the input).
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 /// RDB's opcode of a function library in a dump (`RDB_OPCODE_FUNCTION2`).
 const OPCODE_FUNCTION: u8 = 0xF5;
 /// The RDB version Redis 7.0 writes (and the newest it reads).
-const RDB_VERSION: u16 = 10;
+const RDB_VERSION: u16 = ferrite_persistence::rdb::RDB_VERSION;
 
-/// Redis's CRC64 (the DUMP and RDB checksum).
-pub fn crc64(data: &[u8]) -> u64 {
-    crc::Crc::<u64>::new(&crc::CRC_64_REDIS).checksum(data)
-}
+/// Redis's CRC64 (the DUMP and RDB checksum), from the persistence crate.
+pub use ferrite_persistence::crc64;
+/// LZF decompression (bounded), from the persistence crate.
+pub use ferrite_persistence::lzf::decompress as lzf_decompress;
 
 /// FUNCTION DUMP's payload: each library as the opcode and its code as an
-/// RDB string, then the RDB version and a CRC64, as DUMP payloads are.
-/// Strings are written uncompressed (valid RDB; Redis compresses long ones).
-pub fn dump(codes: &[(String, Bytes)]) -> Vec<u8> {
-    let mut out = BytesMut::new();
+/// RDB string (LZF-compressed as Redis does when `compression` is on and
+/// the code is long), then the RDB version and a CRC64, as DUMP payloads are.
+pub fn dump(codes: &[(String, Bytes)], compression: bool) -> Vec<u8> {
+    let opts = ferrite_persistence::rdb::encode::Options {
+        compression,
+        ..Default::default()
+    };
+    let mut out: Vec<u8> = Vec::new();
     for (_, code) in codes {
-        out.put_u8(OPCODE_FUNCTION);
-        put_len(&mut out, code.len() as u64);
-        out.put_slice(code);
+        out.push(OPCODE_FUNCTION);
+        ferrite_persistence::rdb::encode::put_string(&mut out, code, &opts);
     }
-    out.put_u16_le(RDB_VERSION);
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let crc = crc64(&out);
-    out.put_u64_le(crc);
-    out.to_vec()
-}
-
-fn put_len(out: &mut BytesMut, len: u64) {
-    if len < 1 << 6 {
-        out.put_u8(len as u8);
-    } else if len < 1 << 14 {
-        out.put_u8(0x40 | (len >> 8) as u8);
-        out.put_u8(len as u8);
-    } else if len <= u32::MAX as u64 {
-        out.put_u8(0x80);
-        out.put_u32(len as u32);
-    } else {
-        out.put_u8(0x81);
-        out.put_u64(len);
-    }
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
 }
 
 /// The library codes of a FUNCTION DUMP payload (Redis's or Ferrite's),
@@ -142,49 +130,6 @@ impl Reader<'_> {
     }
 }
 
-/// Decompresses LZF data that must expand to exactly `len` bytes. The
-/// output never grows past `len`, whatever the input claims.
-pub fn lzf_decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
-    // A payload arrives whole in one argument, so `len` is bounded by what
-    // LZF can expand it to (at most about 32x plus a literal run).
-    if len > input.len().saturating_mul(40).saturating_add(64) {
-        return None;
-    }
-    let mut out: Vec<u8> = Vec::with_capacity(len);
-    let mut i = 0;
-    while i < input.len() {
-        let ctrl = input[i] as usize;
-        i += 1;
-        if ctrl < 32 {
-            let n = ctrl + 1;
-            let lit = input.get(i..i + n)?;
-            if out.len() + n > len {
-                return None;
-            }
-            out.extend_from_slice(lit);
-            i += n;
-        } else {
-            let mut n = ctrl >> 5;
-            if n == 7 {
-                n += *input.get(i)? as usize;
-                i += 1;
-            }
-            n += 2;
-            let back = ((ctrl & 0x1F) << 8) + *input.get(i)? as usize + 1;
-            i += 1;
-            if back > out.len() || out.len() + n > len {
-                return None;
-            }
-            let start = out.len() - back;
-            for k in 0..n {
-                let b = out[start + k];
-                out.push(b);
-            }
-        }
-    }
-    (out.len() == len).then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,24 +141,18 @@ mod tests {
             ("a".to_string(), Bytes::from_static(b"#!lua name=a\nx")),
             ("b".to_string(), Bytes::from(vec![b'y'; 20000])),
         ];
-        let payload = dump(&codes);
+        let payload = dump(&codes, true);
         let back = undump(&payload).unwrap();
         assert_eq!(back, vec![codes[0].1.clone(), codes[1].1.clone()]);
+        // The long code is compressed unless compression is off.
+        assert!(payload.len() < 1000);
+        let plain = dump(&codes, false);
+        assert!(plain.len() > 20000);
+        assert_eq!(undump(&plain).unwrap(), back);
         let mut bad = payload.clone();
         bad[3] ^= 1;
         assert!(undump(&bad).is_none());
         assert!(undump(b"xx").is_none());
-    }
-
-    #[test]
-    fn lzf_rejects_lies() {
-        // Literal run of 3, then a back reference of 4 at distance 3.
-        let data = [2, b'a', b'b', b'c', 0x40, 2];
-        assert_eq!(lzf_decompress(&data, 7).as_deref(), Some(&b"abcabca"[..]));
-        assert!(lzf_decompress(&data, 6).is_none());
-        assert!(lzf_decompress(&[0x40, 9], 3).is_none());
-        assert!(lzf_decompress(&[5, b'a'], 6).is_none());
-        assert!(lzf_decompress(&[0], 1 << 40).is_none());
     }
 
     /// A payload with a valid footer around arbitrary bytes.
@@ -231,13 +170,6 @@ mod tests {
             let _ = undump(&bytes);
             // Past the checksum too: the reader itself must hold.
             let _ = undump(&framed(&bytes));
-        }
-
-        #[test]
-        fn lzf_never_overruns(bytes in proptest::collection::vec(any::<u8>(), 0..200), len in 0usize..5000) {
-            if let Some(out) = lzf_decompress(&bytes, len) {
-                prop_assert_eq!(out.len(), len);
-            }
         }
     }
 }

@@ -52,6 +52,12 @@ impl Entry {
         evict::lfu_decayed(self.lfu, evict::lfu_minutes(now_secs), decay_time)
     }
 
+    /// The stored LFU word (last-decrement minute << 8 | counter, as Redis
+    /// keeps it in its `lru` field; DEBUG OBJECT shows it).
+    pub fn lfu_word(&self) -> u32 {
+        self.lfu
+    }
+
     /// The absolute expiry time in Unix milliseconds, if any.
     pub fn expire_at(&self) -> Option<u64> {
         (self.expire_at != 0).then_some(self.expire_at)

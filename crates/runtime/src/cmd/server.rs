@@ -22,6 +22,8 @@ use ferrite_storage::glob::string_match;
 use crate::conn::{Conn, Session};
 use crate::coord;
 use crate::info::{self, Sections, ShardFigures};
+use crate::server::Shared;
+use crate::shard::Shard;
 
 /// TIME
 pub fn time(s: &mut Session, conn: &mut Conn) -> CmdResult {
@@ -708,6 +710,8 @@ const DEBUG_HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "LOG <message>",
     "    Write <message> to the server log.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
     "PROTOCOL <type>",
     "    Reply with a sample value of a RESP type: string, integer, double,",
     "    bignum, null, array, set, map, attrib, push, verbatim, true or false.",
@@ -743,7 +747,7 @@ pub fn debug_allowed(s: &Session, conn: &Conn) -> bool {
 }
 
 /// DEBUG HELP | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | LOG message | PROTOCOL type |
-/// CHANGE-REPL-ID
+/// CHANGE-REPL-ID | OBJECT key
 pub async fn debug(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     let sub = argv.get(1).map(|b| &b[..]).unwrap_or_default();
     let arg = argv.get(2).filter(|_| argv.len() == 3);
@@ -782,6 +786,7 @@ pub async fn debug(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResul
             s.writer(conn.resp3).simple(b"OK");
         }
         Some(kind) if is(sub, "protocol") => debug_protocol(s, conn, kind)?,
+        Some(key) if is(sub, "object") => debug_object(s, conn, key.clone()).await?,
         _ => {
             return Err(CmdError::other(format!(
                 "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
@@ -790,6 +795,106 @@ pub async fn debug(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResul
         }
     }
     Ok(())
+}
+
+/// Redis's LRU clock wraps at 24 bits of seconds (`LRU_CLOCK_MAX`).
+const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// DEBUG OBJECT: Redis 7.0's one-line description of a key's value, read on
+/// the key's shard without touching it. The address is the entry's own;
+/// `refcount` is what OBJECT REFCOUNT says; `lru` is Redis's 24-bit clock
+/// of the last access (under an LFU policy, the stored LFU word: minute
+/// of the last decrement and counter, as Redis shows it), `lru_seconds_idle` derived from it as
+/// Redis derives it. `serializedlength` and the `ql_*` fields come from
+/// the RDB encoder (`ferrite_persistence::rdb::encode`), so they are
+/// Redis's figures wherever DUMP's bytes are (see that module).
+async fn debug_object(s: &mut Session, conn: &mut Conn, key: Bytes) -> CmdResult {
+    use ferrite_persistence::rdb::encode;
+    let (opts, lfu) = {
+        let cfg = s
+            .worker
+            .shared
+            .config
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        let opts = encode::Options {
+            compression: cfg.rdbcompression,
+            list_fill: cfg.list_max_listpack_size,
+            list_compress_depth: cfg.list_compress_depth,
+        };
+        (opts, cfg.maxmemory_policy.is_lfu())
+    };
+    let db = conn.db;
+    let n = s.worker.shared.nshards;
+    let shard = crate::slot::shard_of(&key, n);
+    let describe = move |sh: &mut Shard| -> Option<String> {
+        let now_ms = Shared::now_ms();
+        let entry = sh.dbs.get_mut(db)?.get(&key, now_ms)?;
+        Some(describe_entry(entry, &opts, lfu, now_ms))
+    };
+    let line = if n == 1 {
+        describe(&mut s.worker.shard.borrow_mut())
+    } else {
+        coord::run_on(&s.worker.shared, shard, s.held_tx(), describe).await?
+    };
+    match line {
+        Some(l) => s.writer(conn.resp3).simple(l.as_bytes()),
+        None => return Err(CmdError::other("ERR no such key")),
+    }
+    Ok(())
+}
+
+/// DEBUG OBJECT's line for `e`.
+fn describe_entry(
+    e: &ferrite_storage::Entry,
+    opts: &ferrite_persistence::rdb::encode::Options,
+    lfu: bool,
+    now_ms: u64,
+) -> String {
+    use ferrite_persistence::rdb::encode;
+    use ferrite_storage::{StrValue, Value};
+    let now_secs = (now_ms / 1000) as u32;
+    let refcount = match e.value {
+        Value::Str(StrValue::Int(n)) if (0..10_000).contains(&n) => i32::MAX,
+        _ => 1,
+    };
+    let clock = now_secs & LRU_CLOCK_MAX;
+    let lru = if lfu {
+        e.lfu_word()
+    } else {
+        e.access_secs & LRU_CLOCK_MAX
+    };
+    let idle = if clock >= lru {
+        clock - lru
+    } else {
+        clock + (LRU_CLOCK_MAX - lru)
+    };
+    let mut line = format!(
+        "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        &e.value,
+        refcount,
+        e.value.encoding(),
+        encode::object_len(&e.value, opts),
+        lru,
+        idle
+    );
+    if let Value::List(l) = &e.value {
+        let shape = encode::list_shape(l, opts.list_fill);
+        let avg = if shape.nodes == 0 {
+            0.0
+        } else {
+            l.len() as f64 / shape.nodes as f64
+        };
+        line.push_str(&format!(
+            " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+            shape.nodes,
+            avg,
+            shape.fill,
+            i32::from(opts.list_compress_depth != 0),
+            shape.bytes
+        ));
+    }
+    line
 }
 
 /// DEBUG PROTOCOL: Redis's fixed sample replies, for client tests.

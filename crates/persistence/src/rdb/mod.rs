@@ -1,0 +1,48 @@
+//! RDB, Redis 7.0's snapshot format (version 10): constants and the value
+//! encoder. The file writer and the loader arrive with the persistence
+//! issue and build on [`encode`].
+
+pub mod encode;
+
+/// The RDB version Redis 7.0 writes (and the newest it reads).
+pub const RDB_VERSION: u16 = 10;
+
+/// RDB object type bytes (`RDB_TYPE_*`) Redis 7.0 writes.
+pub mod types {
+    /// A string.
+    pub const STRING: u8 = 0;
+    /// A set as a count and its members.
+    pub const SET: u8 = 2;
+    /// A hash as a count and field/value pairs.
+    pub const HASH: u8 = 4;
+    /// A sorted set as a count and member/binary-score pairs.
+    pub const ZSET_2: u8 = 5;
+    /// A set of integers as an intset blob.
+    pub const SET_INTSET: u8 = 11;
+    /// A hash as a listpack blob.
+    pub const HASH_LISTPACK: u8 = 16;
+    /// A sorted set as a listpack blob.
+    pub const ZSET_LISTPACK: u8 = 17;
+    /// A list as quicklist nodes, each a listpack or a plain element.
+    pub const LIST_QUICKLIST_2: u8 = 18;
+}
+
+/// Special string encodings (`RDB_ENC_*`, after a `0b11` length prefix).
+pub mod enc {
+    /// An 8-bit integer.
+    pub const INT8: u8 = 0;
+    /// A 16-bit integer, little-endian.
+    pub const INT16: u8 = 1;
+    /// A 32-bit integer, little-endian.
+    pub const INT32: u8 = 2;
+    /// An LZF-compressed string: compressed length, length, data.
+    pub const LZF: u8 = 3;
+}
+
+/// Quicklist node containers in `QUICKLIST_2` (`QUICKLIST_NODE_CONTAINER_*`).
+pub mod container {
+    /// A node holding one element as a plain string.
+    pub const PLAIN: u64 = 1;
+    /// A node holding a listpack.
+    pub const PACKED: u64 = 2;
+}
