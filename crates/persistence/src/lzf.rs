@@ -138,6 +138,19 @@ fn run<O: Out>(input: &[u8], out_len: usize, out: &mut O) -> Option<usize> {
     })
 }
 
+/// Appends one literal byte to the current run, closing the run (writing
+/// its header) when it reaches liblzf's maximum length.
+fn literal<O: Out>(out: &mut O, byte: u8, op: &mut usize, lit: &mut usize) {
+    *lit += 1;
+    out.put(*op, byte);
+    *op += 1;
+    if *lit == MAX_LIT {
+        out.put(*op - *lit - 1, (*lit - 1) as u8);
+        *lit = 0;
+        *op += 1;
+    }
+}
+
 fn walk<O: Out>(input: &[u8], out_len: usize, out: &mut O, table: &mut Table) -> Option<usize> {
     let at = |i: usize| u32::from(input.get(i).copied().unwrap_or(0));
     let n = input.len();
@@ -193,30 +206,16 @@ fn walk<O: Out>(input: &[u8], out_len: usize, out: &mut O, table: &mut Table) ->
             if op >= out_len {
                 return None;
             }
-            lit += 1;
-            out.put(op, at(ip) as u8);
-            op += 1;
+            literal(out, at(ip) as u8, &mut op, &mut lit);
             ip += 1;
-            if lit == MAX_LIT {
-                out.put(op - lit - 1, (lit - 1) as u8);
-                lit = 0;
-                op += 1;
-            }
         }
     }
     if op + 3 > out_len {
         return None;
     }
     while ip < n {
-        lit += 1;
-        out.put(op, at(ip) as u8);
-        op += 1;
+        literal(out, at(ip) as u8, &mut op, &mut lit);
         ip += 1;
-        if lit == MAX_LIT {
-            out.put(op - lit - 1, (lit - 1) as u8);
-            lit = 0;
-            op += 1;
-        }
     }
     out.put(op - lit - 1, (lit as u8).wrapping_sub(1));
     op -= usize::from(lit == 0);
