@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use ferrite_testkit::{bulk_strings, free_port, show, Pair, RawClient, TestServer};
 
-/// Directives Redis 7.0 lists that Ferrite does not: `maxmemory-clients`
-/// belongs to the maxmemory work (issue 7), which adds its row.
-const REDIS_ONLY: &[&str] = &["maxmemory-clients"];
+/// Directives Redis 7.0 lists that Ferrite does not (none left).
+const REDIS_ONLY: &[&str] = &[];
 /// Ferrite-only directives.
 const FERRITE_ONLY: &[&str] = &["shards", "metrics-port", "metrics-bind"];
 /// Directives whose values legitimately differ between the two servers of a

@@ -694,6 +694,11 @@ fn client_info_has_redis_fields_and_values() {
 #[test]
 fn client_list_shows_other_clients_as_redis_does() {
     let mut p = Pair::new();
+    // The pair's own client is served (and so has its id) before the second
+    // one connects: a thread gives a connection its id when it starts
+    // serving it, so two connections accepted by two threads under load
+    // could otherwise get their ids in either order.
+    p.check(&["PING"]);
     // A second client on each side that ran one SET and stays idle.
     let mut fo = p.server.client();
     let mut ro = p.oracle.client();

@@ -8,6 +8,7 @@ mod acl;
 mod binary;
 mod bitmap;
 mod blocking;
+mod client_eviction;
 mod concurrency;
 mod config;
 mod connection;

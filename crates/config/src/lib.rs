@@ -415,6 +415,11 @@ pub struct Config {
     pub tls_session_caching: bool,
     /// `maxmemory`: the memory limit in bytes (0: none).
     pub maxmemory: u64,
+    /// `maxmemory-clients`: the memory all clients together may use before
+    /// the largest are closed (0: no limit). Redis's encoding: a positive
+    /// value is bytes, a negative one a percentage of `maxmemory` (`-10` is
+    /// `10%`).
+    pub maxmemory_clients: i64,
     /// `maxmemory-policy`: what happens when a write would pass `maxmemory`.
     pub maxmemory_policy: MaxmemoryPolicy,
     /// `maxmemory-samples`: keys sampled per eviction round.
@@ -697,6 +702,7 @@ impl Default for Config {
             tls_session_cache_timeout: 300,
             tls_session_caching: true,
             maxmemory: 0,
+            maxmemory_clients: 0,
             maxmemory_policy: MaxmemoryPolicy::Noeviction,
             maxmemory_samples: 5,
             maxmemory_eviction_tenacity: 10,

@@ -644,6 +644,23 @@ pub(crate) static TABLE: &[Directive] = &[
         },
     },
     Directive {
+        name: "maxmemory-clients",
+        aliases: &[],
+        mutability: Mutability::Mutable,
+        // A memory value or a percentage: one argument, so a value CONFIG
+        // SET splits on spaces is refused whole, as Redis refuses it.
+        kind: Kind::Multi {
+            get: |c| format_clients_limit(c.maxmemory_clients, false).into_bytes(),
+            set: set_maxmemory_clients,
+            render: |c| {
+                vec![vec![
+                    format_clients_limit(c.maxmemory_clients, true).into_bytes()
+                ]]
+            },
+            accumulates_in_file: false,
+        },
+    },
+    Directive {
         name: "maxmemory-policy",
         aliases: &[],
         mutability: Mutability::Mutable,
@@ -1895,6 +1912,43 @@ pub(crate) fn lookup_spelled(name: &[u8]) -> Option<(&'static Directive, &'stati
 }
 
 /// An integer (or memory amount) within `min..=max`, with Redis's errors.
+/// Parses `maxmemory-clients` as Redis 7.0 does: `N%` (a plain integer
+/// from 0 to 100, stored negated) or a memory value with Redis's wrap-around
+/// arithmetic, whose negative results count as percentages too (so a huge
+/// value may end up as `1%`, exactly as in Redis). The empty value is 0.
+fn set_maxmemory_clients(c: &mut Config, args: &[Vec<u8>], _append: bool) -> Result<(), String> {
+    const NOT_A_VALUE: &str = "argument must be a memory or percent value";
+    let value: &[u8] = match args {
+        [] => b"",
+        [v] => v,
+        _ => return Err(NOT_A_VALUE.to_owned()),
+    };
+    let parsed = match value.split_last() {
+        Some((b'%', digits)) if !digits.is_empty() => parse_i64(digits)
+            .filter(|&p| p >= 0)
+            .map(|p| -p)
+            .ok_or(NOT_A_VALUE)?,
+        _ => parse_memory(value).ok_or(NOT_A_VALUE)?,
+    };
+    if parsed < -100 {
+        return Err("percentage argument must be less or equal to 100".to_owned());
+    }
+    c.maxmemory_clients = parsed;
+    Ok(())
+}
+
+/// `maxmemory-clients` as CONFIG GET shows it (`10%` or bytes), or, for
+/// a config file, with Redis's memory units.
+fn format_clients_limit(v: i64, units: bool) -> String {
+    if v < 0 {
+        format!("{}%", v.unsigned_abs())
+    } else if units {
+        format_memory(v)
+    } else {
+        v.to_string()
+    }
+}
+
 fn parse_int_in(value: &[u8], min: i64, max: i64, memory: bool) -> Result<i64, String> {
     let parsed = if memory {
         parse_memory(value).ok_or("argument must be a memory value")?

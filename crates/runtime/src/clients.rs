@@ -123,6 +123,18 @@ pub struct ClientInfo {
     pub rbuf_peak: AtomicUsize,
     /// Set by CLIENT KILL.
     pub killed: AtomicBool,
+    /// The client's memory (`tot-mem`) as of its last batch or write, as
+    /// [`Clients::record_mem`] counted it (0: not recorded yet).
+    pub mem: AtomicUsize,
+    /// Reply bytes past the first 16 KiB waiting to be written when `mem`
+    /// was recorded (CLIENT LIST's `omem`).
+    pub omem: AtomicUsize,
+    /// The memory bucket `mem` falls in ([`mem_bucket`]); `u8::MAX` until
+    /// the first record.
+    pub bucket: AtomicU8,
+    /// When the client entered its bucket ([`Clients::record_mem`]'s
+    /// sequence): within a bucket, client eviction picks the earliest.
+    pub bucket_seq: AtomicU64,
     /// The user the client is authenticated as (CLIENT LIST's `user=`);
     /// None until it authenticates as another user than `default`.
     pub user: Mutex<Option<Arc<crate::acl::User>>>,
@@ -148,9 +160,59 @@ pub struct Live {
     pub cmd: &'static str,
 }
 
+/// Redis's static per-client reply buffer: reply bytes past it are the
+/// `omem` of CLIENT LIST.
+const REPLY_BUFFER_BYTES: usize = 16 * 1024;
+
 /// Rough size of the per-connection state besides its buffers, for
 /// `tot-mem` (the connection task, its session and registry record).
-const CLIENT_OVERHEAD: usize = 1024 + std::mem::size_of::<ClientInfo>();
+pub const CLIENT_OVERHEAD: usize = 1024 + std::mem::size_of::<ClientInfo>();
+
+/// The size of one pub/sub subscription in a client's memory: its share of
+/// the channel tables (Redis counts a table entry and a slot per channel).
+pub const SUBSCRIPTION_BYTES: usize = 32;
+
+/// Redis's client-eviction buckets: memory below 2^15 bytes is bucket 0,
+/// then one bucket per power of two, the last one open-ended from 2^32.
+const BUCKET_MIN_BITS: u32 = 15;
+const BUCKET_MAX_BITS: u32 = 33;
+
+/// The eviction bucket of a client using `mem` bytes: 0 below 32 KiB, then
+/// one per power of two up to 18 (4 GiB and more), as Redis groups clients.
+pub fn mem_bucket(mem: usize) -> u8 {
+    let bits = usize::BITS - mem.leading_zeros();
+    (bits.clamp(BUCKET_MIN_BITS, BUCKET_MAX_BITS) - BUCKET_MIN_BITS) as u8
+}
+
+/// What one client's memory is made of, as the connection knows it after a
+/// batch or a write.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemUsage {
+    /// Capacity of the query buffer.
+    pub qbuf_cap: usize,
+    /// Capacity of the reply buffer (pending replies included).
+    pub reply_cap: usize,
+    /// Reply bytes not written yet.
+    pub reply_pending: usize,
+    /// Bytes of arguments held (the current command's, or queued ones).
+    pub argv: usize,
+    /// Channels, patterns and shard channels subscribed to.
+    pub subscriptions: usize,
+    /// Bytes of client-side caching prefixes (BCAST).
+    pub tracking: usize,
+}
+
+impl MemUsage {
+    /// The total, as `tot-mem` and the client-eviction limit count it.
+    pub fn total(&self) -> usize {
+        CLIENT_OVERHEAD
+            + self.qbuf_cap
+            + self.reply_cap.max(self.reply_pending)
+            + self.argv
+            + self.subscriptions * SUBSCRIPTION_BYTES
+            + self.tracking
+    }
+}
 
 impl ClientInfo {
     /// A new record.
@@ -184,6 +246,10 @@ impl ClientInfo {
             rbuf_cap: AtomicUsize::new(0),
             rbuf_peak: AtomicUsize::new(0),
             killed: AtomicBool::new(false),
+            mem: AtomicUsize::new(0),
+            omem: AtomicUsize::new(0),
+            bucket: AtomicU8::new(u8::MAX),
+            bucket_seq: AtomicU64::new(0),
             user: Mutex::new(None),
             open: Mutex::new(true),
         }
@@ -340,7 +406,19 @@ impl ClientInfo {
         };
         let rbp = self.rbuf_peak.load(Ordering::Relaxed).max(obl);
         let qbuf_free = qbuf_cap.saturating_sub(qbuf);
-        let tot_mem = CLIENT_OVERHEAD + qbuf_cap.max(qbuf) + argv_mem + rbs;
+        // The figure of the last batch (what client eviction compares),
+        // plus the arguments of the command running now, if any.
+        let recorded = self.mem.load(Ordering::Relaxed);
+        let base = if recorded > 0 {
+            recorded
+        } else {
+            CLIENT_OVERHEAD + qbuf_cap.max(qbuf) + rbs
+        };
+        let tot_mem = base + argv_mem;
+        let omem = match live {
+            Some(_) => 0,
+            None => self.omem.load(Ordering::Relaxed),
+        };
         let _ = write!(
             out,
             "id={} addr={} laddr={} fd={} name=",
@@ -353,7 +431,7 @@ impl ClientInfo {
             out,
             " age={age} idle={idle} flags={flags} db={} sub={} psub={} ssub={} multi={} \
              qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs={rbs} \
-             rbp={rbp} obl={obl} oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} \
+             rbp={rbp} obl={obl} oll=0 omem={omem} tot-mem={tot_mem} events=r cmd={cmd} \
              user=",
             self.db.load(Ordering::Relaxed),
             self.sub.load(Ordering::Relaxed),
@@ -386,11 +464,50 @@ impl ClientInfo {
     }
 }
 
-/// All connected clients, by id.
+/// How far a client's memory may move before the new figure is published
+/// (`tot-mem` and the totals are exact to within this).
+pub const MEM_SLACK: usize = 4096;
+
+/// Slots of the per-thread memory totals: thread `t` adds to slot
+/// `t % MEM_SLOTS` (more threads than slots share, which the atomic adds
+/// allow).
+const MEM_SLOTS: usize = 64;
+
+/// One thread's total of its clients' memory, alone on its cache line so
+/// that threads recording their clients do not contend.
 #[derive(Debug, Default)]
+#[repr(align(128))]
+struct MemSlot(AtomicI64);
+
+/// All connected clients, by id.
+#[derive(Debug)]
 pub struct Clients {
     map: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
     next_id: AtomicU64,
+    /// Each thread's running total of its clients' recorded memory.
+    mem: Box<[MemSlot]>,
+    /// Next [`ClientInfo::bucket_seq`].
+    bucket_seq: AtomicU64,
+    /// Clients closed by client eviction (INFO `evicted_clients`).
+    pub evicted: AtomicU64,
+    /// The client-eviction limit in bytes (0: off), as of `limit_epoch`.
+    pub limit: AtomicU64,
+    /// The `config_epoch` `limit` was computed at (`u64::MAX`: never).
+    pub limit_epoch: AtomicU64,
+}
+
+impl Default for Clients {
+    fn default() -> Self {
+        Clients {
+            map: Mutex::default(),
+            next_id: AtomicU64::new(0),
+            mem: (0..MEM_SLOTS).map(|_| MemSlot::default()).collect(),
+            bucket_seq: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
+            limit: AtomicU64::new(0),
+            limit_epoch: AtomicU64::new(u64::MAX),
+        }
+    }
 }
 
 impl Clients {
@@ -406,11 +523,60 @@ impl Clients {
         }
     }
 
-    /// Unregisters a connection.
+    /// Unregisters a connection (its memory leaves the totals).
     pub fn remove(&self, id: u64) {
-        if let Ok(mut m) = self.map.lock() {
-            m.remove(&id);
+        let gone = self.map.lock().ok().and_then(|mut m| m.remove(&id));
+        if let Some(c) = gone {
+            let mem = c.mem.swap(0, Ordering::Relaxed);
+            self.add_mem(c.thread, -(mem as i64));
         }
+    }
+
+    fn add_mem(&self, thread: usize, delta: i64) {
+        if delta != 0 {
+            if let Some(slot) = self.mem.get(thread % MEM_SLOTS) {
+                slot.0.fetch_add(delta, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Records a client's memory after a batch or a write, from its own
+    /// connection. Nothing shared is written unless the figure moved by
+    /// [`MEM_SLACK`] or more (the query buffer's free space shrinks by a
+    /// request's size at every batch; publishing that would cost an atomic
+    /// add per batch): then the thread's total on its own cache line, and,
+    /// when the client moves to another bucket, the bucket sequence.
+    pub fn record_mem(&self, c: &ClientInfo, usage: &MemUsage) {
+        let pending = usage.reply_pending.saturating_sub(REPLY_BUFFER_BYTES);
+        if c.omem.load(Ordering::Relaxed) != pending {
+            c.omem.store(pending, Ordering::Relaxed);
+        }
+        let mem = usage.total();
+        // Only the owning connection stores `mem`: load-then-store is exact.
+        let old = c.mem.load(Ordering::Relaxed);
+        if old != 0 && old.abs_diff(mem) < MEM_SLACK {
+            return;
+        }
+        c.mem.store(mem, Ordering::Relaxed);
+        self.add_mem(c.thread, mem as i64 - old as i64);
+        let bucket = mem_bucket(mem);
+        if c.bucket.load(Ordering::Relaxed) != bucket {
+            c.bucket.store(bucket, Ordering::Relaxed);
+            self.requeue(c);
+        }
+    }
+
+    /// Puts a client last in its bucket (it entered it now).
+    pub fn requeue(&self, c: &ClientInfo) {
+        let seq = self.bucket_seq.fetch_add(1, Ordering::Relaxed);
+        c.bucket_seq.store(seq, Ordering::Relaxed);
+    }
+
+    /// The memory of all clients as last recorded (INFO's
+    /// `mem_clients_normal`; killed clients count until they are closed).
+    pub fn total_mem(&self) -> u64 {
+        let sum: i64 = self.mem.iter().map(|s| s.0.load(Ordering::Relaxed)).sum();
+        u64::try_from(sum).unwrap_or(0)
     }
 
     /// Number of connected clients.

@@ -308,6 +308,7 @@ async fn serve_stream<S: ClientStream>(
             // Published before the replies go out, so that a client that has
             // its reply already shows up to date in CLIENT LIST.
             info.note_query_buffer(rbuf.len(), rbuf.capacity());
+            crate::client_evict::after_batch(&session, &conn, rbuf.capacity());
             if let Ok(mut last) = info.last_cmd.lock() {
                 *last = conn.last_cmd;
             }
@@ -329,6 +330,7 @@ async fn serve_stream<S: ClientStream>(
                 if !session.write_limited(&mut stream, id).await {
                     break 'conn;
                 }
+                crate::client_evict::after_write(&session, &conn, rbuf.capacity());
             }
             if conn.close || info.killed.load(Ordering::Relaxed) {
                 break 'conn;

@@ -687,7 +687,8 @@ fn memory(shared: &Shared, b: &mut Body) {
     b.field("mem_replication_backlog", 0);
     b.field("mem_total_replication_buffers", 0);
     b.field("mem_clients_slaves", 0);
-    b.field("mem_clients_normal", 0);
+    // Every client is a normal or pub/sub one (no replicas or master link).
+    b.field("mem_clients_normal", shared.clients.total_mem());
     b.field("mem_cluster_links", 0);
     b.field("mem_aof_buffer", 0);
     b.field("mem_allocator", "libc");
@@ -778,7 +779,10 @@ fn stats(shared: &Shared, shards: &[ShardFigures], cmd: &crate::cmdstats::CmdSta
     let mem = crate::evict::ServerMem::of(shared);
     let (exceeded_total, exceeded_now) = mem.exceeded_ms(Shared::now_ms());
     b.field("evicted_keys", mem.evicted_keys.load(Ordering::Relaxed));
-    b.field("evicted_clients", 0);
+    b.field(
+        "evicted_clients",
+        shared.clients.evicted.load(Ordering::Relaxed),
+    );
     b.field("total_eviction_exceeded_time", exceeded_total);
     b.field("current_eviction_exceeded_time", exceeded_now);
     b.field("keyspace_hits", sum(|s| s.keyspace_hits));

@@ -25,6 +25,7 @@
 pub mod acl;
 pub mod alloc;
 pub mod blocking;
+pub mod client_evict;
 pub mod clients;
 pub mod clock;
 pub mod cmd;

@@ -63,6 +63,7 @@ pub fn run(
         tokio::task::spawn_local(inbox_loop(worker.clone(), inbox));
         tokio::task::spawn_local(expire_loop(worker.clone()));
         tokio::task::spawn_local(idle_client_loop(worker.clone()));
+        tokio::task::spawn_local(crate::client_evict::cron(worker.clone()));
         let mut accepts = Vec::new();
         for l in tls_listeners {
             match TcpListener::from_std(l) {

@@ -328,8 +328,8 @@ fn pause(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
 }
 
 /// CLIENT NO-EVICT ON|OFF: marks the connection as one client eviction
-/// spares (flag `e`). Ferrite does not evict clients (`maxmemory-clients`
-/// is not implemented), so the flag only records the wish.
+/// (`maxmemory-clients`) spares (flag `e`). Turned off, the client counts
+/// as entering its memory bucket now, as Redis puts it back last in it.
 fn no_evict(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     let v = arg(argv, 2);
     let on = if is(v, "on") {
@@ -343,9 +343,13 @@ fn no_evict(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     if on {
         conn.info.flags.fetch_or(flag::NO_EVICT, Ordering::Relaxed);
     } else {
-        conn.info
+        let was = conn
+            .info
             .flags
             .fetch_and(!flag::NO_EVICT, Ordering::Relaxed);
+        if was & flag::NO_EVICT != 0 {
+            s.worker.shared.clients.requeue(&conn.info);
+        }
     }
     s.writer(conn.resp3).simple(b"OK");
     Ok(())

@@ -573,6 +573,7 @@ pub async fn config(
                 &g.total_writes_processed,
                 &g.reply_buffer_shrinks,
                 &g.reply_buffer_expands,
+                &s.worker.shared.clients.evicted,
             ] {
                 c.store(0, Ordering::Relaxed);
             }
