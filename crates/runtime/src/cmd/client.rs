@@ -327,10 +327,10 @@ fn pause(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// CLIENT NO-EVICT ON|OFF: marks the connection as one client eviction
-/// (`maxmemory-clients`) spares (flag `e`). Turned off, the client counts
-/// as entering its memory bucket now, as Redis puts it back last in it.
-fn no_evict(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
+/// Sets or clears the registry flag `bit` from an ON|OFF argument (Redis's
+/// syntax error for anything else): whether it is now on, and whether it
+/// was on before.
+fn switch_flag(conn: &Conn, argv: &[Bytes], bit: u32) -> Result<(bool, bool), CmdError> {
     let v = arg(argv, 2);
     let on = if is(v, "on") {
         true
@@ -339,17 +339,22 @@ fn no_evict(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
     } else {
         return Err(CmdError::SYNTAX);
     };
-    use crate::clients::flag;
-    if on {
-        conn.info.flags.fetch_or(flag::NO_EVICT, Ordering::Relaxed);
+    let flags = &conn.info.flags;
+    let was = if on {
+        flags.fetch_or(bit, Ordering::Relaxed)
     } else {
-        let was = conn
-            .info
-            .flags
-            .fetch_and(!flag::NO_EVICT, Ordering::Relaxed);
-        if was & flag::NO_EVICT != 0 {
-            s.worker.shared.clients.requeue(&conn.info);
-        }
+        flags.fetch_and(!bit, Ordering::Relaxed)
+    };
+    Ok((on, was & bit != 0))
+}
+
+/// CLIENT NO-EVICT ON|OFF: marks the connection as one client eviction
+/// (`maxmemory-clients`) spares (flag `e`). Turned off, the client counts
+/// as entering its memory bucket now, as Redis puts it back last in it.
+fn no_evict(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
+    let (on, was) = switch_flag(conn, argv, crate::clients::flag::NO_EVICT)?;
+    if !on && was {
+        s.worker.shared.clients.requeue(&conn.info);
     }
     s.writer(conn.resp3).simple(b"OK");
     Ok(())
@@ -360,23 +365,8 @@ fn no_evict(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
 /// were, so that monitoring or a backup reading every key does not disturb
 /// eviction; TOUCH still touches (flag `T`).
 fn no_touch(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
-    let v = arg(argv, 2);
-    let on = if is(v, "on") {
-        true
-    } else if is(v, "off") {
-        false
-    } else {
-        return Err(CmdError::SYNTAX);
-    };
-    use crate::clients::flag;
+    let (on, _) = switch_flag(conn, argv, crate::clients::flag::NO_TOUCH)?;
     conn.no_touch = on;
-    if on {
-        conn.info.flags.fetch_or(flag::NO_TOUCH, Ordering::Relaxed);
-    } else {
-        conn.info
-            .flags
-            .fetch_and(!flag::NO_TOUCH, Ordering::Relaxed);
-    }
     s.writer(conn.resp3).simple(b"OK");
     Ok(())
 }
