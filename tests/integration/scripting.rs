@@ -777,3 +777,66 @@ fn busy_reply_threshold_config_matches_redis() {
         "CONFIG GET lua-time-limit",
     ]);
 }
+
+/// KEYS and ARGV are reused from run to run (crates/scripting/src/vm.rs,
+/// `ArgTables`): whatever a script does to them, the next run sees exactly
+/// its own keys and arguments, and the length of tables with holes is
+/// Redis's.
+#[test]
+fn keys_and_argv_start_fresh_whatever_the_last_script_did_to_them() {
+    let mut p = Pair::new();
+    let steps: &[&[&str]] = &[
+        &["EVAL", "return {#KEYS, #ARGV}", "2", "a", "b", "x"],
+        &["EVAL", "return {#KEYS, #ARGV}", "2", "a", "b", "x"],
+        // Growing past the elements, with holes.
+        &["EVAL", "KEYS[3]='x' KEYS[4]='y' return #KEYS", "1", "a"],
+        &["EVAL", "KEYS[3]='x' KEYS[4]='y' return #KEYS", "1", "a"],
+        &["EVAL", "return KEYS", "1", "a"],
+        &["EVAL", "return #KEYS", "1", "a"],
+        // A hole at the end, and at the start.
+        &["EVAL", "table.remove(KEYS) return #KEYS", "2", "a", "b"],
+        &["EVAL", "return KEYS", "2", "a", "b"],
+        &["EVAL", "ARGV[1] = nil return #ARGV", "0", "a", "b", "c"],
+        &["EVAL", "return ARGV", "0", "a", "b", "c"],
+        &["EVAL", "ARGV[1] = nil return #ARGV", "0", "a", "b", "c"],
+        // A field, a metatable, a changed element.
+        &["EVAL", "KEYS.extra = 1 return 1", "1", "a"],
+        &["EVAL", "return KEYS.extra", "1", "a"],
+        &[
+            "EVAL",
+            "setmetatable(ARGV, {__index = function() return 'm' end}) return ARGV[9]",
+            "0",
+            "x",
+        ],
+        &["EVAL", "return ARGV[9]", "0", "x"],
+        &["EVAL", "ARGV[1] = 'changed' return ARGV", "0", "x"],
+        &["EVAL", "return ARGV", "0", "x"],
+        // Fewer, then more, then no keys and arguments.
+        &[
+            "EVAL",
+            "KEYS[6] = 'z' return {#KEYS, KEYS[6]}",
+            "3",
+            "a",
+            "b",
+            "c",
+        ],
+        &["EVAL", "return {#KEYS, KEYS[2], KEYS[6]}", "1", "a"],
+        &[
+            "EVAL",
+            "return {#KEYS, KEYS[4]}",
+            "5",
+            "a",
+            "b",
+            "c",
+            "d",
+            "e",
+        ],
+        &["EVAL", "return {#KEYS, #ARGV}", "0"],
+        // Errors leave them to be rebuilt too.
+        &["EVAL", "KEYS[2] = 'b' error('boom')", "1", "a"],
+        &["EVAL", "return KEYS", "1", "a"],
+    ];
+    for args in steps {
+        p.check(args);
+    }
+}

@@ -316,13 +316,21 @@ impl ScriptVm {
         resp3: bool,
         out: &mut BytesMut,
     ) {
-        let Some(f) = self.functions.get(&name.to_ascii_lowercase()).cloned() else {
+        let name_lc = name.to_ascii_lowercase();
+        if !self.functions.contains_key(&name_lc) {
             Writer::new(out, resp3).error(b"ERR Function not found");
             return;
-        };
-        let (lua, handler) = (self.lua.clone(), self.handler.clone());
+        }
         self.exec(
-            || crate::vm::protected_call(&lua, &handler, f, crate::vm::Args::Tables(keys, args)),
+            |vm| match vm.functions.get(&name_lc) {
+                Some(f) => crate::vm::protected_call(
+                    &vm.lua,
+                    &vm.handler,
+                    f,
+                    crate::vm::Args::Tables(keys, args),
+                ),
+                None => Err(mlua::Error::runtime("the function vanished")),
+            },
             name.as_bytes(),
             host,
             resp3,

@@ -36,10 +36,38 @@ use crate::functions::Staging;
 /// memory with it (Lua answers `not enough memory`, the script fails).
 pub const MEMORY_LIMIT: usize = 1 << 30;
 
+/// The KEYS and ARGV tables of EVAL scripts, kept from one run to the next
+/// and refilled, instead of two new tables (and their garbage) per run. A
+/// script cannot keep them past its run (it cannot create globals, and
+/// library tables are read-only), but it may change them: a run that left
+/// either with anything but its elements (more entries, a hole at the end,
+/// a metatable) marks them dirty. They are reused only by a run with as
+/// many keys and arguments as the last one: then the refilled tables are
+/// laid out exactly as new ones filled the same way (as Redis fills them),
+/// so that even the length of a table a script makes holes in is Redis's.
+/// Otherwise the run starts from new tables.
+pub(crate) struct ArgTables {
+    tables: [Table; 2],
+    /// The element count each table holds.
+    lens: std::cell::Cell<[usize; 2]>,
+    dirty: std::cell::Cell<bool>,
+}
+
+impl ArgTables {
+    fn new(lua: &Lua) -> mlua::Result<ArgTables> {
+        Ok(ArgTables {
+            tables: [lua.create_table()?, lua.create_table()?],
+            lens: std::cell::Cell::new([0, 0]),
+            dirty: std::cell::Cell::new(false),
+        })
+    }
+}
+
 /// How a script gets its keys and arguments.
 pub(crate) enum Args<'a> {
-    /// EVAL: as the KEYS and ARGV globals (set in this real global table).
-    Globals(Table, &'a [Bytes], &'a [Bytes]),
+    /// EVAL: as the KEYS and ARGV globals (set in this real global table),
+    /// in the reused tables.
+    Globals(&'a Table, &'a [Bytes], &'a [Bytes], &'a ArgTables),
     /// FCALL: as the function's two arguments.
     Tables(&'a [Bytes], &'a [Bytes]),
 }
@@ -51,7 +79,7 @@ pub(crate) enum Args<'a> {
 pub(crate) fn protected_call(
     lua: &Lua,
     handler: &Function,
-    f: Function,
+    f: &Function,
     args: Args<'_>,
 ) -> mlua::Result<MultiValue> {
     use mlua::ffi;
@@ -67,30 +95,82 @@ pub(crate) fn protected_call(
             }
         }
     }
+    /// Sets `list`'s strings as elements 1.. of the table at `idx` (new,
+    /// or holding as many elements).
+    unsafe fn fill_array(st: *mut ffi::lua_State, idx: c_int, list: &[Bytes]) {
+        // SAFETY: the caller's state, with a table at `idx`.
+        unsafe {
+            for (i, v) in list.iter().enumerate() {
+                ffi::lua_pushlstring(st, v.as_ptr() as *const c_char, v.len());
+                ffi::lua_rawseti(st, idx, (i + 1) as ffi::lua_Integer);
+            }
+        }
+    }
+    /// True if the table at `idx` holds exactly the keys 1..=`n` and has no
+    /// metatable (what a refill can restore).
+    unsafe fn holds_exactly(st: *mut ffi::lua_State, idx: c_int, n: usize) -> bool {
+        // SAFETY: the caller's state, with a table at `idx`; `lua_next` is
+        // only given nil or a key the table holds.
+        unsafe {
+            if ffi::lua_getmetatable(st, idx) != 0 {
+                ffi::lua_pop(st, 1);
+                return false;
+            }
+            if n == 0 {
+                ffi::lua_pushnil(st);
+            } else {
+                ffi::lua_rawgeti(st, idx, n as ffi::lua_Integer);
+                let present = ffi::lua_isnil(st, -1) == 0;
+                ffi::lua_pop(st, 1);
+                if !present {
+                    return false;
+                }
+                ffi::lua_pushinteger(st, n as ffi::lua_Integer);
+            }
+            if ffi::lua_next(st, idx) != 0 {
+                ffi::lua_pop(st, 2);
+                return false;
+            }
+            true
+        }
+    }
     // SAFETY: exec_raw runs each closure as a protected C function with
     // the values passed at indexes 1.. (the handler first); the closures own
     // nothing with a destructor, so a Lua error unwinding them skips
     // nothing.
     unsafe {
         match args {
-            Args::Globals(globals, keys, argv) => {
-                // [handler, globals, f]
-                lua.exec_raw::<MultiValue>((handler.clone(), globals, f), |st| {
-                    for (name, list) in [(c"KEYS", keys), (c"ARGV", argv)] {
+            Args::Globals(globals, keys, argv, reuse) => {
+                let [kt, at] = &reuse.tables;
+                // Until the run ends cleanly the tables count as dirty (a
+                // Lua error while filling them would leave them half done).
+                reuse.dirty.set(true);
+                // [handler, globals, f, KEYS, ARGV]
+                // By reference: each clone of a Lua value takes and later
+                // frees a registry slot, on every run.
+                lua.exec_raw::<MultiValue>((handler, globals, f, kt, at), |st| {
+                    for (slot, name, list) in [(4, c"KEYS", keys), (5, c"ARGV", argv)] {
+                        fill_array(st, slot, list);
                         ffi::lua_pushstring(st, name.as_ptr());
-                        push_array(st, list);
+                        ffi::lua_pushvalue(st, slot);
                         ffi::lua_rawset(st, 2);
                     }
+                    ffi::lua_pushvalue(st, 3);
                     let status = ffi::lua_pcall(st, 0, 1, 1);
-                    // [handler, globals, result] -> [ok, result]
+                    let clean =
+                        holds_exactly(st, 4, keys.len()) && holds_exactly(st, 5, argv.len());
+                    reuse.lens.set([keys.len(), argv.len()]);
+                    reuse.dirty.set(!clean);
+                    // [handler, globals, f, KEYS, ARGV, result] -> [ok, result]
                     ffi::lua_pushboolean(st, (status == 0) as c_int);
                     ffi::lua_replace(st, 1);
-                    ffi::lua_remove(st, 2);
+                    ffi::lua_replace(st, 2);
+                    ffi::lua_settop(st, 2);
                 })
             }
             Args::Tables(keys, argv) => {
                 // [handler, f]
-                lua.exec_raw::<MultiValue>((handler.clone(), f), |st| {
+                lua.exec_raw::<MultiValue>((handler, f), |st| {
                     push_array(st, keys);
                     push_array(st, argv);
                     let status = ffi::lua_pcall(st, 2, 1, 1);
@@ -163,6 +243,8 @@ pub struct ScriptVm {
     pub(crate) handler: Function,
     /// Scripts run (garbage collection steps every [`GC_PERIOD`]).
     runs: u64,
+    /// EVAL's KEYS and ARGV, reused from run to run.
+    arg_tables: ArgTables,
     /// Eval scripts or function libraries (which memory figure it counts in).
     kind: Kind,
     /// The memory last added to [`VM_MEMORY`] for this VM.
@@ -238,6 +320,7 @@ impl ScriptVm {
         lua.set_app_data(Staging::default());
         let (runner, load_env, handler) = install_prelude(&lua, &globals)?;
         lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), hook)?;
+        let arg_tables = ArgTables::new(&lua)?;
         Ok(ScriptVm {
             lua,
             globals,
@@ -246,6 +329,7 @@ impl ScriptVm {
             load_env,
             handler,
             functions: HashMap::new(),
+            arg_tables,
             runs: 0,
             kind,
             reported: 0,
@@ -310,14 +394,31 @@ impl ScriptVm {
         resp3: bool,
         out: &mut BytesMut,
     ) {
-        let Some(f) = self.funcs.get(sha).cloned() else {
+        if !self.funcs.contains_key(sha) {
             Writer::new(out, resp3).error(b"NOSCRIPT No matching script. Please use EVAL.");
             return;
-        };
-        let (lua, handler) = (self.lua.clone(), self.handler.clone());
-        let globals = self.globals.clone();
+        }
+        if self.arg_tables.dirty.get() || self.arg_tables.lens.get() != [keys.len(), args.len()] {
+            match ArgTables::new(&self.lua) {
+                Ok(t) => self.arg_tables = t,
+                Err(e) => {
+                    let text =
+                        format!("ERR {} script: {}", plain(&e), String::from_utf8_lossy(sha));
+                    Writer::new(out, resp3).error(text.as_bytes());
+                    return;
+                }
+            }
+        }
         self.exec(
-            || protected_call(&lua, &handler, f, Args::Globals(globals, keys, args)),
+            |vm| match vm.funcs.get(sha) {
+                Some(f) => protected_call(
+                    &vm.lua,
+                    &vm.handler,
+                    f,
+                    Args::Globals(&vm.globals, keys, args, &vm.arg_tables),
+                ),
+                None => Err(mlua::Error::runtime("the script vanished")),
+            },
             sha,
             host,
             resp3,
@@ -329,7 +430,7 @@ impl ScriptVm {
     /// callbacks, and writes the result or the error (named `name`).
     pub(crate) fn exec(
         &mut self,
-        call: impl FnOnce() -> mlua::Result<MultiValue>,
+        call: impl FnOnce(&ScriptVm) -> mlua::Result<MultiValue>,
         name: &[u8],
         host: &mut dyn Host,
         resp3: bool,
@@ -345,7 +446,7 @@ impl ScriptVm {
         slot.killed.set(false);
         drop(slot);
         crate::rawcall::set_host(ptr);
-        let res = call();
+        let res = call(self);
         let script_resp3 = self.finish_run();
         match res {
             Ok(vals) => {
