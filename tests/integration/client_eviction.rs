@@ -87,6 +87,19 @@ fn controller(port: u16) -> RawClient {
     c
 }
 
+/// A scenario's start: the controller, a 1 MiB `maxmemory-clients`, and a
+/// small client that must stay.
+fn limited(port: u16) -> (RawClient, RawClient) {
+    let mut ctl = controller(port);
+    assert_eq!(
+        ctl.cmd_str(&["CONFIG", "SET", "maxmemory-clients", "1mb"]),
+        b"+OK\r\n"
+    );
+    let mut small = RawClient::connect(port);
+    assert_alive(&mut small, "the small client");
+    (ctl, small)
+}
+
 fn evicted_clients(c: &mut RawClient) -> u64 {
     let info = c.cmd_str(&["INFO", "stats"]);
     info_field(&info, "evicted_clients").parse().unwrap()
@@ -139,13 +152,7 @@ fn assert_alive(c: &mut RawClient, who: &str) {
 /// A client with a huge partial request in its query buffer is closed; a
 /// small one stays.
 fn big_query_buffer(port: u16) {
-    let mut ctl = controller(port);
-    assert_eq!(
-        ctl.cmd_str(&["CONFIG", "SET", "maxmemory-clients", "1mb"]),
-        b"+OK\r\n"
-    );
-    let mut small = RawClient::connect(port);
-    assert_alive(&mut small, "the small client");
+    let (mut ctl, mut small) = limited(port);
     let mut big = RawClient::connect(port);
     partial_set(&mut big, 2 << 20, 3 << 19);
     assert!(big.is_closed(DEADLINE), "the big client was not evicted");
@@ -163,13 +170,7 @@ fn client_with_big_query_buffer_is_evicted() {
 
 /// The NO-EVICT client stays even alone over the limit; the others go.
 fn no_evict_survives(port: u16) {
-    let mut ctl = controller(port);
-    assert_eq!(
-        ctl.cmd_str(&["CONFIG", "SET", "maxmemory-clients", "1mb"]),
-        b"+OK\r\n"
-    );
-    let mut small = RawClient::connect(port);
-    assert_alive(&mut small, "the small client");
+    let (mut ctl, mut small) = limited(port);
     let mut big = RawClient::connect(port);
     assert_eq!(big.cmd_str(&["CLIENT", "NO-EVICT", "on"]), b"+OK\r\n");
     let declared = 2 << 20;
@@ -196,15 +197,9 @@ fn no_evict_client_survives() {
 
 /// A client that does not read its big replies is closed.
 fn big_pending_reply(port: u16) {
-    let mut ctl = controller(port);
+    let (mut ctl, mut small) = limited(port);
     let value = "x".repeat(100 * 1024);
     assert_eq!(ctl.cmd_str(&["SET", "k", &value]), b"+OK\r\n");
-    assert_eq!(
-        ctl.cmd_str(&["CONFIG", "SET", "maxmemory-clients", "1mb"]),
-        b"+OK\r\n"
-    );
-    let mut small = RawClient::connect(port);
-    assert_alive(&mut small, "the small client");
     let mut reader = RawClient::connect(port);
     let id = client_id(&mut reader);
     let _ = reader
