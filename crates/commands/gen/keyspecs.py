@@ -7,31 +7,7 @@ Usage: gen/keyspecs.py PORT > src/keyspecs_data.rs
 import socket
 import sys
 
-
-def send(sock, *args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a.encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    sock.sendall(out)
-
-
-def parse(f):
-    line = f.readline()
-    t, rest = line[:1], line[1:-2]
-    if t in (b"+", b"-"):
-        return rest.decode()
-    if t == b":":
-        return int(rest)
-    if t == b"$":
-        n = int(rest)
-        if n < 0:
-            return None
-        return f.read(n + 2)[:-2].decode()
-    if t == b"*":
-        n = int(rest)
-        return [parse(f) for _ in range(n)]
-    raise ValueError(line)
+from resp import parse, send
 
 
 def pairs(lst):

@@ -11,34 +11,7 @@ import os
 import socket
 import sys
 
-
-def resp(sock, *args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a.encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    sock.sendall(out)
-    f = sock.makefile("rb")
-    return parse(f)
-
-
-def parse(f):
-    line = f.readline()
-    t, rest = line[:1], line[1:-2]
-    if t in (b"+", b"-"):
-        return rest.decode()
-    if t == b":":
-        return int(rest)
-    if t == b"$":
-        n = int(rest)
-        if n < 0:
-            return None
-        data = f.read(n + 2)[:-2]
-        return data.decode()
-    if t == b"*":
-        n = int(rest)
-        return [parse(f) for _ in range(n)]
-    raise ValueError(line)
+from resp import call as resp
 
 
 FLAG = {

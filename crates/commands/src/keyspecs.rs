@@ -8,6 +8,7 @@
 
 use bitflags::bitflags;
 use bytes::Bytes;
+use std::iter::successors;
 
 bitflags! {
     /// A key specification's flags, with Redis's names (see [`KeyFlags::names`]).
@@ -160,19 +161,9 @@ pub fn keys_with_flags(specs: &[KeySpec], argv: &[Bytes], out: &mut Vec<(usize, 
                 } else {
                     (argc + i64::from(startfrom), 1, -1)
                 };
-                let mut i = start;
-                let mut found = None;
-                while (step > 0 && i <= end) || (step < 0 && i >= end) {
-                    if argv
-                        .get(i as usize)
-                        .is_some_and(|a| a.eq_ignore_ascii_case(keyword.as_bytes()))
-                    {
-                        found = Some(i + 1);
-                        break;
-                    }
-                    i += step;
-                }
-                match found {
+                let positions = successors(Some(start), move |i| Some(i + step))
+                    .take_while(move |&i| (step > 0 && i <= end) || (step < 0 && i >= end));
+                match after_keyword(argv, keyword, positions) {
                     Some(f) => f,
                     None => continue,
                 }
@@ -252,6 +243,22 @@ pub fn getkeys(name: &str, argv: &[Bytes]) -> Vec<(usize, KeyFlags)> {
     out
 }
 
+/// The position after the first of `positions` whose argument is `keyword`
+/// (case-insensitive): where a keyword spec's keys begin.
+fn after_keyword(
+    argv: &[Bytes],
+    keyword: &str,
+    positions: impl Iterator<Item = i64>,
+) -> Option<i64> {
+    positions
+        .take_while(|&i| i >= 0)
+        .find(|&i| {
+            argv.get(i as usize)
+                .is_some_and(|a| a.eq_ignore_ascii_case(keyword.as_bytes()))
+        })
+        .map(|i| i + 1)
+}
+
 /// The specs' keys, or false when a spec cannot be resolved from the
 /// arguments (unknown, incomplete, a bad count or a range past the end):
 /// Redis then drops every key found so far.
@@ -272,19 +279,9 @@ fn strict_keys(specs: &[KeySpec], argv: &[Bytes], out: &mut Vec<(usize, KeyFlags
                     (argc + i64::from(startfrom), 1)
                 };
                 let step = if start <= end { 1 } else { -1 };
-                let mut i = start;
-                let mut found = None;
-                while i != end && (1..argc).contains(&i) {
-                    if argv
-                        .get(i as usize)
-                        .is_some_and(|a| a.eq_ignore_ascii_case(keyword.as_bytes()))
-                    {
-                        found = Some(i + 1);
-                        break;
-                    }
-                    i += step;
-                }
-                match found {
+                let positions = successors(Some(start), move |i| Some(i + step))
+                    .take_while(move |&i| i != end && (1..argc).contains(&i));
+                match after_keyword(argv, keyword, positions) {
                     Some(f) => f,
                     None => continue,
                 }
