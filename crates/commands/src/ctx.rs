@@ -156,6 +156,28 @@ pub struct Ctx<'a> {
     /// The client is in CLIENT NO-TOUCH mode: lookups leave the keys' idle
     /// time and LFU counter alone (TOUCH still touches).
     pub no_touch: bool,
+    /// Writes are journaled (`appendonly yes`): a handler whose effect is
+    /// not its own command line (see [`Ctx::propagate`]) records what to
+    /// journal instead. While false, handlers skip that work.
+    pub journal: bool,
+    /// What the command journals instead of its own arguments (Redis's
+    /// command rewriting and `alsoPropagate`): `None` journals the command
+    /// as received when it changed something (`dirty > 0`), `Some` journals
+    /// exactly these commands, in order (none at all when empty).
+    pub effects: Option<Vec<Effect>>,
+    /// Journal the command as received even when it changed nothing
+    /// (Redis's forceCommandPropagation: FLUSHALL and FLUSHDB of empty
+    /// databases).
+    pub force_journal: bool,
+}
+
+/// One command the journal records for a command's effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    /// The database it applies to.
+    pub db: usize,
+    /// The command line, as RESP bulk strings.
+    pub argv: Vec<Bytes>,
 }
 
 /// What a blocking command asks for when it cannot be served at once.
@@ -202,7 +224,31 @@ impl<'a> Ctx<'a> {
             block: None,
             events: Vec::new(),
             no_touch: false,
+            journal: false,
+            effects: None,
+            force_journal: false,
         }
+    }
+
+    /// Journals `argv` (in the selected database) as this command's effect,
+    /// instead of the command as received; called again, adds another
+    /// command after it. Used only while [`Ctx::journal`] is on; the
+    /// command's `dirty` no longer matters then.
+    pub fn propagate(&mut self, argv: Vec<Bytes>) {
+        let db = self.db;
+        self.propagate_in(db, argv);
+    }
+
+    /// [`Ctx::propagate`] for database `db`.
+    pub fn propagate_in(&mut self, db: usize, argv: Vec<Bytes>) {
+        self.effects
+            .get_or_insert_with(Vec::new)
+            .push(Effect { db, argv });
+    }
+
+    /// Journals nothing for this command, whatever it changed.
+    pub fn propagate_nothing(&mut self) {
+        self.effects.get_or_insert_with(Vec::new);
     }
 
     /// True if an event of `class` would be recorded (for events whose key

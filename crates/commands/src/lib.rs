@@ -36,7 +36,7 @@ pub mod util;
 pub mod zset;
 pub mod zsetops;
 
-pub use ctx::{Block, Ctx, KeyEvent, Settings, Stats};
+pub use ctx::{Block, Ctx, Effect, KeyEvent, Settings, Stats};
 pub use error::{CmdError, CmdResult, ErrorKind};
 pub use table::{CommandSpec, CommandTable, Exec, Flags, Group, Handler, RuntimeCmd};
 
