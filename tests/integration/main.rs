@@ -5,6 +5,7 @@
 //! real `redis-server` (`ferrite_testkit::Pair`) and compare raw replies.
 
 mod acl;
+mod aof;
 mod binary;
 mod bitmap;
 mod blocking;

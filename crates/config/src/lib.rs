@@ -180,7 +180,10 @@ pub struct Config {
     pub always_show_logo: bool,
     /// `aof-disable-auto-gc`: keep old AOF files after a rewrite (accepted, no effect).
     pub aof_disable_auto_gc: bool,
-    /// `aof-load-truncated`: load a truncated AOF (accepted, no effect).
+    /// `appendonly`: journal every write to the append-only file.
+    pub appendonly: bool,
+    /// `aof-load-truncated`: load an AOF whose last part ends inside a
+    /// command, cutting that command off (else refuse to start).
     pub aof_load_truncated: bool,
     /// `aof-rewrite-incremental-fsync`: fsync every 4 MB during AOF rewrites (accepted, no effect).
     pub aof_rewrite_incremental_fsync: bool,
@@ -190,11 +193,11 @@ pub struct Config {
     pub aof_use_rdb_preamble: bool,
     /// `aof_rewrite_cpulist`: CPUs for the AOF rewrite process (accepted, no effect).
     pub aof_rewrite_cpulist: Vec<u8>,
-    /// `appenddirname`: directory of the AOF files (accepted, no effect).
+    /// `appenddirname`: directory of the AOF files, inside `dir`.
     pub appenddirname: Vec<u8>,
-    /// `appendfilename`: base name of the AOF files (accepted, no effect).
+    /// `appendfilename`: base name of the AOF files.
     pub appendfilename: Vec<u8>,
-    /// `appendfsync`: when the AOF is fsynced (accepted, no effect).
+    /// `appendfsync`: when the AOF is fsynced (`always`, `everysec`, `no`).
     pub appendfsync: &'static str,
     /// `auto-aof-rewrite-min-size`: least AOF size that triggers an automatic rewrite (accepted, no
     /// effect).
@@ -274,9 +277,11 @@ pub struct Config {
     pub io_threads_do_reads: bool,
     /// `jemalloc-bg-thread`: jemalloc purges in a background thread (accepted, no effect).
     pub jemalloc_bg_thread: bool,
-    /// `lazyfree-lazy-eviction`: free evicted values in a background thread (accepted, no effect).
+    /// `lazyfree-lazy-eviction`: free evicted values in a background thread (no effect on
+    /// freeing; the AOF journals evicted keys as UNLINK).
     pub lazyfree_lazy_eviction: bool,
-    /// `lazyfree-lazy-expire`: free expired values in a background thread (accepted, no effect).
+    /// `lazyfree-lazy-expire`: free expired values in a background thread (no effect on
+    /// freeing; the AOF journals expired keys as UNLINK).
     pub lazyfree_lazy_expire: bool,
     /// `lazyfree-lazy-server-del`: free values deleted implicitly in a background thread (accepted,
     /// no effect).
@@ -595,6 +600,7 @@ impl Default for Config {
             always_show_logo: false,
             aof_disable_auto_gc: false,
             aof_load_truncated: true,
+            appendonly: false,
             aof_rewrite_incremental_fsync: true,
             aof_timestamp_enabled: false,
             aof_use_rdb_preamble: true,

@@ -133,8 +133,6 @@ fn refuse_yes(v: bool, why: &str) -> Result<(), String> {
 
 const DAEMONIZE_YES: &str = "daemonize yes is not supported: Ferrite always runs in the \
      foreground; let a supervisor (systemd, Docker, Kubernetes) run it in the background";
-const APPENDONLY_YES: &str = "appendonly yes is not supported yet: this version of Ferrite \
-     has no append-only file";
 const ACTIVEDEFRAG_YES: &str = "Active defragmentation cannot be enabled: Ferrite does not \
      defragment memory";
 const CLUSTER_ENABLED_YES: &str = "cluster-enabled yes is not supported: this version of Ferrite \
@@ -462,8 +460,11 @@ pub(crate) static TABLE: &[Directive] = &[
         aliases: &[],
         mutability: Mutability::Mutable,
         kind: Kind::Bool {
-            get: |_| false,
-            set: |_, v| refuse_yes(v, APPENDONLY_YES),
+            get: |c| c.appendonly,
+            set: |c, v| {
+                c.appendonly = v;
+                Ok(())
+            },
         },
     },
     Directive {

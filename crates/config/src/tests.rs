@@ -484,12 +484,17 @@ fn notify_keyspace_events_file_and_command_line() {
 }
 
 #[test]
-fn set_appendonly_yes_is_refused_clearly() {
+fn appendonly_is_a_plain_switch() {
+    // Whether the server can turn it on at run time is the runtime's
+    // question (it needs a rewrite of the current data).
     let mut c = Config::default();
-    let err = set_err(&mut c, &[("appendonly", "YES")]);
+    c.set(&[(b"appendonly", b"YES")]).unwrap();
+    assert!(c.appendonly);
+    assert_eq!(get1(&c, "appendonly"), "yes");
     assert!(
-        err.starts_with("ERR CONFIG SET failed (possibly related to argument 'appendonly') - appendonly yes is not supported yet"),
-        "{err}"
+        load_text("appendonly yes\nappendfsync always\n")
+            .unwrap()
+            .appendonly
     );
 }
 
@@ -655,11 +660,6 @@ fn file_errors_reasons() {
 fn file_refuses_unsupported_yes() {
     let err = load_text("daemonize yes\n").unwrap_err();
     assert!(err.kind().to_string().contains("foreground"), "{err}");
-    let err = load_text("appendonly yes\n").unwrap_err();
-    assert!(
-        err.kind().to_string().contains("not supported yet"),
-        "{err}"
-    );
 }
 
 #[test]

@@ -20,7 +20,7 @@ fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let config = match Config::from_args(&args) {
+    let mut config = match Config::from_args(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -37,6 +37,10 @@ fn main() -> anyhow::Result<()> {
     if !config.dir.as_os_str().is_empty() {
         std::env::set_current_dir(&config.dir)
             .with_context(|| format!("can't chdir to '{}'", config.dir.display()))?;
+        // From here on files live relative to the new working directory.
+        if let Ok(cwd) = std::env::current_dir() {
+            config.dir = cwd;
+        }
     }
     let server = ferrite_runtime::start(config, config_file).context("can't start the server")?;
     tracing::info!(

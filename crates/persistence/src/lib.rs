@@ -14,6 +14,7 @@
 //! (a buffer, or a counter when only the length is wanted).
 //! See `docs/design/persistence.md`.
 
+pub mod aof;
 pub mod crc64;
 pub mod intset;
 pub mod listpack;

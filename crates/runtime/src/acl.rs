@@ -445,6 +445,27 @@ impl Acl {
         }
     }
 
+    /// A user allowed everything and registered nowhere: the client that
+    /// replays the AOF at start (Redis's loading client runs unchecked).
+    pub fn superuser(&self) -> Arc<User> {
+        let mut root = Selector::new(self.index.len());
+        root.all_commands(true);
+        root.allkeys = true;
+        root.allchannels = true;
+        Arc::new(User {
+            name: b"default".to_vec(),
+            open: AtomicBool::new(true),
+            state: RwLock::new(UserState {
+                on: true,
+                nopass: true,
+                sanitize: None,
+                passwords: Vec::new(),
+                root,
+                selectors: Vec::new(),
+            }),
+        })
+    }
+
     /// The default user.
     pub fn default_user(&self) -> Arc<User> {
         self.default.clone()

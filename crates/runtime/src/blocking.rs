@@ -314,6 +314,7 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
             settings,
             stats,
             dirty,
+            journaling,
             ..
         } = &mut *shard;
         let Some(q) = blocking.queues.get_mut(&qk) else {
@@ -364,8 +365,14 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         let mut out = BytesMut::new();
         let mut ctx = Ctx::new(dbs, w.db, now, &mut out, w.resp3, settings, stats);
         ctx.no_touch = w.no_touch;
+        ctx.journal = *journaling;
         let res = crate::guard::call(w.handler, &mut ctx, &argv);
         *dirty += ctx.dirty;
+        let journaled = if *journaling && res.is_ok() && ctx.block.is_none() {
+            ctx.effects.take()
+        } else {
+            None
+        };
         let block = ctx.block;
         let modified = ctx.dirty > 0;
         let events = std::mem::take(&mut ctx.events);
@@ -384,7 +391,17 @@ fn serve_key(shard: &mut Shard, d: usize, key: &Bytes) {
         // A served waiter's pop is not its connection's command here:
         // NOLOOP does not apply to it.
         shard.current_client = 0;
-        crate::notify::after_command(shard, modified, events);
+        // The pop served journals as its non-blocking form (the handler
+        // says which), or as the command it re-ran.
+        let effect = match journaled {
+            Some(list) => crate::journal::Effect::Replaced(list),
+            None if modified => crate::journal::Effect::Verbatim {
+                db: w.db,
+                argv: &argv,
+            },
+            None => crate::journal::Effect::Nothing,
+        };
+        crate::notify::after_command(shard, modified, events, effect);
     }
 }
 

@@ -496,7 +496,7 @@ impl NameCache {
 }
 
 impl Session {
-    fn new(worker: Rc<Worker>) -> Session {
+    pub(crate) fn new(worker: Rc<Worker>) -> Session {
         let n = worker.shared.nshards;
         Session {
             worker,
@@ -1085,6 +1085,12 @@ impl Session {
         if self.wbuf.is_empty() {
             return true;
         }
+        // The journal reaches the file (and, with `appendfsync always`, the
+        // disk) before the replies that acknowledge its writes leave.
+        if self.worker.shared.journal.is_on() {
+            let journal = self.worker.shared.journal.clone();
+            journal.settle().await;
+        }
         if stream.write_all(&self.wbuf).await.is_err() {
             return false;
         }
@@ -1321,17 +1327,25 @@ pub fn run_handler_may_block(
         stats,
         settings,
         no_touch,
+        journaling,
         ..
     } = shard;
     let t0 = crate::clock::now();
     let mut ctx = Ctx::new(dbs, db, now, out, resp3, settings, stats);
     ctx.no_touch = *no_touch;
+    ctx.journal = *journaling;
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
     let mut events = std::mem::take(&mut ctx.events);
     let ns = crate::clock::since_ns(t0);
     let failed = res.is_err();
+    let effect = if *journaling {
+        let (effects, force) = (ctx.effects.take(), ctx.force_journal);
+        crate::journal::Effect::of(effects, force, dirty, failed, db, argv)
+    } else {
+        crate::journal::Effect::Nothing
+    };
     if let Err(e) = res {
         let text = e.to_string();
         shard.cmdstats.error(text.as_bytes());
@@ -1344,7 +1358,7 @@ pub fn run_handler_may_block(
         let client = shard.current_client;
         crate::observe::record(shard, id, client, argv, ns, failed);
     }
-    crate::notify::after_command(shard, dirty > 0, events);
+    crate::notify::after_command(shard, dirty > 0, events, effect);
     shard.dirty += dirty;
     shard.commands_processed += 1;
     if !shard.serve_deferred {

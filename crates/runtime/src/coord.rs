@@ -86,11 +86,45 @@ where
     R: Send + 'static,
     F: Fn(&mut Shard) -> R + Send + Sync + 'static,
 {
+    fan_out_journaled(worker, held, f, None).await
+}
+
+/// [`fan_out`] for a keyspace-wide write: `effect` (database, command) is
+/// journaled once every shard has run `f` and before the locks go, so no
+/// other write to these shards can come between in the journal. Each
+/// shard first journals its keys that expired earlier (they were recorded
+/// under the database numbers before this command).
+pub async fn fan_out_journaled<R, F>(
+    worker: &Rc<Worker>,
+    held: Option<TxId>,
+    f: F,
+    effect: Option<(usize, Vec<Bytes>)>,
+) -> Result<Vec<R>, CmdError>
+where
+    R: Send + 'static,
+    F: Fn(&mut Shard) -> R + Send + Sync + 'static,
+{
     let shared = &worker.shared;
+    let journaled = effect.filter(|_| shared.journal.is_on());
+    let f = move |sh: &mut Shard| {
+        if journaled_expiries_first(sh) {
+            crate::notify::after_command(sh, false, Vec::new(), crate::journal::Effect::Nothing);
+        }
+        f(sh)
+    };
+    let journal = |effect: Option<(usize, Vec<Bytes>)>| {
+        if let Some((db, argv)) = effect {
+            let mut unit = crate::journal::Unit::default();
+            unit.push(db, argv.iter().map(|a| &a[..]));
+            shared.journal.append_unit(0, &unit);
+        }
+    };
     if shared.nshards == 1 {
         // One shard: this thread alone owns all data, nothing to coordinate.
         let mut shard = worker.shard.borrow_mut();
-        return Ok(vec![f(&mut shard)]);
+        let r = f(&mut shard);
+        journal(journaled);
+        return Ok(vec![r]);
     }
     let all: Vec<usize> = (0..shared.nshards).collect();
     let tx = match held {
@@ -119,6 +153,9 @@ where
             Err(_) => failed = true,
         }
     }
+    if !failed {
+        journal(journaled);
+    }
     if held.is_none() {
         unlock(shared, tx, &all);
     }
@@ -126,6 +163,11 @@ where
         return Err(unavailable());
     }
     Ok(out)
+}
+
+/// True when `sh` journals and keys expired there wait to be journaled.
+fn journaled_expiries_first(sh: &Shard) -> bool {
+    sh.journaling && sh.dbs.iter().any(Db::has_expired)
 }
 
 type Checked = Vec<(usize, Bytes, Option<Entry>)>;
@@ -252,10 +294,20 @@ pub async fn run_multi(
         &mut stats,
     );
     ctx.no_touch = caller.no_touch;
+    ctx.journal = shared.journal.is_on();
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
     let events = std::mem::take(&mut ctx.events);
+    if ctx.journal && block.is_none() {
+        // Journaled while every shard involved is still held.
+        let (effects, force) = (ctx.effects.take(), ctx.force_journal);
+        let effect = crate::journal::Effect::of(effects, force, dirty, res.is_err(), db, argv);
+        let mut unit = crate::journal::Unit::default();
+        effect.push_into(&mut unit);
+        let hint = (0..n).find(|&s| !layout[s].is_empty()).unwrap_or(0);
+        shared.journal.append_unit(hint, &unit);
+    }
     if res.is_ok() {
         for ev in &events {
             crate::notify::publish(&shared.pubsub, settings.notify, ev);
@@ -322,6 +374,16 @@ async fn check_out(
                     db.take(&k)
                 });
                 out.push((d, k, entry));
+            }
+            // Keys that expired here are journaled (and notified) now,
+            // before the command that checked them out.
+            if shard.dbs.iter().any(Db::has_expired) {
+                crate::notify::after_command(
+                    shard,
+                    false,
+                    Vec::new(),
+                    crate::journal::Effect::Nothing,
+                );
             }
             let _ = done.send(out);
         });

@@ -355,6 +355,7 @@ pub fn perform(shard: &mut Shard) -> Outcome {
             break;
         };
         evicted += 1;
+        crate::journal::evicted(shard, db, &key);
         if notify {
             events.push(KeyEvent {
                 class: ferrite_commands::ctx::notify::EVICTED,
@@ -376,7 +377,7 @@ pub fn perform(shard: &mut Shard) -> Outcome {
             m.evicted_keys.fetch_add(evicted as u64, Ordering::Relaxed);
         }
         // Evicted keys: their notifications, WATCH and tracking.
-        crate::notify::after_command(shard, true, events);
+        crate::notify::after_command(shard, true, events, crate::journal::Effect::Nothing);
     }
     if outcome == Outcome::Ok && used_memory(shard) <= limit {
         if let Some(m) = &mem {

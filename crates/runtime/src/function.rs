@@ -149,6 +149,17 @@ pub async fn fcall(
     crate::script::run_call(s, conn, call).await
 }
 
+/// Journals a FUNCTION subcommand that changed the libraries, as received
+/// (replaying it rebuilds them; Redis journals these the same way).
+fn journal(s: &Session, conn: &Conn, argv: &[Bytes]) {
+    let journal = &s.worker.shared.journal;
+    if journal.is_on() {
+        let mut unit = crate::journal::Unit::default();
+        unit.push(conn.db, argv.iter().map(|a| &a[..]));
+        journal.append_unit(s.worker.id, &unit);
+    }
+}
+
 /// FUNCTION's subcommands.
 pub async fn function(
     s: &mut Session,
@@ -186,6 +197,7 @@ pub async fn function(
                 // A copy: `code` is a slice of the read buffer, which it would pin.
                 .add(Bytes::copy_from_slice(code), info, replace, false)?;
             bump();
+            journal(s, conn, argv);
             s.writer(conn.resp3).bulk(name.as_bytes());
         }
         "function|delete" => {
@@ -200,6 +212,7 @@ pub async fn function(
                 return Err(CmdError::other("ERR Library not found"));
             }
             bump();
+            journal(s, conn, argv);
             s.writer(conn.resp3).simple(b"OK");
         }
         "function|flush" => {
@@ -217,6 +230,7 @@ pub async fn function(
             }
             scripts.forget_function_reach();
             bump();
+            journal(s, conn, argv);
             s.writer(conn.resp3).simple(b"OK");
         }
         "function|list" => list(s, conn, args)?,
@@ -323,6 +337,7 @@ pub async fn function(
             *libs = next;
             drop(libs);
             bump();
+            journal(s, conn, argv);
             s.writer(conn.resp3).simple(b"OK");
         }
         "function|help" => {

@@ -698,8 +698,10 @@ fn memory(shared: &Shared, b: &mut Body) {
 }
 
 fn persistence(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
-    // Ferrite cannot save or load yet: these are the figures of a server
-    // that never saved and runs without an AOF.
+    // Ferrite cannot write RDB files yet: these are the figures of a
+    // server that never saved.
+    let journal = &shared.journal;
+    let aof_on = journal.is_on();
     let dirty: u64 = shards.iter().map(|s| s.dirty).sum();
     b.field("loading", 0);
     b.field("async_loading", 0);
@@ -719,7 +721,7 @@ fn persistence(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
     b.field("rdb_last_cow_size", 0);
     b.field("rdb_last_load_keys_expired", 0);
     b.field("rdb_last_load_keys_loaded", 0);
-    b.field("aof_enabled", 0);
+    b.field("aof_enabled", u8::from(aof_on));
     b.field("aof_rewrite_in_progress", 0);
     b.field("aof_rewrite_scheduled", 0);
     b.field("aof_last_rewrite_time_sec", -1);
@@ -727,10 +729,26 @@ fn persistence(shared: &Shared, shards: &[ShardFigures], b: &mut Body) {
     b.field("aof_last_bgrewrite_status", "ok");
     b.field("aof_rewrites", 0);
     b.field("aof_rewrites_consecutive_failures", 0);
-    b.field("aof_last_write_status", "ok");
+    b.field(
+        "aof_last_write_status",
+        if journal.write_ok.load(Ordering::Relaxed) {
+            "ok"
+        } else {
+            "err"
+        },
+    );
     b.field("aof_last_cow_size", 0);
     b.field("module_fork_in_progress", 0);
     b.field("module_fork_last_cow_size", 0);
+    if aof_on {
+        let base = journal.base_size.load(Ordering::Relaxed);
+        b.field("aof_current_size", base + journal.incr_size());
+        b.field("aof_base_size", journal.start_size.load(Ordering::Relaxed));
+        b.field("aof_pending_rewrite", 0);
+        b.field("aof_buffer_length", journal.pending());
+        b.field("aof_pending_bio_fsync", 0);
+        b.field("aof_delayed_fsync", 0);
+    }
 }
 
 fn stats(shared: &Shared, shards: &[ShardFigures], cmd: &crate::cmdstats::CmdStats, b: &mut Body) {

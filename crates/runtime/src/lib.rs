@@ -24,6 +24,7 @@
 
 pub mod acl;
 pub mod alloc;
+pub mod aof;
 pub mod blocking;
 pub mod client_evict;
 pub mod clients;
@@ -36,6 +37,7 @@ pub mod evict;
 pub mod function;
 pub mod guard;
 pub mod info;
+pub mod journal;
 pub mod logging;
 pub mod metrics;
 pub mod monitor;

@@ -385,6 +385,12 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
     let start = s.out_len();
     Writer::new(s.out(), conn.resp3).array(cmds.len());
     s.end_local(start, skip);
+    // The transaction's writes are journaled as one unit.
+    let journal = s.worker.shared.journal.clone();
+    let group = match &s.held {
+        Some(h) => journal.open_group(h.shards.iter().copied()),
+        None => journal.open_group([s.worker.id]),
+    };
     for (spec, argv) in &cmds {
         // The transaction's commands are not commands of the batch: each
         // is looked up already, and blocking ones answer at once.
@@ -404,6 +410,7 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
     }
     // Replies from other shards arrive before the locks go.
     s.flush().await;
+    drop(group);
     release_shards(s);
     conn.last_cmd = "exec";
 }

@@ -28,15 +28,24 @@ fn enabled(flags: u32, class: u32) -> bool {
     flags & class != 0 && flags & (notify::KEYSPACE | notify::KEYEVENT) != 0
 }
 
-/// After a command (or an active-expiry pass) on `shard`: publishes the
-/// `expired` events of the keys that expired meanwhile, then the command's
-/// own `events` (Redis publishes an expiry where the lookup meets it, which
-/// is before the command's events), then settles its writes for WATCH and
+/// After a command (or an active-expiry pass) on `shard`: journals the
+/// keys that expired meanwhile and the command's `effect` (`journal.rs`),
+/// publishes the `expired` events of those keys, then the command's own
+/// `events` (Redis publishes an expiry where the lookup meets it, which is
+/// before the command's events), then settles its writes for WATCH and
 /// client-side caching (expired keys invalidate too).
-pub fn after_command(shard: &mut Shard, modified: bool, events: Vec<KeyEvent>) {
+pub fn after_command(
+    shard: &mut Shard,
+    modified: bool,
+    events: Vec<KeyEvent>,
+    effect: crate::journal::Effect<'_>,
+) {
     let flags = shard.settings.notify;
     sync_expired_recording(shard);
-    if shard.notify_expired {
+    if shard.journaling {
+        crate::journal::record(shard, effect);
+    }
+    if shard.notify_expired && enabled(flags, notify::EXPIRED) {
         let pubsub = shard.hub.clone();
         for (d, db) in shard.dbs.iter_mut().enumerate() {
             if !db.has_expired() {
@@ -70,10 +79,13 @@ pub fn after_command(shard: &mut Shard, modified: bool, events: Vec<KeyEvent>) {
     }
 }
 
-/// Makes the databases record expired keys exactly while `expired` events
-/// are published (tracking may record them anyway).
+/// Makes the databases record expired keys exactly while someone needs
+/// them: `expired` events are published, or the journal is on (tracking
+/// may record them anyway). Notes whether writes are journaled.
 pub fn sync_expired_recording(shard: &mut Shard) {
-    let want = enabled(shard.settings.notify, notify::EXPIRED);
+    let journaling = shard.hub.as_ref().is_some_and(|h| h.journal.is_on());
+    shard.journaling = journaling;
+    let want = journaling || enabled(shard.settings.notify, notify::EXPIRED);
     if want != shard.notify_expired {
         shard.notify_expired = want;
         for db in &mut shard.dbs {

@@ -664,17 +664,25 @@ fn run_script_command(
         stats,
         settings,
         no_touch,
+        journaling,
         ..
     } = shard;
     let t0 = crate::clock::now();
     let mut ctx = ferrite_commands::Ctx::new(dbs, db, now, out, resp3, settings, stats);
     ctx.no_touch = *no_touch;
+    ctx.journal = *journaling;
     let res = crate::guard::call(h, &mut ctx, argv);
     let dirty = ctx.dirty;
     let block = ctx.block;
     let mut events = std::mem::take(&mut ctx.events);
     let ns = crate::clock::since_ns(t0);
     let failed = res.is_err();
+    let effect = if *journaling {
+        let (effects, force) = (ctx.effects.take(), ctx.force_journal);
+        crate::journal::Effect::of(effects, force, dirty, failed, db, argv)
+    } else {
+        crate::journal::Effect::Nothing
+    };
     if let Err(e) = res {
         let text = e.to_string();
         shard.cmdstats.error(text.as_bytes());
@@ -683,7 +691,7 @@ fn run_script_command(
     } else if let Some(b) = block {
         b.null_reply(&mut Writer::new(out, resp3));
     }
-    crate::notify::after_command(shard, dirty > 0, events);
+    crate::notify::after_command(shard, dirty > 0, events, effect);
     shard.dirty += dirty;
     shard.commands_processed += 1;
     let client = shard.current_client;
@@ -725,8 +733,11 @@ fn run_on_shard_into(
         wrote: false,
         keypos: Vec::new(),
     };
+    // The script's writes are journaled as one unit.
+    let group = shared.journal.open_group([host.shard.id]);
     let res = call.run_in_vm(shared, &mut host, reply);
     let (reached_out, wrote) = (host.reached_out, host.wrote);
+    drop(group);
     end_run(shared, state, call);
     if let Err(e) = res {
         reply.truncate(start);
@@ -912,6 +923,8 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
     // Blocked clients are served after the script, not between its
     // commands: every shard holds them back until the script ends.
     defer_serving(s, true).await;
+    // Its writes are journaled as one unit (inside EXEC: the EXEC's).
+    let group = shared.journal.open_group(0..shared.nshards);
     let (to_conn, mut from_script) = mpsc::unbounded_channel();
     let learned = Arc::new(Mutex::new(Learned::default()));
     let (sha, is_function) = (call.sha, call.function.is_some());
@@ -963,6 +976,7 @@ async fn run_global(s: &mut Session, conn: &Conn, call: Call) -> Result<BytesMut
         }
         Err(e) => Err(e),
     };
+    drop(group);
     defer_serving(s, false).await;
     if took {
         crate::multi::release_shards(s);

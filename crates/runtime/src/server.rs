@@ -3,7 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -101,6 +101,42 @@ pub struct Shared {
     pub repl_id_generation: AtomicU64,
     /// Users and their permissions, and ACL LOG.
     pub acl: Arc<crate::acl::Acl>,
+    /// The journal of writes (the AOF).
+    pub journal: Arc<crate::journal::Journal>,
+    /// The AOF to replay at start, for shard 0's thread, with where to
+    /// report the outcome.
+    pub aof_pending: Mutex<Option<AofLoad>>,
+    /// Set once the data is loaded: clients are accepted from then on.
+    pub ready: AtomicBool,
+    /// Wakes the accept loops when `ready` is set.
+    pub ready_notify: Notify,
+}
+
+/// The AOF replay handed to shard 0's thread.
+pub type AofLoad = (
+    crate::aof::Prepared,
+    std::sync::mpsc::Sender<Result<crate::aof::Loaded, String>>,
+);
+
+impl Shared {
+    /// Lets clients in (the data is loaded).
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::SeqCst);
+        self.ready_notify.notify_waiters();
+    }
+
+    /// Waits until clients may be let in (or shutdown began).
+    pub async fn wait_ready(&self) {
+        loop {
+            let notified = self.ready_notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.ready.load(Ordering::SeqCst) || self.shutting_down.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl Shared {
@@ -117,6 +153,14 @@ impl Shared {
     pub fn apply_limits(&self) {
         let (normal, (hard, soft, soft_secs)) = {
             let cfg = self.config.read().unwrap_or_else(|e| e.into_inner());
+            self.journal
+                .set_policy(crate::journal::fsync_policy(cfg.appendfsync));
+            self.journal
+                .lazy_expire
+                .store(cfg.lazyfree_lazy_expire, Ordering::Relaxed);
+            self.journal
+                .lazy_eviction
+                .store(cfg.lazyfree_lazy_eviction, Ordering::Relaxed);
             (
                 cfg.client_output_buffer_limit[0],
                 cfg.client_output_buffer_limit[2],
@@ -168,6 +212,7 @@ impl Shared {
     pub fn begin_shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
         self.shutdown.notify_waiters();
+        self.ready_notify.notify_waiters();
     }
 
     /// Unix time now, in microseconds.
@@ -206,11 +251,13 @@ impl ServerHandle {
         self.join();
     }
 
-    /// Waits until the server stops (SHUTDOWN, or a signal handled by the caller).
+    /// Waits until the server stops (SHUTDOWN, or a signal handled by the
+    /// caller), then closes the AOF (written out and fsynced).
     pub fn join(self) {
         for t in self.threads {
             let _ = t.join();
         }
+        self.shared.journal.stop();
     }
 }
 
@@ -258,6 +305,8 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         .map(|a| a.port())
         .unwrap_or(config.port);
     let databases = config.databases.max(1);
+    let aof = crate::aof::prepare(&config)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     let table = ferrite_commands::table();
     let acl = Arc::new(crate::acl::Acl::new(&table));
     crate::acl::load_at_start(&acl, &config)?;
@@ -290,7 +339,15 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
         tls: RwLock::new(tls),
         obuf_normal: Default::default(),
         acl,
+        journal: Arc::new(crate::journal::Journal::new(nshards)),
+        aof_pending: Mutex::new(None),
+        ready: AtomicBool::new(aof.is_none()),
+        ready_notify: Notify::new(),
     });
+    let (loaded_tx, loaded_rx) = std::sync::mpsc::channel();
+    if let Some(p) = aof {
+        *shared.aof_pending.lock().unwrap_or_else(|e| e.into_inner()) = Some((p, loaded_tx));
+    }
     shared.apply_limits();
     let mut senders = Vec::with_capacity(nshards);
     let mut receivers = Vec::with_capacity(nshards);
@@ -319,7 +376,20 @@ pub fn start(config: Config, config_file: Option<String>) -> std::io::Result<Ser
             .spawn(move || crate::worker::run(id, shared, rx, socks, tls_socks, metrics))?;
         threads.push(t);
     }
-    Ok(ServerHandle { shared, threads })
+    let handle = ServerHandle { shared, threads };
+    if !handle.shared.ready.load(Ordering::SeqCst) {
+        // The AOF replays on shard 0's thread; start-up waits for it, and
+        // a file that cannot be loaded stops the server with the reason.
+        let outcome = loaded_rx
+            .recv()
+            .unwrap_or_else(|_| Err("the AOF loader stopped".into()));
+        if let Err(why) = outcome {
+            tracing::error!("{why}");
+            handle.shutdown();
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why));
+        }
+    }
+    Ok(handle)
 }
 
 /// The Prometheus endpoint's listener, when `metrics-port` is set.

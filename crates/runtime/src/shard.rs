@@ -130,8 +130,13 @@ pub struct Shard {
     pub current_client: u64,
     /// The client whose command runs now is in CLIENT NO-TOUCH mode.
     pub no_touch: bool,
-    /// Expired keys are recorded for `expired` notifications.
+    /// Expired keys are recorded (for `expired` notifications or the journal).
     pub notify_expired: bool,
+    /// Writes are journaled (the AOF is on): handlers build their
+    /// replacement effects ([`ferrite_commands::Ctx::journal`]).
+    pub journaling: bool,
+    /// Scratch for the commands one command journals.
+    pub journal_unit: crate::journal::Unit,
     /// A script holding every shard's lock runs: blocked clients are served
     /// after it, not between its commands (as in Redis).
     pub serve_deferred: bool,
@@ -166,6 +171,8 @@ impl Shard {
             current_client: 0,
             no_touch: false,
             notify_expired: false,
+            journaling: false,
+            journal_unit: Default::default(),
             serve_deferred: false,
             evict: Default::default(),
             lock: None,

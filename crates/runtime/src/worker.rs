@@ -61,6 +61,23 @@ pub fn run(
     });
     local.block_on(&rt, async move {
         tokio::task::spawn_local(inbox_loop(worker.clone(), inbox));
+        let aof = shared
+            .aof_pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some((prepared, report)) = aof {
+            let w = worker.clone();
+            tokio::task::spawn_local(async move {
+                let outcome = crate::aof::load_and_start(w.clone(), prepared).await;
+                if outcome.is_ok() {
+                    w.shared.set_ready();
+                }
+                let _ = report.send(outcome);
+            });
+        }
+        // Clients wait in the listen backlog while the AOF loads.
+        shared.wait_ready().await;
         tokio::task::spawn_local(expire_loop(worker.clone()));
         tokio::task::spawn_local(idle_client_loop(worker.clone()));
         tokio::task::spawn_local(crate::client_evict::cron(worker.clone()));
@@ -240,6 +257,11 @@ async fn expire_loop(worker: Rc<Worker>) {
             .expire_stats
             .cycle(sampled, expired, capped, started.elapsed());
         // Expired keys: their notifications and invalidations.
-        crate::notify::after_command(&mut shard, false, Vec::new());
+        crate::notify::after_command(
+            &mut shard,
+            false,
+            Vec::new(),
+            crate::journal::Effect::Expiry,
+        );
     }
 }

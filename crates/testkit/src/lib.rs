@@ -88,6 +88,28 @@ impl TestServer {
         RawClient::connect(self.port)
     }
 
+    /// Starts a server, or gives the reason it refused to start (a bad
+    /// AOF, a bad config).
+    pub fn try_start_with(extra: &[&str]) -> Result<TestServer, String> {
+        let mut args: Vec<String> = ["--port", "0", "--bind", "127.0.0.1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let config = Config::from_args(&args).map_err(|e| e.to_string())?;
+        let handle = ferrite_runtime::start(config, None).map_err(|e| e.to_string())?;
+        let port = handle.port();
+        Ok(TestServer {
+            handle: Some(handle),
+            port,
+        })
+    }
+
+    /// What the server's threads share (for figures no command shows).
+    pub fn shared(&self) -> &std::sync::Arc<ferrite_runtime::server::Shared> {
+        &self.handle.as_ref().expect("server running").shared
+    }
+
     /// `redis://127.0.0.1:<port>/` for client libraries.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)

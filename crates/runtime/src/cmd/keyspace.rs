@@ -36,31 +36,38 @@ pub async fn flush(s: &mut Session, conn: &mut Conn, argv: &[Bytes], all: bool) 
         _ => return Err(CmdError::SYNTAX),
     };
     let db = conn.db;
-    coord::fan_out(&s.worker, s.held_tx(), move |sh| {
-        let mut removed = 0usize;
-        let mut old: Vec<Db> = Vec::new();
-        for (i, d) in sh.dbs.iter_mut().enumerate() {
-            if (all || i == db) && !d.is_empty() {
-                removed += d.len();
-                old.push(d.flush());
+    // Journaled even when nothing was there, as Redis forces it.
+    let effect = Some((db, argv.to_vec()));
+    coord::fan_out_journaled(
+        &s.worker,
+        s.held_tx(),
+        move |sh| {
+            let mut removed = 0usize;
+            let mut old: Vec<Db> = Vec::new();
+            for (i, d) in sh.dbs.iter_mut().enumerate() {
+                if (all || i == db) && !d.is_empty() {
+                    removed += d.len();
+                    old.push(d.flush());
+                }
             }
-        }
-        // Redis counts one change per removed key (none for an empty database).
-        sh.dirty += removed as u64;
-        if all {
-            crate::tracking::clear(sh);
-        }
-        if lazy && removed > LAZYFREE_THRESHOLD {
-            // Freed on another thread, counted in this shard's account.
-            let slot = crate::alloc::current_slot();
-            let spawned = std::thread::Builder::new()
-                .name("ferrite-lazyfree".into())
-                .spawn(move || crate::alloc::count_in(slot, move || drop(old)));
-            if let Err(e) = spawned {
-                tracing::warn!(error = %e, "cannot free a flushed database in the background");
+            // Redis counts one change per removed key (none for an empty database).
+            sh.dirty += removed as u64;
+            if all {
+                crate::tracking::clear(sh);
             }
-        }
-    })
+            if lazy && removed > LAZYFREE_THRESHOLD {
+                // Freed on another thread, counted in this shard's account.
+                let slot = crate::alloc::current_slot();
+                let spawned = std::thread::Builder::new()
+                    .name("ferrite-lazyfree".into())
+                    .spawn(move || crate::alloc::count_in(slot, move || drop(old)));
+                if let Err(e) = spawned {
+                    tracing::warn!(error = %e, "cannot free a flushed database in the background");
+                }
+            }
+        },
+        effect,
+    )
     .await?;
     crate::tracking::flushed(&s.worker.shared);
     s.writer(conn.resp3).simple(b"OK");
@@ -81,21 +88,27 @@ pub async fn swapdb(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResu
     let dbs = s.worker.shared.databases;
     let a = db_index(&argv[1], "first", dbs)?;
     let b = db_index(&argv[2], "second", dbs)?;
-    coord::fan_out(&s.worker, s.held_tx(), move |sh| {
-        if a != b {
-            let (lo, hi) = (a.min(b), a.max(b));
-            let (left, right) = sh.dbs.split_at_mut(hi);
-            if let (Some(x), Some(y)) = (left.get_mut(lo), right.first_mut()) {
-                x.swap_data(y);
+    let effect = Some((conn.db, argv.to_vec()));
+    coord::fan_out_journaled(
+        &s.worker,
+        s.held_tx(),
+        move |sh| {
+            if a != b {
+                let (lo, hi) = (a.min(b), a.max(b));
+                let (left, right) = sh.dbs.split_at_mut(hi);
+                if let (Some(x), Some(y)) = (left.get_mut(lo), right.first_mut()) {
+                    x.swap_data(y);
+                }
+                // A swapped-in list may be what a blocked client waits for.
+                crate::blocking::serve_ready(sh);
             }
-            // A swapped-in list may be what a blocked client waits for.
-            crate::blocking::serve_ready(sh);
-        }
-        // One change for the whole swap, as Redis counts it, not one per shard.
-        if sh.id == 0 {
-            sh.dirty += 1;
-        }
-    })
+            // One change for the whole swap, as Redis counts it, not one per shard.
+            if sh.id == 0 {
+                sh.dirty += 1;
+            }
+        },
+        effect,
+    )
     .await?;
     s.writer(conn.resp3).simple(b"OK");
     Ok(())

@@ -490,6 +490,19 @@ pub async fn config(
                 let mut cfg = shared.config.write().unwrap_or_else(|e| e.into_inner());
                 let before = cfg.clone();
                 cfg.set(&pairs).map_err(CmdError::other)?;
+                if cfg.appendonly && !before.appendonly {
+                    // Turning the AOF on needs a rewrite of the data held
+                    // now into a new base, which this version cannot do.
+                    *cfg = before;
+                    return Err(CmdError::other(
+                        "ERR CONFIG SET failed (possibly related to argument 'appendonly') - \
+                         turning the AOF on at run time is not supported yet: restart with appendonly yes",
+                    ));
+                }
+                if before.appendonly && !cfg.appendonly {
+                    // As Redis stops it: written out, fsynced, closed.
+                    shared.journal.stop();
+                }
                 // TLS files changed while TLS serves: the new acceptor must
                 // build, or nothing changes (as Redis applies them).
                 if shared.tls_port != 0 && crate::tls::settings_changed(&before, &cfg) {
