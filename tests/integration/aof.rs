@@ -37,6 +37,20 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
+/// The oracle's journal once it is `len` bytes long (or after 5 s): under
+/// `appendfsync everysec` redis-server may postpone its write while a
+/// background fsync is slow, after it replied (Ferrite never does).
+fn oracle_journal(dir: &Path, len: usize) -> Vec<u8> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let data = read(&incr_file(dir));
+        if data.len() >= len || std::time::Instant::now() > deadline {
+            return data;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Sends each line (split on spaces; `\n` inside an argument is kept by
 /// using `|` for a space-free multi-word argument) and returns the replies.
 fn run(c: &mut RawClient, lines: &[&[&str]]) -> Vec<Vec<u8>> {
@@ -129,7 +143,7 @@ fn journal_matches_redis_byte_for_byte() {
     }
     // Every acknowledged write is in the file when its reply arrives.
     let ours = read(&incr_file(&fdir));
-    let theirs = read(&incr_file(&rdir));
+    let theirs = oracle_journal(&rdir, ours.len());
     assert_eq!(show(&ours), show(&theirs));
 }
 
@@ -508,4 +522,186 @@ fn redis_loads_and_checks_ferrites_aof() {
     );
     let oracle = Oracle::start_with(&["--appendonly", "yes", "--dir", dir.to_str().unwrap()]);
     assert_eq!(snapshot(&mut oracle.client()), snap);
+}
+
+#[test]
+fn expired_keys_are_journaled_as_redis_journals_them() {
+    let fdir = scratch("expire-f");
+    let rdir = scratch("expire-r");
+    let f = ferrite(&fdir, &["--enable-debug-command", "yes"]);
+    let oracle = Oracle::start_with(&[
+        "--appendonly",
+        "yes",
+        "--dir",
+        rdir.to_str().unwrap(),
+        "--enable-debug-command",
+        "yes",
+    ]);
+    let at = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 150)
+        .to_string();
+    let setup: Vec<Vec<&str>> = vec![
+        // Keys are met by commands first: no active expiry meanwhile.
+        vec!["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
+        vec!["SET", "lazy", "1"],
+        vec!["PEXPIREAT", "lazy", &at],
+        vec!["SET", "lazy2", "1"],
+        vec!["PEXPIREAT", "lazy2", &at],
+        vec!["SET", "active", "1"],
+        vec!["PEXPIREAT", "active", &at],
+        vec!["SET", "keep", "1"],
+    ];
+    for c in [&mut f.client(), &mut oracle.client()] {
+        for args in &setup {
+            let reply = c.cmd_str(args);
+            assert!(!reply.starts_with(b"-"), "{args:?}: {}", show(&reply));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // Met by a read: DEL alone. Met by a write: DEL, then the write, as
+    // one MULTI/EXEC unit.
+    let after: Vec<Vec<&str>> = vec![
+        vec!["GET", "lazy"],
+        vec!["SET", "lazy2", "2"],
+        vec!["DEBUG", "SET-ACTIVE-EXPIRE", "1"],
+    ];
+    let mut fc = f.client();
+    let mut rc = oracle.client();
+    for args in &after {
+        assert_eq!(show(&fc.cmd_str(args)), show(&rc.cmd_str(args)));
+    }
+    // The last key goes by active expiry: a DEL of its own.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let gone = |c: &mut RawClient| {
+        ferrite_testkit::info_field(&c.cmd_str(&["INFO", "stats"]), "expired_keys") == "3"
+    };
+    while !(gone(&mut fc) && gone(&mut rc)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "active expiry did not run"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Written out: a settle happens with the next reply.
+    fc.cmd_str(&["SET", "end", "1"]);
+    rc.cmd_str(&["SET", "end", "1"]);
+    let ours = read(&incr_file(&fdir));
+    assert_eq!(show(&ours), show(&oracle_journal(&rdir, ours.len())));
+}
+
+#[test]
+fn evicted_keys_are_journaled() {
+    let dir = scratch("evict");
+    let before = {
+        let f = ferrite(
+            &dir,
+            &["--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru"],
+        );
+        let mut c = f.client();
+        let value = "v".repeat(1000);
+        for i in 0..6000 {
+            c.cmd_str(&["SET", &format!("key:{i}"), &value]);
+        }
+        let evicted = ferrite_testkit::info_field(&c.cmd_str(&["INFO", "stats"]), "evicted_keys");
+        assert!(evicted.parse::<u64>().unwrap() > 100, "evicted {evicted}");
+        // No more evictions while the keys are read back.
+        assert_eq!(c.cmd_str(&["CONFIG", "SET", "maxmemory", "0"]), b"+OK\r\n");
+        let snap = snapshot(&mut c);
+        f.stop();
+        snap
+    };
+    let journal = read(&incr_file(&dir));
+    assert!(journal.windows(9).any(|w| w == b"$3\r\nDEL\r\n"));
+    // Replayed without the limit, the evictions are in the journal.
+    let f = ferrite(&dir, &[]);
+    assert_eq!(snapshot(&mut f.client()), before);
+}
+
+/// The journal with each absolute Unix time in ms (13 digits) replaced by
+/// `<ms>`: the two servers ran the commands at slightly different times.
+fn without_times(journal: &[u8]) -> String {
+    let text = String::from_utf8_lossy(journal);
+    let mut out = String::new();
+    let mut digits = String::new();
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+            continue;
+        }
+        if digits.len() == 13 {
+            out.push_str("<ms>");
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        out.push(ch);
+    }
+    out.push_str(&digits);
+    out.replace("$13\r\n<ms>", "<ms>")
+}
+
+#[test]
+fn rewritten_commands_journal_as_redis_journals_them() {
+    let fdir = scratch("rewrite-f");
+    let rdir = scratch("rewrite-r");
+    let f = ferrite(&fdir, &[]);
+    let oracle = Oracle::start_with(&["--appendonly", "yes", "--dir", rdir.to_str().unwrap()]);
+    let cmds: Vec<Vec<&str>> = vec![
+        vec!["SET", "a", "1", "EX", "100"],
+        vec!["SET", "a", "2", "PX", "100000", "GET"],
+        vec!["SET", "a", "3", "KEEPTTL"],
+        vec!["SETEX", "b", "100", "v"],
+        vec!["PSETEX", "b", "100000", "v"],
+        vec!["EXPIRE", "b", "100"],
+        vec!["PEXPIRE", "b", "100000", "GT"],
+        vec!["EXPIRE", "b", "5", "NX"],
+        vec!["GETEX", "b", "EX", "200"],
+        vec!["GETEX", "b", "PERSIST"],
+        vec!["GETSET", "b", "w"],
+        vec!["GETDEL", "b"],
+        vec!["SET", "c", "1"],
+        vec!["EXPIREAT", "c", "1"],
+        vec!["INCRBYFLOAT", "f", "1.5"],
+        vec!["HINCRBYFLOAT", "h", "x", "2.25"],
+        vec!["SADD", "s", "m1"],
+        vec!["SPOP", "s"],
+        vec!["SADD", "s", "only"],
+        vec!["SPOP", "s", "5"],
+        vec!["RPUSH", "l", "1", "2", "3", "4"],
+        vec!["BLPOP", "l", "0"],
+        vec!["BRPOP", "l", "0"],
+        vec!["LMPOP", "1", "l", "LEFT", "COUNT", "5"],
+        vec!["RPUSH", "l", "1", "2"],
+        vec!["BLMOVE", "l", "l2", "LEFT", "RIGHT", "0"],
+        vec!["BRPOPLPUSH", "l", "l2", "0"],
+        vec!["ZADD", "z", "1", "a", "2", "b", "3", "c"],
+        vec!["BZPOPMIN", "z", "0"],
+        vec!["BZPOPMAX", "z", "0"],
+        vec!["ZMPOP", "1", "z", "MIN", "COUNT", "3"],
+        vec!["SADD", "s2", "only"],
+        vec![
+            "EVAL",
+            "redis.call('spop', KEYS[1]) redis.call('set', KEYS[2], 'x', 'ex', 100)",
+            "2",
+            "s2",
+            "t",
+        ],
+        vec!["MULTI"],
+        vec!["INCRBYFLOAT", "f", "1"],
+        vec!["SETEX", "g", "10", "v"],
+        vec!["EXEC"],
+    ];
+    let fr = send_all(&mut f.client(), &cmds);
+    let rr = send_all(&mut oracle.client(), &cmds);
+    for ((cmd, a), b) in cmds.iter().zip(&fr).zip(&rr) {
+        assert_eq!(show(a), show(b), "reply to {cmd:?}");
+    }
+    let ours = read(&incr_file(&fdir));
+    assert_eq!(
+        without_times(&ours),
+        without_times(&oracle_journal(&rdir, ours.len()))
+    );
 }

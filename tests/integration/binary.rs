@@ -329,3 +329,53 @@ fn ferrite_log_overrides_loglevel_at_start_and_after_config_set() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn a_killed_server_keeps_every_acknowledged_write_in_its_aof() {
+    let dir = temp_dir("aof-kill");
+    let _ = std::fs::remove_dir_all(dir.join("appendonlydir"));
+    let port = free_port();
+    let start = || {
+        let mut child = Command::new(binary())
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--appendonly", "yes", "--appendfsync", "everysec"])
+            .args(["--dir", dir.to_str().unwrap(), "--shards", "2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn ferrite-server");
+        wait_ready(port, &mut child);
+        child
+    };
+    let mut child = start();
+    let mut c = RawClient::connect(port);
+    for i in 0..500 {
+        let reply = c.cmd_str(&["INCR", &format!("counter:{}", i % 7)]);
+        assert!(
+            reply.starts_with(b":"),
+            "{}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+    c.cmd_str(&[
+        "EVAL",
+        "redis.call('set','s','1') redis.call('rpush','l','x')",
+        "0",
+    ]);
+    // SIGKILL: no shutdown, no final flush. everysec may lose the disk's
+    // last second on a power cut, never a write the process acknowledged.
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let mut child = start();
+    let mut c = RawClient::connect(port);
+    let mut total = 0;
+    for k in 0..7 {
+        let v = c.cmd_str(&["GET", &format!("counter:{k}")]);
+        let text = String::from_utf8_lossy(&v);
+        total += text.lines().nth(1).unwrap_or("0").parse::<u64>().unwrap();
+    }
+    assert_eq!(total, 500);
+    assert_eq!(c.cmd_str(&["LRANGE", "l", "0", "-1"]), b"*1\r\n$1\r\nx\r\n");
+    child.kill().expect("kill");
+    let _ = child.wait();
+}

@@ -13,6 +13,7 @@ mod client_eviction;
 mod concurrency;
 mod config;
 mod connection;
+mod effects;
 mod eviction;
 mod generic;
 mod hash;

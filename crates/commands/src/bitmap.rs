@@ -90,13 +90,12 @@ pub fn cmd_setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     let (buf, grew) = string_for_write(ctx, key, offset / 8 + 1)?;
     let old = op_setbit(buf, offset, on == 1);
-    // Redis 7.0 counts every SETBIT as a change, even one that rewrites the
-    // same bit, but notifies only when the string was created, grown or
-    // changed.
+    // Rewriting a bit with its own value changes nothing: Redis 7.0.15
+    // neither counts nor journals it (nor notifies).
     if grew || old != (on == 1) {
         ctx.notify(notify::STRING, "setbit", key);
+        ctx.dirty += 1;
     }
-    ctx.dirty += 1;
     ctx.w().int(i64::from(old));
     Ok(())
 }
@@ -248,33 +247,34 @@ fn bitfield(ctx: &mut Ctx<'_>, args: &[Bytes], read_only_cmd: bool) -> CmdResult
         }
         Some(_) if read_only_cmd => return Err(CmdError::other(ERR_BITFIELD_RO)),
         Some(highest) => {
-            let watch = ctx.notifies(notify::STRING);
             let (buf, grew) = string_for_write(ctx, key, highest / 8 + 1)?;
+            // As in Redis 7.0.15, a SET or INCRBY that did not FAIL is a
+            // change (counted, journaled, notified) when it created or grew
+            // the string or changed the field: rewriting a field with its
+            // own value is none.
             let mut changes = 0u64;
-            // Redis notifies when a SET or INCRBY that did not FAIL created,
-            // grew or changed the string (rewriting a field with its own
-            // value is no change).
-            let mut modified = false;
             for op in &ops {
-                let before = watch.then(|| op_bitfield_get(buf, op.offset, op.ty));
+                let write = op.kind != FieldOpKind::Get;
+                let before = write.then(|| op_bitfield_get(buf, op.offset, op.ty));
                 let r = op_bitfield_apply(buf, op);
-                if r.is_some() && op.kind != FieldOpKind::Get {
+                if r.is_some()
+                    && write
+                    && (grew || before != Some(op_bitfield_get(buf, op.offset, op.ty)))
+                {
                     changes += 1;
-                    modified = modified
-                        || grew
-                        || before.is_some_and(|b| b != op_bitfield_get(buf, op.offset, op.ty));
                 }
                 results.push(r);
             }
+            if changes > 0 {
+                ctx.notify(notify::STRING, "setbit", key);
+            }
             // A key created or grown by operations that all FAILed is still a
-            // change, and must reach the journal.
+            // change, and must reach the journal (Redis 7.0.15 keeps the key
+            // but journals nothing, so its AOF loses it).
             if grew && changes == 0 {
                 changes = 1;
             }
             ctx.dirty += changes;
-            if modified {
-                ctx.notify(notify::STRING, "setbit", key);
-            }
         }
     }
     let mut w = ctx.w();
@@ -1085,7 +1085,8 @@ mod tests {
             e.run("GETBIT k x"),
             "-ERR bit offset is not an integer or out of range"
         );
-        assert_eq!(e.dirty, 3);
+        // Rewriting bit 7 with its own value counted nothing.
+        assert_eq!(e.dirty, 2);
     }
 
     #[test]
@@ -1392,5 +1393,61 @@ mod tests {
             ("BITOP OR dest nope1 nope2", &["del dest"]),
             ("BITOP NOT dest4 k", &["new dest4", "set dest4"]),
         ]);
+    }
+
+    /// SETBIT, BITFIELD and BITOP are journaled as received, and only when
+    /// they changed something (Redis 7.0.15's AOF for the same commands).
+    #[test]
+    fn journaled_as_received_only_when_changed() {
+        use crate::string::journal_check::journals;
+        use crate::testing::TestShard;
+        let mut s = TestShard::new(COMMANDS);
+        journals(&mut s, "setbit b 0 0", &["setbit b 0 0"]);
+        journals(&mut s, "setbit b 0 0", &[]);
+        journals(&mut s, "bitfield bf get u8 0", &[]);
+        journals(
+            &mut s,
+            "bitfield bf set u8 0 0",
+            &["bitfield bf set u8 0 0"],
+        );
+        journals(&mut s, "bitfield bf incrby u8 0 0", &[]);
+        journals(&mut s, "bitfield bf overflow fail incrby u8 0 300", &[]);
+        journals(
+            &mut s,
+            "bitfield bf2 incrby u8 0 1",
+            &["bitfield bf2 incrby u8 0 1"],
+        );
+        journals(
+            &mut s,
+            "bitfield bf set u8 0 1",
+            &["bitfield bf set u8 0 1"],
+        );
+        journals(&mut s, "bitfield bf set u8 0 1", &[]);
+        journals(
+            &mut s,
+            "bitfield bf set u8 0 1 set u8 0 2",
+            &["bitfield bf set u8 0 1 set u8 0 2"],
+        );
+        journals(
+            &mut s,
+            "bitfield bf incrby u8 0 0 set u8 8 0",
+            &["bitfield bf incrby u8 0 0 set u8 8 0"],
+        );
+        journals(&mut s, "setbit bb 3 1", &["setbit bb 3 1"]);
+        journals(&mut s, "setbit bb 3 1", &[]);
+        journals(&mut s, "setbit bb 3 0", &["setbit bb 3 0"]);
+        journals(&mut s, "setbit bb 100 0", &["setbit bb 100 0"]);
+        journals(&mut s, "setbit bb 100 0", &[]);
+        // Deliberately unlike Redis 7.0.15, which creates the key here but
+        // journals nothing (its AOF then lacks the key).
+        journals(
+            &mut s,
+            "bitfield newbf overflow fail incrby u8 0 300",
+            &["bitfield newbf overflow fail incrby u8 0 300"],
+        );
+        journals(&mut s, "bitfield newbf overflow fail incrby u8 0 300", &[]);
+        journals(&mut s, "bitop and dst nokey", &[]);
+        journals(&mut s, "set bs a", &["set bs a"]);
+        journals(&mut s, "bitop not bd bs", &["bitop not bd bs"]);
     }
 }

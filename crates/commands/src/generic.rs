@@ -400,9 +400,20 @@ fn expire_generic(
         // A time already past deletes the key as DEL would (not counted as
         // expired), with a `del` event.
         ctx.delete(key);
+        if ctx.journal {
+            ctx.propagate(cmdline(&[b"DEL", key]));
+        }
     } else {
         db.set_expire(key, Some(when as u64), now);
         ctx.notify(notify::GENERIC, "expire", key);
+        // Relative times would replay differently later: the journal gets
+        // the absolute time (the options kept as sent). PEXPIREAT already
+        // is that form and is journaled as received.
+        if ctx.journal && name != "pexpireat" {
+            let mut argv = cmdline(&[b"PEXPIREAT", key, &num_arg(when)]);
+            argv.extend(args.iter().skip(3).cloned());
+            ctx.propagate(argv);
+        }
     }
     ctx.dirty += 1;
     ctx.w().int(1);
@@ -877,6 +888,18 @@ pub fn op_scan(db: &mut Db, cursor: u64, a: &ScanArgs, now_ms: u64, out: &mut Ve
             out.push(Bytes::copy_from_slice(k));
         }
     })
+}
+
+/// A command line for the journal ([`Ctx::propagate`]), built from its
+/// parts; the families share it for the effects they journal in place of
+/// the command as received. Called only while [`Ctx::journal`] is on.
+pub(crate) fn cmdline(parts: &[&[u8]]) -> Vec<Bytes> {
+    parts.iter().map(|p| Bytes::copy_from_slice(p)).collect()
+}
+
+/// The decimal text of `n`, as an argument of a journaled command line.
+pub(crate) fn num_arg(n: impl std::fmt::Display) -> Vec<u8> {
+    n.to_string().into_bytes()
 }
 
 #[cfg(test)]
@@ -1611,5 +1634,136 @@ mod tests {
         h.advance(5000);
         h.run(&["dump", "s"]);
         assert_eq!(h.run(&["object", "idletime", "s"]), int(0));
+    }
+
+    /// What Redis 7.0.15 wrote to its AOF for the EXPIRE family (checked
+    /// with a real server): relative times and EXPIREAT become `PEXPIREAT
+    /// key <ms>` with the options as sent, PEXPIREAT stays as received, a
+    /// time already past becomes DEL, and a refused condition journals
+    /// nothing.
+    #[test]
+    fn journaled_effects() {
+        use crate::string::journal_check::journals;
+        use crate::testing::{TestShard, T0};
+        let mut s = TestShard::new(COMMANDS);
+        let at = |ms: u64| T0 + ms;
+        journals(&mut s, "set a 1", &["set a 1"]);
+        journals(
+            &mut s,
+            "expire a 100",
+            &[&format!("PEXPIREAT a {}", at(100_000))],
+        );
+        assert_eq!(s.entry("a").and_then(|e| e.expire_at()), Some(at(100_000)));
+        journals(
+            &mut s,
+            "pexpire a 100000",
+            &[&format!("PEXPIREAT a {}", at(100_000))],
+        );
+        journals(
+            &mut s,
+            "expireat a 9999999999",
+            &["PEXPIREAT a 9999999999000"],
+        );
+        journals(
+            &mut s,
+            "pexpireat a 9999999999000",
+            &["pexpireat a 9999999999000"],
+        );
+        journals(&mut s, "expire a 100 GT", &[]);
+        journals(
+            &mut s,
+            "expire a 100 lt",
+            &[&format!("PEXPIREAT a {} lt", at(100_000))],
+        );
+        journals(&mut s, "expire a 200 nx", &[]);
+        journals(
+            &mut s,
+            "expire a 200 XX",
+            &[&format!("PEXPIREAT a {} XX", at(200_000))],
+        );
+        journals(&mut s, "persist a", &["persist a"]);
+        journals(&mut s, "persist a", &[]);
+        journals(&mut s, "expire a 100 gt", &[]);
+        journals(&mut s, "expire a 100 xx", &[]);
+        journals(
+            &mut s,
+            "expire a 100 nx",
+            &[&format!("PEXPIREAT a {} nx", at(100_000))],
+        );
+        journals(&mut s, "expire nokey 100", &[]);
+        journals(&mut s, "expire a -1", &["DEL a"]);
+        assert!(s.entry("a").is_none());
+        journals(&mut s, "set a 1", &["set a 1"]);
+        journals(&mut s, "pexpire a 0", &["DEL a"]);
+        journals(&mut s, "set a 1", &["set a 1"]);
+        journals(&mut s, "expireat a 1 nx", &["DEL a"]);
+        journals(&mut s, "set a 1", &["set a 1"]);
+        journals(&mut s, "expire a 9223372036854775807", &[]);
+        journals(&mut s, "expire a 9223372036854770", &[]);
+        journals(&mut s, "pexpire a 9223372036854775807", &[]);
+        journals(&mut s, "expire a 100 nx xx", &[]);
+        journals(&mut s, "expire a abc", &[]);
+        journals(&mut s, "expire a -1 gt", &[]);
+        journals(
+            &mut s,
+            "pexpireat a 9223372036854775807",
+            &["pexpireat a 9223372036854775807"],
+        );
+        journals(&mut s, "expire a -1 gt", &[]);
+        journals(&mut s, "expire a -1 lt", &["DEL a"]);
+        journals(&mut s, "set b 1", &["set b 1"]);
+        journals(&mut s, "pexpireat b 1", &["DEL b"]);
+        journals(&mut s, "set b 1", &["set b 1"]);
+        journals(&mut s, "PEXPIREAT b 1000 gt", &[]);
+        journals(&mut s, "pexpire b -9223372036854775808", &["DEL b"]);
+        journals(&mut s, "set b 1", &["set b 1"]);
+        journals(&mut s, "expireat b -9223372036854775", &["DEL b"]);
+        journals(&mut s, "set b 1", &["set b 1"]);
+        journals(&mut s, "expireat b -9223372036854776", &[]);
+        journals(&mut s, "pexpireat b -9223372036854775808", &["DEL b"]);
+        journals(&mut s, "set d 1", &["set d 1"]);
+        journals(
+            &mut s,
+            "expire d 100 NX",
+            &[&format!("PEXPIREAT d {} NX", at(100_000))],
+        );
+        journals(
+            &mut s,
+            "pexpire d 1000 XX",
+            &[&format!("PEXPIREAT d {} XX", at(1_000))],
+        );
+        journals(
+            &mut s,
+            "pexpire d 500000 GT",
+            &[&format!("PEXPIREAT d {} GT", at(500_000))],
+        );
+        journals(&mut s, "expire d 100 ZZ", &[]);
+        journals(&mut s, "expire d 100 gt lt", &[]);
+        journals(&mut s, "set e 1", &["set e 1"]);
+        journals(&mut s, "expireat e 0", &["DEL e"]);
+        journals(&mut s, "set e 1", &["set e 1"]);
+        journals(&mut s, "pexpireat e 0 xx", &[]);
+        journals(&mut s, "pexpireat e 0 nx", &["DEL e"]);
+    }
+
+    /// Commands journaled as received, or not at all when they change
+    /// nothing (Redis 7.0.15's AOF for the same commands).
+    #[test]
+    fn journaled_as_received_only_when_changed() {
+        use crate::string::journal_check::{journals, no_effects_unless_journaling};
+        use crate::testing::TestShard;
+        let mut s = TestShard::new(COMMANDS);
+        journals(&mut s, "set k v", &["set k v"]);
+        journals(&mut s, "rename k k", &[]);
+        journals(&mut s, "copy k k", &[]);
+        journals(&mut s, "touch k", &[]);
+        journals(&mut s, "unlink nokey", &[]);
+        journals(&mut s, "del nokey k", &["del nokey k"]);
+        journals(&mut s, "del k", &[]);
+        journals(&mut s, "set a 1", &["set a 1"]);
+        no_effects_unless_journaling(&mut s, "EXPIRE a 100");
+        assert!(s.entry("a").and_then(|e| e.expire_at()).is_some());
+        no_effects_unless_journaling(&mut s, "EXPIRE a -1");
+        assert!(s.entry("a").is_none());
     }
 }

@@ -28,6 +28,7 @@ use ferrite_storage::ListValue;
 
 use crate::ctx::{notify, Block, Ctx};
 use crate::error::{CmdError, CmdResult};
+use crate::generic::{cmdline, num_arg};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{arg, is, parse_i64, parse_timeout};
 
@@ -462,13 +463,13 @@ pub fn cmd_blmove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let from = parse_end(arg(args, 3))?;
     let to = parse_end(arg(args, 4))?;
     let timeout_ms = parse_timeout(arg(args, 5))?;
-    bmove_generic(ctx, args, from, to, timeout_ms)
+    bmove_generic(ctx, args, from, to, timeout_ms, b"LMOVE")
 }
 
 /// BRPOPLPUSH source destination timeout
 pub fn cmd_brpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let timeout_ms = parse_timeout(arg(args, 3))?;
-    bmove_generic(ctx, args, End::Right, End::Left, timeout_ms)
+    bmove_generic(ctx, args, End::Right, End::Left, timeout_ms, b"RPOPLPUSH")
 }
 
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
@@ -523,6 +524,14 @@ fn push_event(end: End) -> &'static str {
     match end {
         End::Left => "lpush",
         End::Right => "rpush",
+    }
+}
+
+/// The command that pops one element from `end`, as journaled.
+fn pop_name(end: End) -> &'static [u8] {
+    match end {
+        End::Left => b"LPOP",
+        End::Right => b"RPOP",
     }
 }
 
@@ -651,16 +660,31 @@ fn move_generic(
     Ok(Some(v))
 }
 
-/// BLMOVE and BRPOPLPUSH after their arguments are read.
+/// BLMOVE and BRPOPLPUSH after their arguments are read; a move is
+/// journaled as `journal_as` (LMOVE, RPOPLPUSH: the command without its
+/// timeout, the end keywords as sent), which a replay never blocks on.
 fn bmove_generic(
     ctx: &mut Ctx<'_>,
     args: &[Bytes],
     from: End,
     to: End,
     timeout_ms: u64,
+    journal_as: &'static [u8],
 ) -> CmdResult {
     match move_generic(ctx, arg(args, 1), arg(args, 2), from, to)? {
-        Some(v) => ctx.w().bulk(&v),
+        Some(v) => {
+            if ctx.journal {
+                let mut argv = cmdline(&[journal_as]);
+                argv.extend(
+                    args.iter()
+                        .skip(1)
+                        .take(args.len().saturating_sub(2))
+                        .cloned(),
+                );
+                ctx.propagate(argv);
+            }
+            ctx.w().bulk(&v)
+        }
         None => {
             ctx.block = Some(Block {
                 timeout_ms,
@@ -761,6 +785,11 @@ fn mpop_generic(ctx: &mut Ctx<'_>, keys: &[Bytes], end: End, count: u64) -> Resu
         let popped = op_pop_range(list, end, count, &mut w);
         ctx.notify(notify::LIST, pop_event(end), key);
         ctx.dirty += popped as u64;
+        // Journaled as the plain pop of the key served, with the number
+        // actually popped.
+        if ctx.journal {
+            ctx.propagate(cmdline(&[pop_name(end), key, &num_arg(popped)]));
+        }
         ctx.remove_if_empty::<ListValue>(key);
         return Ok(true);
     }
@@ -790,6 +819,10 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         w.bulk(&v);
         ctx.notify(notify::LIST, pop_event(end), key);
         ctx.dirty += 1;
+        // Journaled as the plain pop of the key served: a replay must not block.
+        if ctx.journal {
+            ctx.propagate(cmdline(&[pop_name(end), key]));
+        }
         ctx.remove_if_empty::<ListValue>(key);
         return Ok(());
     }
@@ -1379,5 +1412,85 @@ mod tests {
             ("LMPOP 1 nope LEFT", &[]),
             ("RPUSHX nope a", &[]),
         ]);
+    }
+
+    /// What Redis 7.0.15 wrote to its AOF for the blocking pops and the
+    /// multi-key pops (checked with a real server): the plain pop of the key
+    /// served (LMPOP/BLMPOP with the number popped), BLMOVE as LMOVE and
+    /// BRPOPLPUSH as RPOPLPUSH with the arguments as sent; nothing when
+    /// nothing was popped.
+    #[test]
+    fn journaled_effects() {
+        use crate::string::journal_check::journals;
+        let mut s = Shard::new(COMMANDS);
+        journals(&mut s, "rpush l a b c d e", &["rpush l a b c d e"]);
+        journals(&mut s, "blpop l 0", &["LPOP l"]);
+        journals(&mut s, "brpop l 0", &["RPOP l"]);
+        journals(&mut s, "brpop nol l 0", &["RPOP l"]);
+        journals(&mut s, "lmpop 1 l right count 2", &["RPOP l 2"]);
+        assert!(s.entry("l").is_none());
+        journals(&mut s, "lmpop 1 l left", &[]);
+        journals(&mut s, "lpush l a b c", &["lpush l a b c"]);
+        journals(&mut s, "blmpop 0 2 nol l right count 10", &["RPOP l 3"]);
+        assert!(s.entry("l").is_none());
+        journals(&mut s, "rpush l a b", &["rpush l a b"]);
+        journals(&mut s, "blmpop 0 1 l left", &["LPOP l 1"]);
+        journals(&mut s, "lpop l 0", &[]);
+        journals(&mut s, "lpop l", &["lpop l"]);
+        journals(&mut s, "rpush l a b", &["rpush l a b"]);
+        journals(
+            &mut s,
+            "blmove l l2 left right 0",
+            &["LMOVE l l2 left right"],
+        );
+        journals(&mut s, "brpoplpush l l2 0", &["RPOPLPUSH l l2"]);
+        journals(
+            &mut s,
+            "BLMOVE l2 l2 LEFT left 0",
+            &["LMOVE l2 l2 LEFT left"],
+        );
+        journals(
+            &mut s,
+            "lmove l2 l3 left right",
+            &["lmove l2 l3 left right"],
+        );
+        journals(&mut s, "brpoplpush l2 l2 0", &["RPOPLPUSH l2 l2"]);
+        // Nothing to serve: the client blocks and nothing is journaled.
+        journals(&mut s, "brpoplpush nol x 1", &[]);
+        journals(&mut s, "blmove nol x left left 1", &[]);
+        journals(&mut s, "blpop nol 0", &[]);
+        journals(&mut s, "blmpop 0 1 nol left", &[]);
+        assert!(s.block.is_some());
+        journals(&mut s, "set str v", &["set str v"]);
+        journals(&mut s, "blpop str 0", &[]);
+        journals(&mut s, "lmpop 1 str left", &[]);
+        journals(&mut s, "rpush l a b c", &["rpush l a b c"]);
+        journals(&mut s, "lmpop 2 nol l RIGHT COUNT 2", &["RPOP l 2"]);
+        journals(&mut s, "lmpop 1 l left count 0", &[]);
+        journals(&mut s, "blmove l str left left 0", &[]);
+        journals(&mut s, "blmove l l2 up left 0", &[]);
+        journals(&mut s, "rpush l2 x", &["rpush l2 x"]);
+        journals(&mut s, "blmpop 0 2 l2 l left count 1", &["LPOP l2 1"]);
+        journals(&mut s, "lmpop 2 nol l right", &["RPOP l 1"]);
+        journals(&mut s, "blmove l3 str left left 0", &[]);
+    }
+
+    /// Commands journaled as received, or not at all when they change
+    /// nothing (Redis 7.0.15's AOF for the same commands).
+    #[test]
+    fn journaled_as_received_only_when_changed() {
+        use crate::string::journal_check::{journals, no_effects_unless_journaling};
+        let mut s = Shard::new(COMMANDS);
+        journals(&mut s, "rpush l a", &["rpush l a"]);
+        journals(&mut s, "lrem l 0 z", &[]);
+        journals(&mut s, "ltrim l 0 -1", &[]);
+        journals(&mut s, "lset l 0 a", &["lset l 0 a"]);
+        journals(&mut s, "linsert l before zz x", &[]);
+        journals(&mut s, "lpushx nol a", &[]);
+        journals(&mut s, "rpush l b c d e", &["rpush l b c d e"]);
+        no_effects_unless_journaling(&mut s, "BLPOP l 0");
+        no_effects_unless_journaling(&mut s, "LMPOP 1 l RIGHT");
+        no_effects_unless_journaling(&mut s, "BLMOVE l l LEFT RIGHT 0");
+        no_effects_unless_journaling(&mut s, "BRPOPLPUSH l l 0");
     }
 }

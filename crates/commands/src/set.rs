@@ -28,7 +28,7 @@ use rand::Rng;
 
 use crate::ctx::{notify, Ctx};
 use crate::error::{CmdError, CmdResult};
-use crate::generic::parse_member_scan_args;
+use crate::generic::{cmdline, parse_member_scan_args};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{arg, check_repeated_picks, is, parse_i64, COUNT_OUT_OF_RANGE, INVALID_CURSOR};
 
@@ -294,6 +294,11 @@ pub fn cmd_spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         Some(_) => return Err(CmdError::WRONG_TYPE),
         None => (Vec::new(), false),
     };
+    // Redis answers a count that takes the whole set through SUNION's
+    // code, whose read of the key counts a keyspace hit.
+    if count.is_some() && emptied {
+        ctx.stats.keyspace_hits += 1;
+    }
     if !popped.is_empty() {
         ctx.notify(notify::SET, "spop", key);
     }
@@ -301,6 +306,18 @@ pub fn cmd_spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.delete(key);
     }
     ctx.dirty += popped.len() as u64;
+    // The members went at random: the journal names them (one SREM each,
+    // as Redis 7.0 writes them), or deletes the key when the count took
+    // the whole set.
+    if ctx.journal && !popped.is_empty() {
+        if count.is_some() && emptied {
+            ctx.propagate(cmdline(&[b"DEL", key]));
+        } else {
+            for m in &popped {
+                ctx.propagate(cmdline(&[b"SREM", key, m]));
+            }
+        }
+    }
     let mut w = ctx.w();
     match count {
         None => match popped.first() {
@@ -1019,5 +1036,110 @@ mod tests {
             ("SMOVE nope b x", &[]),
             ("SPOP nope", &[]),
         ]);
+    }
+
+    /// The members of the set under `key` (empty if none).
+    fn members_of(s: &mut Shard, key: &str) -> HashSet<String> {
+        match s.entry(key).map(|e| e.value) {
+            Some(Value::Set(set)) => set
+                .iter()
+                .map(|m| m.with_bytes(|b| String::from_utf8_lossy(b).into_owned()))
+                .collect(),
+            _ => HashSet::new(),
+        }
+    }
+
+    /// Runs an SPOP with journaling on and checks its journal against what
+    /// Redis 7.0.15 writes: one `SREM key member` per member popped, naming
+    /// exactly the members that went.
+    fn check_spop_journal(s: &mut Shard, line: &str, key: &str, n: usize) {
+        use crate::string::journal_check::journal_of;
+        let before = members_of(s, key);
+        let journal = journal_of(s, line);
+        let after = members_of(s, key);
+        let prefix = format!("SREM {key} ");
+        let named: HashSet<String> = journal
+            .iter()
+            .map(|l| l.strip_prefix(&prefix).expect(l).to_string())
+            .collect();
+        assert_eq!(journal.len(), n, "{line:?}");
+        assert_eq!(named.len(), n, "{line:?} names a member twice");
+        let gone: HashSet<String> = before.difference(&after).cloned().collect();
+        assert_eq!(named, gone, "{line:?}");
+    }
+
+    /// Only an SPOP whose count takes the whole set counts a keyspace hit,
+    /// as Redis 7.0.15's INFO stats show.
+    #[test]
+    fn spop_of_the_whole_set_counts_a_hit() {
+        let mut s = Shard::new(COMMANDS);
+        s.run(&["SADD", "s", "1", "2", "3", "4"]);
+        for (args, hits) in [
+            (&["SPOP", "s"][..], 0),
+            (&["SPOP", "s", "1"], 0),
+            (&["SPOP", "nokey", "3"], 0),
+            (&["SPOP", "s", "0"], 0),
+            (&["SPOP", "s", "9"], 1),
+            (&["SPOP", "s", "9"], 1),
+        ] {
+            s.run(args);
+            assert_eq!(s.stats.keyspace_hits, hits, "after {args:?}");
+            assert_eq!(s.stats.keyspace_misses, 0, "after {args:?}");
+        }
+    }
+
+    /// What Redis 7.0.15 wrote to its AOF for SPOP (checked with a real
+    /// server): an SREM per popped member, even for thousands of them, or
+    /// DEL when a count takes the whole set; nothing when nothing went.
+    #[test]
+    fn journaled_effects() {
+        use crate::string::journal_check::{journals, no_effects_unless_journaling};
+        let mut s = Shard::new(COMMANDS);
+        journals(
+            &mut s,
+            "sadd s a b c d e f g h i j",
+            &["sadd s a b c d e f g h i j"],
+        );
+        check_spop_journal(&mut s, "spop s", "s", 1);
+        check_spop_journal(&mut s, "spop s 2", "s", 2);
+        check_spop_journal(&mut s, "spop s 6", "s", 6);
+        journals(&mut s, "spop s 0", &[]);
+        journals(&mut s, "spop s 10", &["DEL s"]);
+        journals(&mut s, "spop s", &[]);
+        journals(&mut s, "spop s 3", &[]);
+        journals(&mut s, "sadd one a", &["sadd one a"]);
+        journals(&mut s, "spop one 1", &["DEL one"]);
+        journals(&mut s, "sadd one a", &["sadd one a"]);
+        journals(&mut s, "spop one", &["SREM one a"]);
+        journals(&mut s, "sadd ints 1 2 3", &["sadd ints 1 2 3"]);
+        check_spop_journal(&mut s, "spop ints 2", "ints", 2);
+        let big: Vec<String> = (0..3000).map(|i| i.to_string()).collect();
+        let sadd = format!("sadd big {}", big.join(" "));
+        journals(&mut s, &sadd, &[&sadd]);
+        check_spop_journal(&mut s, "spop big 2500", "big", 2500);
+        check_spop_journal(&mut s, "spop big 10", "big", 10);
+        journals(&mut s, "set str v", &["set str v"]);
+        journals(&mut s, "spop str", &[]);
+        journals(&mut s, "spop str 2", &[]);
+        no_effects_unless_journaling(&mut s, "SPOP big");
+        no_effects_unless_journaling(&mut s, "SPOP big 5");
+        no_effects_unless_journaling(&mut s, "SPOP big 1000");
+    }
+
+    /// Commands journaled as received, or not at all when they change
+    /// nothing (Redis 7.0.15's AOF for the same commands).
+    #[test]
+    fn journaled_as_received_only_when_changed() {
+        use crate::string::journal_check::journals;
+        let mut s = Shard::new(COMMANDS);
+        journals(&mut s, "sinterstore dst nokey", &[]);
+        journals(&mut s, "sadd s a", &["sadd s a"]);
+        journals(&mut s, "sadd s a", &[]);
+        journals(&mut s, "srem s zz", &[]);
+        journals(&mut s, "smove s s a", &[]);
+        journals(&mut s, "smove s s zz", &[]);
+        journals(&mut s, "sunionstore s2 s", &["sunionstore s2 s"]);
+        journals(&mut s, "sdiffstore s2 nokey", &["sdiffstore s2 nokey"]);
+        journals(&mut s, "smove s s3 a", &["smove s s3 a"]);
     }
 }

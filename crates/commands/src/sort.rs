@@ -984,4 +984,21 @@ mod tests {
             ("SORT l BY w_*->f", &["keymiss w_2"]),
         ]);
     }
+
+    /// SORT ... STORE is journaled as received, and only when it changed
+    /// something (Redis 7.0.15's AOF for the same commands).
+    #[test]
+    fn journaled_as_received_only_when_changed() {
+        use crate::string::journal_check::journals;
+        let mut s = TestShard::new(COMMANDS);
+        journals(&mut s, "sort nokey store sd", &[]);
+        journals(&mut s, "rpush sl 3 1 2", &["rpush sl 3 1 2"]);
+        journals(&mut s, "sort sl store sd", &["sort sl store sd"]);
+        journals(
+            &mut s,
+            "sort sl limit 0 0 store sd",
+            &["sort sl limit 0 0 store sd"],
+        );
+        journals(&mut s, "sort nokey store sd", &[]);
+    }
 }

@@ -19,6 +19,7 @@ use ferrite_storage::{Db, Entry, StoreTtl, StrValue, Value};
 
 use crate::ctx::{notify, Ctx};
 use crate::error::{CmdError, CmdResult};
+use crate::generic::{cmdline, num_arg};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{arg, is, parse_i64};
 
@@ -281,6 +282,10 @@ pub fn cmd_getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     store(ctx, key, StrValue::from_bytes(arg(args, 2)), Ttl::Clear);
     ctx.notify(notify::STRING, "set", key);
     ctx.dirty += 1;
+    // Redis 7.0 journals GETSET as the SET it amounts to.
+    if ctx.journal {
+        ctx.propagate(cmdline(&[b"SET", key, arg(args, 2)]));
+    }
     Ok(())
 }
 
@@ -289,6 +294,9 @@ pub fn cmd_getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = arg(args, 1);
     if reply_get(ctx, key)? && ctx.delete(key) {
         ctx.dirty += 1;
+        if ctx.journal {
+            ctx.propagate(cmdline(&[b"DEL", key]));
+        }
     }
     Ok(())
 }
@@ -321,14 +329,26 @@ pub fn cmd_getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             _ => w.null(),
         }
     }
+    // The journal records the effect (DEL, PEXPIREAT at the absolute time,
+    // PERSIST), never GETEX itself, so that a replay does not depend on when
+    // it runs.
     let changed = match expire {
         // An absolute time already past deletes the key (it is not counted
         // as expired: Redis deletes it as DEL would, with a `del` event).
-        Some((Unit::ExAt | Unit::PxAt, at)) if at <= now => ctx.delete(key),
+        Some((Unit::ExAt | Unit::PxAt, at)) if at <= now => {
+            let deleted = ctx.delete(key);
+            if deleted && ctx.journal {
+                ctx.propagate(cmdline(&[b"DEL", key]));
+            }
+            deleted
+        }
         Some((_, at)) => {
             let set = ctx.db().set_expire(key, Some(at), now);
             if set {
                 ctx.notify(notify::GENERIC, "expire", key);
+                if ctx.journal {
+                    ctx.propagate(cmdline(&[b"PEXPIREAT", key, &num_arg(at)]));
+                }
             }
             set
         }
@@ -336,6 +356,9 @@ pub fn cmd_getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let removed = ctx.db().set_expire(key, None, now);
             if removed {
                 ctx.notify(notify::GENERIC, "persist", key);
+                if ctx.journal {
+                    ctx.propagate(cmdline(&[b"PERSIST", key]));
+                }
             }
             removed
         }
@@ -416,6 +439,11 @@ pub fn cmd_incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut text = Vec::new();
     fmt_long_double_human(&sum, &mut text);
     ctx.w().bulk(&text);
+    // The sum's text is journaled, not the increment: floating-point
+    // arithmetic need not give the same digits on another machine.
+    if ctx.journal {
+        ctx.propagate(cmdline(&[b"SET", key, &text, b"KEEPTTL"]));
+    }
     // Stored as the text, never `int`: Redis builds a plain string object here.
     store(ctx, key, StrValue::Plain(text.into()), Ttl::Keep);
     ctx.notify(notify::STRING, "incrbyfloat", key);
@@ -776,8 +804,13 @@ fn set_generic(
     }
     store(ctx, key, StrValue::from_bytes(value), ttl);
     ctx.notify(notify::STRING, "set", key);
-    if let Ttl::At(_) = ttl {
+    if let Ttl::At(at) = ttl {
         ctx.notify(notify::GENERIC, "expire", key);
+        // Any expiry (EX/PX/EXAT/PXAT, SETEX, PSETEX) is journaled as the
+        // absolute time stored, without NX/XX/GET, which held already.
+        if ctx.journal {
+            ctx.propagate(cmdline(&[b"SET", key, value, b"PXAT", &num_arg(at)]));
+        }
     }
     ctx.dirty += 1;
     if !get {
@@ -1080,6 +1113,115 @@ pub fn op_lcs(a: &[u8], b: &[u8], walk: bool) -> Result<Lcs, CmdError> {
     }
     out.text = text;
     Ok(out)
+}
+
+/// What the journal records for a command, for the families' tests of
+/// their rewritten effects: the commands run on a [`TestShard`] with
+/// journaling on, and the result is compared with what a real Redis 7.0
+/// wrote to its AOF for the same command.
+#[cfg(test)]
+pub(crate) mod journal_check {
+    use bytes::{Bytes, BytesMut};
+
+    use crate::ctx::Ctx;
+    use crate::table::Exec;
+    use crate::testing::TestShard;
+
+    /// 1e400 as Redis's long double prints it.
+    pub(crate) const HUGE: &str = "10000000000000000000281880683947586514586453433629052038625910693539685534008629862039363994848324160522094053927317616200295822777259255734023828976593340661017797447434546173917862448116674971723778943824391593338047470675026246684401359237513603830343735485505244955964979021825038280091068414947402456898653040951017512658092615827588920183472511643316591362664138176309734806343732497430221946880";
+
+    /// Runs `line` (arguments split on spaces, `""` for an empty one) in
+    /// database 0 with
+    /// [`Ctx::journal`] set to `journal`, and returns the command's
+    /// effects and `dirty`.
+    pub(crate) fn run(
+        s: &mut TestShard,
+        line: &str,
+        journal: bool,
+    ) -> (Option<Vec<crate::ctx::Effect>>, u64) {
+        let args: Vec<Bytes> = line
+            .split(' ')
+            .filter(|a| !a.is_empty())
+            .map(|a| if a == "\"\"" { "" } else { a })
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        let spec = s
+            .commands
+            .iter()
+            .find(|c| c.name == name)
+            .or_else(|| {
+                crate::families()
+                    .into_iter()
+                    .flat_map(|f| f.iter())
+                    .find(|c| c.name == name)
+            })
+            .unwrap_or_else(|| panic!("no command {name}"));
+        assert!(spec.arity_ok(args.len()), "arity of {line:?}");
+        let Exec::Keyed(handler) = spec.exec else {
+            panic!("{name} is not keyed")
+        };
+        let mut out = BytesMut::new();
+        let mut ctx = Ctx::new(
+            &mut s.dbs,
+            0,
+            s.now_ms,
+            &mut out,
+            s.resp3,
+            &s.settings,
+            &mut s.stats,
+        );
+        ctx.journal = journal;
+        // An error is a valid outcome here: it must journal nothing.
+        let _ = handler(&mut ctx, &args);
+        s.dirty = ctx.dirty;
+        s.block = ctx.block;
+        (ctx.effects.take(), ctx.dirty)
+    }
+
+    /// Runs `line` with journaling on and returns what the AOF records for
+    /// it, one command line per element (arguments joined by spaces, a
+    /// database other than 0 noted as ` (dbN)`): the effects the handler
+    /// set, or else the command as received if it changed something (the
+    /// runtime's rule).
+    pub(crate) fn journal_of(s: &mut TestShard, line: &str) -> Vec<String> {
+        let (effects, dirty) = run(s, line, true);
+        match effects {
+            Some(effects) => effects
+                .iter()
+                .map(|e| {
+                    let argv: Vec<String> = e
+                        .argv
+                        .iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect();
+                    match e.db {
+                        0 => argv.join(" "),
+                        db => format!("{} (db{db})", argv.join(" ")),
+                    }
+                })
+                .collect(),
+            None if dirty > 0 => vec![line
+                .split(' ')
+                .filter(|a| !a.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")],
+            None => Vec::new(),
+        }
+    }
+
+    /// Asserts what the AOF records for `line` (see [`journal_of`]).
+    pub(crate) fn journals(s: &mut TestShard, line: &str, want: &[&str]) {
+        assert_eq!(journal_of(s, line), want, "journal of {line:?}");
+    }
+
+    /// Asserts that `line`, run with journaling off, changes something but
+    /// sets no effects (the handlers' fast path does no journal work).
+    pub(crate) fn no_effects_unless_journaling(s: &mut TestShard, line: &str) {
+        let (effects, dirty) = run(s, line, false);
+        assert_eq!(effects, None, "effects of {line:?} with journaling off");
+        assert!(dirty > 0, "{line:?} changed nothing");
+    }
 }
 
 #[cfg(test)]
@@ -1881,5 +2023,207 @@ mod tests {
         assert_eq!(op_range(b"abc", 2, 2), b"c");
         assert_eq!(op_range(b"abc", 3, 5), b"");
         assert_eq!(op_range(b"abc", -1, 0), b"");
+    }
+
+    /// What Redis 7.0.15 wrote to its AOF for each command (checked with a
+    /// real server): SET with any expiry, SETEX and PSETEX become `SET key
+    /// value PXAT <ms>` (NX/XX/GET dropped), GETEX becomes PEXPIREAT,
+    /// PERSIST or DEL, GETDEL becomes DEL, INCRBYFLOAT `SET key <sum>
+    /// KEEPTTL` and GETSET `SET key value`; commands that change nothing
+    /// journal nothing.
+    #[test]
+    fn journaled_effects() {
+        use super::journal_check::journals;
+        let mut s = Shard::new(COMMANDS);
+        let at = |ms: u64| T0 + ms;
+        journals(
+            &mut s,
+            "SET k v ex 100",
+            &[&format!("SET k v PXAT {}", at(100_000))],
+        );
+        // The journaled time is the one stored.
+        assert_eq!(s.entry("k").and_then(|e| e.expire_at()), Some(at(100_000)));
+        journals(
+            &mut s,
+            "SET k v px 100000",
+            &[&format!("SET k v PXAT {}", at(100_000))],
+        );
+        journals(
+            &mut s,
+            "SET k v exat 9999999999",
+            &["SET k v PXAT 9999999999000"],
+        );
+        journals(
+            &mut s,
+            "SET k v pxat 9999999999000",
+            &["SET k v PXAT 9999999999000"],
+        );
+        journals(&mut s, "set k v keepttl", &["set k v keepttl"]);
+        journals(
+            &mut s,
+            "set k v2 ex 100 get",
+            &[&format!("SET k v2 PXAT {}", at(100_000))],
+        );
+        journals(&mut s, "set k v3 ex 100 nx", &[]);
+        journals(
+            &mut s,
+            "set k v3 ex 100 xx",
+            &[&format!("SET k v3 PXAT {}", at(100_000))],
+        );
+        journals(&mut s, "set nk v3 ex 100 xx", &[]);
+        journals(&mut s, "set k v ex 0", &[]);
+        journals(&mut s, "set k v ex -1", &[]);
+        journals(&mut s, "set k v ex 99999999999999999", &[]);
+        journals(&mut s, "set k v ex 100 keepttl", &[]);
+        // A time already past is stored (the key expires later) and journaled as given.
+        journals(&mut s, "set kk v exat 1", &["SET kk v PXAT 1000"]);
+        journals(
+            &mut s,
+            "psetex p 5000 v",
+            &[&format!("SET p v PXAT {}", at(5_000))],
+        );
+        journals(
+            &mut s,
+            "SETEX c 100 v",
+            &[&format!("SET c v PXAT {}", at(100_000))],
+        );
+        journals(&mut s, "setex c 0 v", &[]);
+        journals(&mut s, "set k v", &["set k v"]);
+        journals(
+            &mut s,
+            "set k v xx keepttl get",
+            &["set k v xx keepttl get"],
+        );
+        journals(&mut s, "setnx k v", &[]);
+        journals(&mut s, "setnx k2 v", &["setnx k2 v"]);
+
+        journals(&mut s, "set g v", &["set g v"]);
+        journals(
+            &mut s,
+            "getex g ex 100",
+            &[&format!("PEXPIREAT g {}", at(100_000))],
+        );
+        assert_eq!(s.entry("g").and_then(|e| e.expire_at()), Some(at(100_000)));
+        journals(
+            &mut s,
+            "getex g px 100000",
+            &[&format!("PEXPIREAT g {}", at(100_000))],
+        );
+        journals(
+            &mut s,
+            "getex g exat 9999999999",
+            &["PEXPIREAT g 9999999999000"],
+        );
+        journals(
+            &mut s,
+            "getex g pxat 9999999999000",
+            &["PEXPIREAT g 9999999999000"],
+        );
+        journals(&mut s, "getex g persist", &["PERSIST g"]);
+        journals(&mut s, "getex g persist", &[]);
+        journals(&mut s, "getex g", &[]);
+        journals(&mut s, "getex nog ex 100", &[]);
+        journals(&mut s, "getex g px 0", &[]);
+        journals(&mut s, "getex g pxat 0", &[]);
+        journals(&mut s, "getex g exat 1", &["DEL g"]);
+        assert!(s.entry("g").is_none());
+        journals(&mut s, "rpush lst a", &["rpush lst a"]);
+        journals(&mut s, "getex lst ex 10", &[]);
+
+        journals(&mut s, "set g v", &["set g v"]);
+        journals(&mut s, "getdel g", &["DEL g"]);
+        journals(&mut s, "getdel g", &[]);
+        journals(&mut s, "getdel lst", &[]);
+
+        journals(
+            &mut s,
+            "set f 10 ex 100",
+            &[&format!("SET f 10 PXAT {}", at(100_000))],
+        );
+        journals(&mut s, "incrbyfloat f 1.5", &["SET f 11.5 KEEPTTL"]);
+        assert_eq!(s.entry("f").and_then(|e| e.expire_at()), Some(at(100_000)));
+        journals(&mut s, "incrbyfloat f 1e2", &["SET f 111.5 KEEPTTL"]);
+        journals(&mut s, "set f 3.0", &["set f 3.0"]);
+        journals(&mut s, "incrbyfloat f 0", &["SET f 3 KEEPTTL"]);
+        journals(&mut s, "incrbyfloat nf 5.0e3", &["SET nf 5000 KEEPTTL"]);
+        journals(&mut s, "incrbyfloat f abc", &[]);
+        journals(&mut s, "incrbyfloat lst 1", &[]);
+
+        journals(
+            &mut s,
+            "set b 2 ex 100 nx get",
+            &[&format!("SET b 2 PXAT {}", at(100_000))],
+        );
+        journals(
+            &mut s,
+            "set b 3 EX 100 XX GET",
+            &[&format!("SET b 3 PXAT {}", at(100_000))],
+        );
+        journals(&mut s, "set b 4 KEEPTTL XX", &["set b 4 KEEPTTL XX"]);
+        journals(&mut s, "set b 5 PXAT 1 GET", &["SET b 5 PXAT 1"]);
+        journals(
+            &mut s,
+            "set b2 6 exat 9999999999 nx",
+            &["SET b2 6 PXAT 9999999999000"],
+        );
+        journals(&mut s, "set lst v ex 100 get", &[]);
+        journals(&mut s, "set c v px 9223372036854775807", &[]);
+        journals(&mut s, "set c v exat 9223372036854776", &[]);
+        journals(
+            &mut s,
+            "set c v pxat 9223372036854775807",
+            &["SET c v PXAT 9223372036854775807"],
+        );
+        journals(&mut s, "getex c exat 9223372036854776", &[]);
+        journals(&mut s, "getex c ex 100 persist", &[]);
+        journals(
+            &mut s,
+            "getex c px 100 px 200",
+            &[&format!("PEXPIREAT c {}", at(200))],
+        );
+        journals(&mut s, "psetex c 0 v", &[]);
+        journals(&mut s, "setex c abc v", &[]);
+        journals(&mut s, "incrbyfloat fl 1.00", &["SET fl 1 KEEPTTL"]);
+        journals(&mut s, "incrbyfloat fl 0.1", &["SET fl 1.1 KEEPTTL"]);
+        journals(&mut s, "incrbyfloat fl -1.1", &["SET fl 0 KEEPTTL"]);
+        journals(
+            &mut s,
+            "incrbyfloat fl 1e400",
+            &[&format!("SET fl {} KEEPTTL", super::journal_check::HUGE)],
+        );
+
+        // GETSET is journaled as the SET it amounts to (which drops the TTL).
+        journals(&mut s, "getset f z", &["SET f z"]);
+        journals(&mut s, "getset nk z", &["SET nk z"]);
+        journals(&mut s, "getset lst v", &[]);
+    }
+
+    /// Commands journaled as received, or not at all when they change
+    /// nothing (Redis 7.0.15's AOF for the same commands).
+    #[test]
+    fn journaled_as_received_only_when_changed() {
+        use super::journal_check::journals;
+        let mut s = Shard::new(COMMANDS);
+        journals(&mut s, "set k abc", &["set k abc"]);
+        journals(&mut s, "setrange k 0 \"\"", &[]);
+        journals(&mut s, "setrange k 1 b", &["setrange k 1 b"]);
+        journals(&mut s, "append k \"\"", &["append k \"\""]);
+        journals(&mut s, "setrange nk 0 \"\"", &[]);
+        journals(&mut s, "msetnx k v x y", &[]);
+        journals(&mut s, "incrby n 0", &["incrby n 0"]);
+        journals(&mut s, "mset a 1 b 2", &["mset a 1 b 2"]);
+    }
+
+    /// With journaling off (the default), no handler does the journal's work.
+    #[test]
+    fn no_effects_without_journaling() {
+        use super::journal_check::no_effects_unless_journaling as none;
+        let mut s = Shard::new(COMMANDS);
+        none(&mut s, "SET k v EX 100");
+        none(&mut s, "SETEX k 100 v");
+        none(&mut s, "GETEX k PX 100");
+        none(&mut s, "GETEX k PERSIST");
+        none(&mut s, "GETDEL k");
+        none(&mut s, "INCRBYFLOAT k 1");
     }
 }

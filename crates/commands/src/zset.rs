@@ -30,7 +30,7 @@ use ferrite_storage::{StoreTtl, Value, ZSetValue};
 
 use crate::ctx::{notify, Block, Ctx, Settings};
 use crate::error::{CmdError, CmdResult};
-use crate::generic::parse_member_scan_args;
+use crate::generic::{cmdline, num_arg, parse_member_scan_args};
 use crate::list::{mpop_command, op_range_bounds};
 use crate::table::{CommandSpec, Exec, Flags, Group};
 use crate::util::{
@@ -894,6 +894,14 @@ enum Side {
     Max,
 }
 
+/// The command that pops from `side`, as journaled.
+fn pop_name(side: Side) -> &'static [u8] {
+    match side {
+        Side::Min => b"ZPOPMIN",
+        Side::Max => b"ZPOPMAX",
+    }
+}
+
 /// The event of a pop from `side`.
 fn pop_event(side: Side) -> &'static str {
     match side {
@@ -999,6 +1007,11 @@ fn mpop_generic(
         });
         ctx.notify(notify::ZSET, pop_event(side), key);
         ctx.dirty += popped as u64;
+        // Journaled as the plain pop of the key served, with the number
+        // actually popped.
+        if ctx.journal {
+            ctx.propagate(cmdline(&[pop_name(side), key, &num_arg(popped)]));
+        }
         ctx.remove_if_empty::<ZSetValue>(key);
         return Ok(true);
     }
@@ -1025,6 +1038,10 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], side: Side) -> CmdResult {
         });
         ctx.notify(notify::ZSET, pop_event(side), key);
         ctx.dirty += popped as u64;
+        // Journaled as the plain pop of the key served: a replay must not block.
+        if ctx.journal {
+            ctx.propagate(cmdline(&[pop_name(side), key]));
+        }
         ctx.remove_if_empty::<ZSetValue>(key);
         return Ok(());
     }
@@ -1308,5 +1325,64 @@ mod tests {
             ("ZREM nope a", &[]),
             ("ZINCRBY nope2 1 a", &["new nope2", "zincr nope2"]),
         ]);
+    }
+
+    /// What Redis 7.0.15 wrote to its AOF for the blocking and multi-key
+    /// pops (checked with a real server): ZPOPMIN/ZPOPMAX of the key served
+    /// (ZMPOP/BZMPOP with the number popped); nothing when nothing was popped.
+    #[test]
+    fn journaled_effects() {
+        use crate::string::journal_check::journals;
+        let mut s = Shard::new(COMMANDS);
+        journals(
+            &mut s,
+            "zadd z 1 a 2 b 3 c 4 d 5 e",
+            &["zadd z 1 a 2 b 3 c 4 d 5 e"],
+        );
+        journals(&mut s, "bzpopmin z 0", &["ZPOPMIN z"]);
+        journals(&mut s, "bzpopmax z 0", &["ZPOPMAX z"]);
+        journals(&mut s, "bzpopmax noz z 0", &["ZPOPMAX z"]);
+        journals(&mut s, "zmpop 1 z max", &["ZPOPMAX z 1"]);
+        journals(&mut s, "zmpop 1 z min count 5", &["ZPOPMIN z 1"]);
+        assert!(s.entry("z").is_none());
+        journals(&mut s, "zadd z 1 a 2 b 3 c", &["zadd z 1 a 2 b 3 c"]);
+        journals(&mut s, "bzmpop 0 1 z max count 2", &["ZPOPMAX z 2"]);
+        journals(&mut s, "bzmpop 0 1 z min", &["ZPOPMIN z 1"]);
+        journals(&mut s, "zpopmin z", &[]);
+        journals(&mut s, "zpopmin z 0", &[]);
+        journals(&mut s, "zmpop 1 z min", &[]);
+        journals(&mut s, "bzpopmin z 0", &[]);
+        journals(&mut s, "bzmpop 0 1 z min", &[]);
+        assert!(s.block.is_some());
+        journals(&mut s, "zadd z 1 a", &["zadd z 1 a"]);
+        journals(&mut s, "zpopmax z -1", &[]);
+        journals(&mut s, "zadd z2 1 a 2 b", &["zadd z2 1 a 2 b"]);
+        journals(&mut s, "zmpop 2 nokey z2 MAX COUNT 5", &["ZPOPMAX z2 2"]);
+        journals(&mut s, "zmpop 1 z min count -1", &[]);
+        journals(&mut s, "rpush l a", &["rpush l a"]);
+        journals(&mut s, "zmpop 1 l min", &[]);
+        journals(&mut s, "bzpopmin l 0", &[]);
+        journals(&mut s, "zpopmax z 5", &["zpopmax z 5"]);
+    }
+
+    /// Commands journaled as received, or not at all when they change
+    /// nothing (Redis 7.0.15's AOF for the same commands).
+    #[test]
+    fn journaled_as_received_only_when_changed() {
+        use crate::string::journal_check::{journals, no_effects_unless_journaling};
+        let mut s = Shard::new(COMMANDS);
+        journals(&mut s, "zadd z 1 a", &["zadd z 1 a"]);
+        journals(&mut s, "zincrby z 1.5 a", &["zincrby z 1.5 a"]);
+        journals(&mut s, "zadd z incr 1 a", &["zadd z incr 1 a"]);
+        journals(&mut s, "zadd z 3.5 a", &[]);
+        journals(&mut s, "zadd z xx 1 b", &[]);
+        journals(&mut s, "zadd z incr 0 a", &[]);
+        journals(&mut s, "zincrby z 0 a", &[]);
+        journals(&mut s, "zrangestore dst z 5 10", &[]);
+        journals(&mut s, "zremrangebyrank z 5 10", &[]);
+        journals(&mut s, "zrem z nope", &[]);
+        journals(&mut s, "zadd z 1 b 2 c", &["zadd z 1 b 2 c"]);
+        no_effects_unless_journaling(&mut s, "BZPOPMIN z 0");
+        no_effects_unless_journaling(&mut s, "ZMPOP 1 z MAX");
     }
 }

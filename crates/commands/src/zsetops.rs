@@ -913,4 +913,17 @@ mod tests {
             ("ZUNIONSTORE d 1 nope", &["keymiss nope"]),
         ]);
     }
+
+    /// The STORE forms are journaled as received, and only when they changed
+    /// something (Redis 7.0.15's AOF for the same commands).
+    #[test]
+    fn journaled_as_received_only_when_changed() {
+        use crate::string::journal_check::journals;
+        let mut s = Shard::new(COMMANDS);
+        journals(&mut s, "zunionstore zd 1 nokey", &[]);
+        journals(&mut s, "zinterstore zd 1 nokey", &[]);
+        journals(&mut s, "zadd z 1 a", &["zadd z 1 a"]);
+        journals(&mut s, "zunionstore zd 1 z", &["zunionstore zd 1 z"]);
+        journals(&mut s, "zdiffstore zd 1 nokey", &["zdiffstore zd 1 nokey"]);
+    }
 }

@@ -609,4 +609,58 @@ mod tests {
         let mut r = Reader::new(b"*1048576\r\n$1\r\na\r\n");
         assert_eq!(r.next_command(), Err(ReadError::Truncated { offset: 0 }));
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn encode(cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
+            let mut out = Vec::new();
+            for argv in cmds {
+                out.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
+                for a in argv {
+                    out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                    out.extend_from_slice(a);
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            out
+        }
+
+        proptest! {
+            #[test]
+            fn commands_read_back(cmds in prop::collection::vec(
+                prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 1..6), 0..20)) {
+                let data = encode(&cmds);
+                let mut r = Reader::new(&data);
+                for argv in &cmds {
+                    let c = r.next_command().unwrap().unwrap();
+                    prop_assert_eq!(c.argv.iter().map(|a| a.to_vec()).collect::<Vec<_>>(), argv.clone());
+                }
+                prop_assert_eq!(r.next_command().unwrap(), None);
+                // Any cut inside the last command is a torn tail at its start.
+                if let Some(last) = cmds.last() {
+                    let start = data.len() - encode(std::slice::from_ref(last)).len();
+                    for cut in start + 1..data.len() {
+                        let mut r = Reader::new(&data[..cut]);
+                        for _ in 0..cmds.len() - 1 {
+                            r.next_command().unwrap().unwrap();
+                        }
+                        prop_assert_eq!(r.next_command(), Err(ReadError::Truncated { offset: start }));
+                    }
+                }
+            }
+
+            #[test]
+            fn any_bytes_end_or_fail_without_panicking(data in prop::collection::vec(any::<u8>(), 0..300)) {
+                let mut r = Reader::new(&data);
+                let mut last = 0;
+                while let Ok(Some(c)) = r.next_command() {
+                    prop_assert!(c.offset >= last && c.end > c.offset && c.end <= data.len());
+                    last = c.end;
+                }
+                let _ = Manifest::parse(&data);
+            }
+        }
+    }
 }

@@ -522,6 +522,7 @@ pub async fn attempt(
             client: conn.id,
             track: false,
             no_touch: conn.no_touch,
+            ord: 0,
         },
     )
     .await

@@ -419,6 +419,8 @@ struct Item {
     /// Positions (in its arguments) of the keys to remember for the
     /// client's tracking, when it tracks this read.
     track: Option<Vec<usize>>,
+    /// Its place in a transaction, for the journal (0: none).
+    ord: u32,
 }
 
 /// Requests for one other shard, collected during a batch.
@@ -468,6 +470,9 @@ pub struct Session {
     /// The shard locks an EXEC holds while it runs its commands: they run
     /// inline or tagged with its transaction, which passes the locks.
     pub held: Option<crate::multi::Held>,
+    /// The place in its transaction of the command being dispatched, for
+    /// the journal (0: not in EXEC).
+    pub journal_ord: u32,
 }
 
 /// The last command name a connection sent and its table row: pipelines
@@ -512,6 +517,7 @@ impl Session {
             blocked: None,
             last_name: NameCache::default(),
             held: None,
+            journal_ord: 0,
         }
     }
 
@@ -921,8 +927,10 @@ impl Session {
                 shard.current_client = conn.id;
                 shard.no_touch = conn.no_touch;
                 let now = self.now_ms;
+                shard.journal_ord = self.journal_ord;
                 let out = self.out();
                 run_handler(&mut shard, id, h, argv, db, resp3, out, now);
+                shard.journal_ord = 0;
                 if let Some(pos) = &track {
                     crate::tracking::remember(
                         &mut shard,
@@ -947,6 +955,7 @@ impl Session {
                     db: conn.db,
                     resp3: conn.resp3,
                     track,
+                    ord: self.journal_ord,
                 });
                 if self.outstanding == 0 {
                     // Replies so far are in wbuf; later local replies go to `side`.
@@ -978,6 +987,7 @@ impl Session {
                         client: conn.id,
                         track: track.is_some(),
                         no_touch: conn.no_touch,
+                        ord: self.journal_ord,
                     },
                 )
                 .await;
@@ -1137,6 +1147,7 @@ impl Session {
                     shard.no_touch = batch.no_touch;
                     for item in &batch.items {
                         let argv = &batch.args[item.args.clone()];
+                        shard.journal_ord = item.ord;
                         run_handler(
                             shard, item.id, item.h, argv, item.db, item.resp3, &mut buf, now,
                         );
@@ -1149,6 +1160,7 @@ impl Session {
                         }
                         ends.push(buf.len());
                     }
+                    shard.journal_ord = 0;
                     let dirty = shard.dirty - before;
                     let cap = buf.capacity();
                     crate::alloc::hand_over(cap);

@@ -116,7 +116,7 @@ where
         if let Some((db, argv)) = effect {
             let mut unit = crate::journal::Unit::default();
             unit.push(db, argv.iter().map(|a| &a[..]));
-            shared.journal.append_unit(0, &unit);
+            shared.journal.append_unit(0, 0, &unit);
         }
     };
     if shared.nshards == 1 {
@@ -306,7 +306,7 @@ pub async fn run_multi(
         let mut unit = crate::journal::Unit::default();
         effect.push_into(&mut unit);
         let hint = (0..n).find(|&s| !layout[s].is_empty()).unwrap_or(0);
-        shared.journal.append_unit(hint, &unit);
+        shared.journal.append_unit(hint, caller.ord, &unit);
     }
     if res.is_ok() {
         for ev in &events {
@@ -497,6 +497,8 @@ pub struct Caller {
     pub track: bool,
     /// The client is in CLIENT NO-TOUCH mode.
     pub no_touch: bool,
+    /// The command's place in its transaction, for the journal (0: none).
+    pub ord: u32,
 }
 
 /// For COPY ... DB n: the destination database, whose key must be checked out too.

@@ -156,7 +156,7 @@ fn journal(s: &Session, conn: &Conn, argv: &[Bytes]) {
     if journal.is_on() {
         let mut unit = crate::journal::Unit::default();
         unit.push(conn.db, argv.iter().map(|a| &a[..]));
-        journal.append_unit(s.worker.id, &unit);
+        journal.append_unit(s.worker.id, s.journal_ord, &unit);
     }
 }
 

@@ -88,6 +88,10 @@ impl Unit {
 #[derive(Default)]
 struct Group {
     unit: Unit,
+    /// Each command's place in the transaction (see [`Journal::append_unit`]).
+    ords: Vec<u32>,
+    /// The largest place seen so far.
+    last_ord: u32,
     /// The shards whose entries it takes.
     shards: Vec<usize>,
 }
@@ -244,17 +248,27 @@ impl Journal {
 
     /// Appends `unit`, journaled by shard `shard`'s work: into the shard's
     /// open group if it has one, else to the file's buffer.
-    pub fn append_unit(&self, shard: usize, unit: &Unit) {
+    ///
+    /// `ord`: the command's place in its transaction (1, 2, ...; 0 outside
+    /// one). EXEC sends its commands to their shards without waiting, so
+    /// they may run (and journal) out of order across shards; the group is
+    /// put back in transaction order when it closes. Work of no command of
+    /// the transaction (0: a blocked client served, an expiry) keeps its
+    /// place after what was journaled before it.
+    pub fn append_unit(&self, shard: usize, ord: u32, unit: &Unit) {
         if unit.is_empty() {
             return;
         }
         let mut st = lock(&self.state);
         if let Some(Some(g)) = st.shard_group.get(shard).copied() {
             if let Some(Some(group)) = st.groups.get_mut(g) {
+                let ord = if ord == 0 { group.last_ord } else { ord };
+                group.last_ord = group.last_ord.max(ord);
                 for (db, r) in &unit.cmds {
                     let start = group.unit.bytes.len();
                     group.unit.bytes.extend_from_slice(&unit.bytes[r.clone()]);
                     group.unit.cmds.push((*db, start..group.unit.bytes.len()));
+                    group.ords.push(ord);
                 }
                 return;
             }
@@ -306,8 +320,8 @@ impl Journal {
             }
         }
         st.groups[g] = Some(Group {
-            unit: Unit::default(),
             shards,
+            ..Group::default()
         });
         GroupGuard {
             journal: self.clone(),
@@ -319,9 +333,15 @@ impl Journal {
     /// in MULTI/EXEC when more than one).
     fn close_group(&self, g: usize) {
         let mut st = lock(&self.state);
-        let Some(group) = st.groups.get_mut(g).and_then(Option::take) else {
+        let Some(mut group) = st.groups.get_mut(g).and_then(Option::take) else {
             return;
         };
+        // Back in transaction order (stable: each shard's own order stays).
+        if group.ords.windows(2).any(|w| w[0] > w[1]) {
+            let mut order: Vec<usize> = (0..group.ords.len()).collect();
+            order.sort_by_key(|&i| group.ords[i]);
+            group.unit.cmds = order.iter().map(|&i| group.unit.cmds[i].clone()).collect();
+        }
         for s in &group.shards {
             if let Some(slot) = st.shard_group.get_mut(*s) {
                 if *slot == Some(g) {
@@ -579,13 +599,13 @@ pub fn record(shard: &mut Shard, effect: Effect<'_>) {
         for key in db.peek_expired() {
             unit.push(d, [del, &key[..]].into_iter());
             if each_expiry_alone {
-                journal.append_unit(shard.id, &unit);
+                journal.append_unit(shard.id, 0, &unit);
                 unit.clear();
             }
         }
     }
     effect.push_into(&mut unit);
-    journal.append_unit(shard.id, &unit);
+    journal.append_unit(shard.id, shard.journal_ord, &unit);
     shard.journal_unit = unit;
 }
 
@@ -605,7 +625,7 @@ pub fn evicted(shard: &mut Shard, db: usize, key: &[u8]) {
     };
     let mut unit = Unit::default();
     unit.push(db, [del, key].into_iter());
-    journal.append_unit(shard.id, &unit);
+    journal.append_unit(shard.id, 0, &unit);
 }
 
 #[cfg(test)]
@@ -635,9 +655,10 @@ mod tests {
     #[test]
     fn units_select_and_wrap_as_redis_writes_them() {
         let j = on(2);
-        j.append_unit(0, &unit(&[(0, &["set", "a", "1"])]));
-        j.append_unit(1, &unit(&[(3, &["DEL", "p"]), (3, &["set", "p", "2"])]));
+        j.append_unit(0, 0, &unit(&[(0, &["set", "a", "1"])]));
+        j.append_unit(1, 0, &unit(&[(3, &["DEL", "p"]), (3, &["set", "p", "2"])]));
         j.append_unit(
+            0,
             0,
             &unit(&[(3, &["set", "x", "1"]), (7, &["set", "y", "1"])]),
         );
@@ -657,12 +678,12 @@ mod tests {
     fn a_group_is_one_unit_and_others_pass_it() {
         let j = on(3);
         let g = j.open_group([0, 1]);
-        j.append_unit(0, &unit(&[(0, &["set", "a", "1"])]));
-        j.append_unit(2, &unit(&[(0, &["set", "other", "1"])]));
+        j.append_unit(0, 0, &unit(&[(0, &["set", "a", "1"])]));
+        j.append_unit(2, 0, &unit(&[(0, &["set", "other", "1"])]));
         // A script inside the transaction joins it.
         let inner = j.open_group([0, 1, 2]);
         assert!(!inner.is_outer());
-        j.append_unit(1, &unit(&[(0, &["set", "b", "1"])]));
+        j.append_unit(1, 0, &unit(&[(0, &["set", "b", "1"])]));
         drop(inner);
         assert_eq!(text(&j), "*2 $6 SELECT $1 0 *3 $3 set $5 other $1 1 ");
         drop(g);
@@ -672,8 +693,26 @@ mod tests {
              *1 $5 MULTI *3 $3 set $1 a $1 1 *3 $3 set $1 b $1 1 *1 $4 EXEC "
         );
         // Closed: shard 2 was added to the group by the inner open and is free again.
-        j.append_unit(2, &unit(&[(0, &["set", "c", "1"])]));
+        j.append_unit(2, 0, &unit(&[(0, &["set", "c", "1"])]));
         assert!(text(&j).ends_with("*3 $3 set $1 c $1 1 "));
+    }
+
+    #[test]
+    fn a_transaction_is_journaled_in_its_own_order() {
+        let j = on(2);
+        let g = j.open_group([0, 1]);
+        // Command 2 ran first (inline), then 1 on the other shard, then a
+        // blocked client served there after it (0: no place of its own).
+        j.append_unit(0, 2, &unit(&[(0, &["set", "b", "1"])]));
+        j.append_unit(1, 1, &unit(&[(0, &["lpush", "l", "x"])]));
+        j.append_unit(1, 0, &unit(&[(0, &["LPOP", "l"])]));
+        j.append_unit(0, 3, &unit(&[(0, &["set", "c", "1"])]));
+        drop(g);
+        assert_eq!(
+            text(&j),
+            "*2 $6 SELECT $1 0 *1 $5 MULTI *3 $5 lpush $1 l $1 x *3 $3 set $1 b $1 1 \
+             *2 $4 LPOP $1 l *3 $3 set $1 c $1 1 *1 $4 EXEC "
+        );
     }
 
     #[test]
@@ -682,7 +721,7 @@ mod tests {
         drop(j.open_group([0]));
         assert_eq!(text(&j), "");
         let g = j.open_group([0]);
-        j.append_unit(0, &unit(&[(2, &["incr", "n"])]));
+        j.append_unit(0, 0, &unit(&[(2, &["incr", "n"])]));
         drop(g);
         assert_eq!(text(&j), "*2 $6 SELECT $1 2 *2 $4 incr $1 n ");
     }

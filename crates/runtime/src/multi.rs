@@ -391,7 +391,8 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
         Some(h) => journal.open_group(h.shards.iter().copied()),
         None => journal.open_group([s.worker.id]),
     };
-    for (spec, argv) in &cmds {
+    for (ord, (spec, argv)) in cmds.iter().enumerate() {
+        s.journal_ord = u32::try_from(ord + 1).unwrap_or(u32::MAX);
         // The transaction's commands are not commands of the batch: each
         // is looked up already, and blocking ones answer at once.
         conn.last_cmd = spec.name;
@@ -410,6 +411,7 @@ pub async fn exec(s: &mut Session, conn: &mut Conn, skip: bool) {
     }
     // Replies from other shards arrive before the locks go.
     s.flush().await;
+    s.journal_ord = 0;
     drop(group);
     release_shards(s);
     conn.last_cmd = "exec";

@@ -135,6 +135,9 @@ pub struct Shard {
     /// Writes are journaled (the AOF is on): handlers build their
     /// replacement effects ([`ferrite_commands::Ctx::journal`]).
     pub journaling: bool,
+    /// The running command's place in its transaction, for the journal
+    /// (0: not in one; see `Journal::append_unit`).
+    pub journal_ord: u32,
     /// Scratch for the commands one command journals.
     pub journal_unit: crate::journal::Unit,
     /// A script holding every shard's lock runs: blocked clients are served
@@ -172,6 +175,7 @@ impl Shard {
             no_touch: false,
             notify_expired: false,
             journaling: false,
+            journal_ord: 0,
             journal_unit: Default::default(),
             serve_deferred: false,
             evict: Default::default(),
