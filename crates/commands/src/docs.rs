@@ -15,7 +15,7 @@ const LATER: &[(&str, &str)] = &[
         "not scheduled yet",
     ),
     (
-        "SAVE, BGSAVE, BGREWRITEAOF, RESTORE, RESTORE-ASKING, MIGRATE",
+        "SAVE, BGSAVE, BGREWRITEAOF, RESTORE-ASKING, MIGRATE",
         "persistence (planned)",
     ),
     (

@@ -10,7 +10,7 @@
 
 use bytes::Bytes;
 use ferrite_storage::glob::string_match;
-use ferrite_storage::{Db, Entry, StrValue, Value, ValueType};
+use ferrite_storage::{Db, Entry, StoreTtl, StrValue, Value, ValueType};
 
 use crate::ctx::{notify, Ctx};
 use crate::error::{CmdError, CmdResult};
@@ -134,6 +134,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         .tips(&["nondeterministic_output"])
         .doc(
             "Serializes a key's value in Redis 7.0's RDB format.",
+            "2.6.0",
+        ),
+    CommandSpec::new("restore", -4, Group::Generic, Exec::Keyed(cmd_restore))
+        .flags(Flags::WRITE.union(Flags::DENYOOM))
+        .keys(1, 1, 1)
+        .acl(&["@keyspace", "@write", "@slow", "@dangerous"])
+        .doc(
+            "Creates a key from a DUMP payload, with a TTL, access time or frequency.",
             "2.6.0",
         ),
     CommandSpec::new("move", 3, Group::Generic, Exec::Keyed(cmd_move))
@@ -632,6 +640,160 @@ pub fn cmd_dump(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         None => ctx.w().null(),
     }
     Ok(())
+}
+
+/// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+pub fn cmd_restore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let key = arg(args, 1);
+    let mut replace = false;
+    let mut absttl = false;
+    let mut idle: Option<i64> = None;
+    let mut freq: Option<i64> = None;
+    let mut j = 4;
+    while let Some(opt) = args.get(j) {
+        let more = args.get(j + 1);
+        if is(opt, "replace") {
+            replace = true;
+        } else if is(opt, "absttl") {
+            absttl = true;
+        } else if let (true, Some(v), None) = (is(opt, "idletime"), more, freq) {
+            let n = parse_i64(v)?;
+            if n < 0 {
+                return Err(CmdError::other("ERR Invalid IDLETIME value, must be >= 0"));
+            }
+            idle = Some(n);
+            j += 1;
+        } else if let (true, Some(v), None) = (is(opt, "freq"), more, idle) {
+            let n = parse_i64(v)?;
+            if !(0..=255).contains(&n) {
+                return Err(CmdError::other(
+                    "ERR Invalid FREQ value, must be >= 0 and <= 255",
+                ));
+            }
+            freq = Some(n);
+            j += 1;
+        } else {
+            return Err(CmdError::SYNTAX);
+        }
+        j += 1;
+    }
+    if !replace && lookup_write(ctx, key) {
+        return Err(CmdError::other("BUSYKEY Target key name already exists."));
+    }
+    let mut ttl = parse_i64(arg(args, 2))?;
+    if ttl < 0 {
+        return Err(CmdError::other("ERR Invalid TTL value, must be >= 0"));
+    }
+    let limits = rdb_limits(ctx.settings);
+    let value = match ferrite_persistence::rdb::decode::decode_payload(arg(args, 3), &limits) {
+        Ok(v) => v,
+        Err(e) if e.kind == ferrite_persistence::rdb::decode::ErrorKind::BadFooter => {
+            return Err(CmdError::other(
+                "ERR DUMP payload version or checksum are wrong",
+            ));
+        }
+        Err(_) => return Err(CmdError::other("ERR Bad data format")),
+    };
+    // REPLACE removes the old value silently: the key is then new.
+    let now = ctx.now_ms;
+    let deleted = replace && ctx.db().remove(key, now).is_some();
+    if ttl > 0 && !absttl {
+        ttl = ttl.saturating_add(i64::try_from(now).unwrap_or(i64::MAX));
+    }
+    if ttl > 0 && ttl <= i64::try_from(now).unwrap_or(i64::MAX) {
+        // Already expired: the key is not created, and a replaced one is
+        // journaled as deleted.
+        if deleted {
+            ctx.notify(notify::GENERIC, "del", key);
+            ctx.dirty += 1;
+            if ctx.journal {
+                ctx.propagate(vec![
+                    Bytes::from_static(b"DEL"),
+                    Bytes::copy_from_slice(key),
+                ]);
+            }
+        }
+        ctx.ok();
+        return Ok(());
+    }
+    let expire = if ttl > 0 {
+        StoreTtl::At(ttl as u64)
+    } else {
+        StoreTtl::Clear
+    };
+    ctx.store(key, value, expire);
+    if let (Some(idle), false) = (idle, ctx.settings.lfu_policy) {
+        // The key's access time goes back by the idle time Redis's 24-bit
+        // LRU clock would end up showing.
+        let secs = ctx.now_secs();
+        let back = u32::try_from(lru_idle_shown(idle, secs)).unwrap_or(u32::MAX);
+        let db = ctx.db();
+        if let Some(mut e) = db.take(key) {
+            e.access_secs = secs.saturating_sub(back);
+            db.put(key, e);
+        }
+    }
+    if let (Some(freq), true) = (freq, ctx.settings.lfu_policy) {
+        let secs = ctx.now_secs();
+        let db = ctx.db();
+        if let Some(mut e) = db.take(key) {
+            e.set_lfu(secs, u8::try_from(freq).unwrap_or(u8::MAX));
+            db.put(key, e);
+        }
+    }
+    ctx.notify(notify::GENERIC, "restore", key);
+    ctx.dirty += 1;
+    if ctx.journal && ttl > 0 && !absttl {
+        // Journaled with the absolute expiry it got, as Redis rewrites it.
+        let mut argv = args.to_vec();
+        if let Some(t) = argv.get_mut(2) {
+            *t = Bytes::from(ttl.to_string());
+        }
+        argv.push(Bytes::from_static(b"ABSTTL"));
+        ctx.propagate(argv);
+    }
+    ctx.ok();
+    Ok(())
+}
+
+/// Redis's LRU clock: seconds, in 24 bits (`LRU_CLOCK_MAX`).
+const LRU_CLOCK_MAX: i64 = (1 << 24) - 1;
+
+/// The idle time OBJECT IDLETIME shows after RESTORE ... IDLETIME `idle`
+/// at `now_secs`, as Redis computes it: the access time is set back on
+/// its 24-bit clock (wrapping once), so idle times from 2^24 - 1 seconds
+/// on wrap, and the multiplication by the clock resolution wraps too.
+fn lru_idle_shown(idle: i64, now_secs: u32) -> i64 {
+    let clock = i64::from(now_secs) & LRU_CLOCK_MAX;
+    let idle = idle.wrapping_mul(1000) / 1000;
+    let mut abs = clock.wrapping_sub(idle);
+    if abs < 0 {
+        abs = abs.wrapping_add(LRU_CLOCK_MAX);
+    }
+    // Stored in a 24-bit field.
+    let stored = abs & 0xFF_FFFF;
+    if clock >= stored {
+        clock - stored
+    } else {
+        clock + (LRU_CLOCK_MAX - stored)
+    }
+}
+
+/// The encoding limits a restored or loaded value follows: the
+/// configuration's (RESTORE uses them; so can the RDB loader).
+pub fn rdb_limits(s: &crate::ctx::Settings) -> ferrite_persistence::rdb::decode::Limits {
+    ferrite_persistence::rdb::decode::Limits {
+        list_fill: s.list_max_listpack_size,
+        hash: ferrite_storage::hash::HashLimits {
+            max_entries: s.hash_max_listpack_entries,
+            max_value: s.hash_max_listpack_value,
+        },
+        set_max_intset: s.set_max_intset_entries,
+        zset: ferrite_storage::zset::ZSetLimits {
+            max_entries: s.zset_max_listpack_entries,
+            max_value: s.zset_max_listpack_value,
+        },
+    }
 }
 
 /// OBJECT ENCODING key
@@ -1765,5 +1927,121 @@ mod tests {
         assert!(s.entry("a").and_then(|e| e.expire_at()).is_some());
         no_effects_unless_journaling(&mut s, "EXPIRE a -1");
         assert!(s.entry("a").is_none());
+    }
+
+    /// Runs RESTORE with binary arguments and the journal on; returns the
+    /// reply and what it journals.
+    fn restore(h: &mut Harness, args: &[&[u8]]) -> (String, Option<Vec<Vec<Bytes>>>) {
+        let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
+        let mut out = BytesMut::new();
+        let mut ctx = Ctx::new(
+            &mut h.dbs,
+            h.db,
+            h.now_ms,
+            &mut out,
+            false,
+            &h.settings,
+            &mut h.stats,
+        );
+        ctx.journal = true;
+        let result = cmd_restore(&mut ctx, &args);
+        let effects = ctx
+            .effects
+            .take()
+            .map(|v| v.into_iter().map(|e| e.argv).collect());
+        let reply = match result {
+            Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+            Err(e) => format!("-{e}\r\n"),
+        };
+        (reply, effects)
+    }
+
+    #[test]
+    fn restore_journals_as_redis_does() {
+        let mut h = Harness::new();
+        let payload = ferrite_persistence::rdb::encode::dump(
+            &Value::string(b"hello"),
+            &ferrite_persistence::rdb::encode::Options::default(),
+        );
+        let p = payload.as_slice();
+        // No TTL: journaled as received (no rewrite).
+        assert_eq!(
+            restore(&mut h, &[b"RESTORE", b"k1", b"0", p]),
+            (OK.into(), None)
+        );
+        // A relative TTL becomes absolute, with ABSTTL appended after the
+        // other options (redis-server 7.0.15's appendonly file).
+        let (reply, eff) = restore(
+            &mut h,
+            &[
+                b"RESTORE",
+                b"k2",
+                b"100000",
+                p,
+                b"REPLACE",
+                b"IDLETIME",
+                b"5",
+            ],
+        );
+        assert_eq!(reply, OK);
+        let abs = (NOW + 100_000).to_string();
+        let want: Vec<Bytes> = [
+            &b"RESTORE"[..],
+            b"k2",
+            abs.as_bytes(),
+            p,
+            b"REPLACE",
+            b"IDLETIME",
+            b"5",
+            b"ABSTTL",
+        ]
+        .iter()
+        .map(|a| Bytes::copy_from_slice(a))
+        .collect();
+        assert_eq!(eff, Some(vec![want]));
+        assert_eq!(h.run(&["pttl", "k2"]), int(100_000));
+        // An ABSTTL in the future: as received.
+        let far = (NOW + 5_000).to_string();
+        let (reply, eff) = restore(&mut h, &[b"RESTORE", b"k3", far.as_bytes(), p, b"ABSTTL"]);
+        assert_eq!((reply.as_str(), eff), (OK, None));
+        // Already expired and replacing: journaled as DEL; not replacing:
+        // nothing changed.
+        let (reply, eff) = restore(&mut h, &[b"RESTORE", b"k1", b"1", p, b"ABSTTL", b"REPLACE"]);
+        assert_eq!(reply, OK);
+        assert_eq!(
+            eff,
+            Some(vec![vec![
+                Bytes::from_static(b"DEL"),
+                Bytes::from_static(b"k1")
+            ]])
+        );
+        assert_eq!(h.run(&["exists", "k1"]), int(0));
+        let dirty = h.dirty;
+        let (reply, eff) = restore(&mut h, &[b"RESTORE", b"k9", b"1", p, b"ABSTTL"]);
+        assert_eq!((reply.as_str(), eff, h.dirty), (OK, None, dirty));
+        assert_eq!(h.run(&["exists", "k9"]), int(0));
+    }
+
+    #[test]
+    fn restore_idletime_sets_the_access_time() {
+        let mut h = Harness::new();
+        let payload = ferrite_persistence::rdb::encode::dump(
+            &Value::string(b"v"),
+            &ferrite_persistence::rdb::encode::Options::default(),
+        );
+        let (reply, _) = restore(
+            &mut h,
+            &[b"RESTORE", b"k", b"0", &payload, b"IDLETIME", b"1000"],
+        );
+        assert_eq!(reply, OK);
+        assert_eq!(h.run(&["object", "idletime", "k"]), int(1000));
+        // redis-server 7.0.15 at a clock of 167354 (mod 2^24): idle times
+        // wrap on the 24-bit LRU clock.
+        let now = 107 * (1 << 24) + 167_354;
+        assert_eq!(lru_idle_shown(16_777_214, now), 16_777_214);
+        assert_eq!(lru_idle_shown(16_777_215, now), 0);
+        assert_eq!(lru_idle_shown(20_000_000, now), 3_222_784);
+        assert_eq!(lru_idle_shown(i64::MAX, now), 16_777_214);
+        assert_eq!(h.run(&["type", "k"]), "+string\r\n");
     }
 }

@@ -28,6 +28,12 @@ impl Crc64 {
     }
 }
 
+impl std::fmt::Debug for Crc64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Crc64")
+    }
+}
+
 impl Default for Crc64 {
     fn default() -> Self {
         Crc64::new()

@@ -30,6 +30,46 @@ pub fn encode(members: &[i64]) -> Vec<u8> {
     out
 }
 
+/// Parses and validates an intset as Redis's deep integrity check does
+/// (`intsetValidateIntegrity`): a width of 2, 4 or 8, a size that is
+/// exactly the header plus count times width, members strictly ascending.
+/// Returns the members, or what is wrong.
+pub fn parse(blob: &[u8]) -> Result<Vec<i64>, &'static str> {
+    let word = |at: usize| -> Option<u32> {
+        let b = blob.get(at..at + 4)?;
+        Some(u32::from_le_bytes([
+            *b.first()?,
+            *b.get(1)?,
+            *b.get(2)?,
+            *b.get(3)?,
+        ]))
+    };
+    let (Some(width), Some(count)) = (word(0), word(4)) else {
+        return Err("intset shorter than its header");
+    };
+    let width = width as usize;
+    if !matches!(width, 2 | 4 | 8) {
+        return Err("intset with an invalid width");
+    }
+    if (count as u64).saturating_mul(width as u64) + 8 != blob.len() as u64 {
+        return Err("intset size differs from its count");
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    for chunk in blob.get(8..).unwrap_or_default().chunks_exact(width) {
+        let mut v: u64 = 0;
+        for (i, &x) in chunk.iter().enumerate() {
+            v |= u64::from(x) << (8 * i);
+        }
+        let shift = 64 - 8 * width as u32;
+        let n = ((v << shift) as i64) >> shift;
+        if out.last().is_some_and(|&last| last >= n) {
+            return Err("intset members not strictly ascending");
+        }
+        out.push(n);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +90,20 @@ mod tests {
         assert_eq!(width_of(-32769), 4);
         assert_eq!(width_of(i32::MAX.into()), 4);
         assert_eq!(width_of(i64::from(i32::MAX) + 1), 8);
+    }
+
+    #[test]
+    fn parse_round_trips_and_refuses_corruption() {
+        for m in [vec![], vec![-1, 1], vec![1, 32768], vec![i64::MIN, 5]] {
+            assert_eq!(parse(&encode(&m)).unwrap(), m);
+        }
+        let e = encode(&[1, 2]);
+        for cut in 0..e.len() {
+            assert!(parse(&e[..cut]).is_err());
+        }
+        assert!(parse(&[3, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert!(parse(&encode(&[2, 1])).is_err());
+        assert!(parse(&[2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 1, 0]).is_err());
+        assert!(parse(&[2, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]).is_err());
     }
 }

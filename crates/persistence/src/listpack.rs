@@ -12,7 +12,7 @@
 //! 24-, 32- or 64-bit signed integer; other strings with a 6-bit, 12-bit or
 //! 32-bit length.
 
-use ferrite_storage::num::parse_i64;
+use ferrite_storage::num::{fmt_i64, parse_i64, MAX_I64_CHARS};
 
 /// Bytes of the header (total bytes, element count).
 pub const HEADER_SIZE: usize = 6;
@@ -98,13 +98,21 @@ pub fn int_entry_size(n: i64) -> usize {
 }
 
 fn put_backlen(out: &mut Vec<u8>, body: usize) {
+    let (bytes, n) = backlen_bytes(body);
+    out.extend_from_slice(&bytes[..n]);
+}
+
+/// The backlen of a `body`-byte entry and its size.
+fn backlen_bytes(body: usize) -> ([u8; 5], usize) {
     let n = backlen_size(body);
+    let mut out = [0u8; 5];
     // The first byte holds the highest 7-bit group; every later byte has the
     // high bit set, so a reader walking backwards knows where to stop.
-    for i in (0..n).rev() {
+    for (j, i) in (0..n).rev().enumerate() {
         let group = ((body >> (7 * i)) & 127) as u8;
-        out.push(if i + 1 == n { group } else { group | 128 });
+        out[j] = if i + 1 == n { group } else { group | 128 };
     }
+    (out, n)
 }
 
 fn put_entry(out: &mut Vec<u8>, e: Enc<'_>) {
@@ -208,6 +216,138 @@ impl Writer {
             h[4..].copy_from_slice(&count.to_le_bytes());
         }
         self.buf
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+// ---------------------------------------------------------------------------
+
+/// One element of a compact blob (listpack or ziplist): an integer or a
+/// string borrowed from the blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Elem<'a> {
+    /// An integer entry.
+    Int(i64),
+    /// A string entry.
+    Str(&'a [u8]),
+}
+
+impl Elem<'_> {
+    /// Calls `f` with the element as bytes (integers in decimal).
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match *self {
+            Elem::Int(n) => {
+                let mut buf = [0u8; MAX_I64_CHARS];
+                f(fmt_i64(n, &mut buf))
+            }
+            Elem::Str(s) => f(s),
+        }
+    }
+
+    /// The element's length as a string.
+    pub fn len(&self) -> usize {
+        self.with_bytes(<[u8]>::len)
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Reads `n` little-endian bytes at `at` as a sign-extended integer.
+fn le_signed(b: &[u8], at: usize, n: usize) -> Option<i64> {
+    let bytes = b.get(at..at.checked_add(n)?)?;
+    let mut v: u64 = 0;
+    for (i, &x) in bytes.iter().enumerate() {
+        v |= u64::from(x) << (8 * i);
+    }
+    let shift = 64 - 8 * n as u32;
+    Some(((v << shift) as i64) >> shift)
+}
+
+/// Parses and validates a listpack as Redis's deep integrity check does
+/// (`lpValidateIntegrity` with `deep`): the header's total size equals the
+/// blob's, every entry's encoding is known and lies before the terminator,
+/// every backlen records its entry's size, the terminator ends the blob,
+/// and a header count below 65535 equals the entries found. Returns the
+/// entries, or what is wrong.
+pub fn parse(lp: &[u8]) -> Result<Vec<Elem<'_>>, &'static str> {
+    if lp.len() < HEADER_SIZE + 1 {
+        return Err("listpack shorter than its header");
+    }
+    let total = le_signed(lp, 0, 4).map_or(0, |v| v as u32 as usize);
+    if total != lp.len() {
+        return Err("listpack header size differs from its length");
+    }
+    let count = le_signed(lp, 4, 2).map_or(0, |v| v as u16 as usize);
+    if lp.last() != Some(&EOF) {
+        return Err("listpack not terminated");
+    }
+    let end = lp.len() - 1;
+    let mut out = Vec::new();
+    let mut p = HEADER_SIZE;
+    while p < end {
+        let (elem, body) = entry_at(lp, p, end)?;
+        let (want, back) = backlen_bytes(body);
+        let at = p + body;
+        if at + back > end || lp.get(at..at + back) != Some(&want[..back]) {
+            return Err("listpack entry backlen mismatch");
+        }
+        out.push(elem);
+        p = at + back;
+    }
+    if count != NUMELE_UNKNOWN && count != out.len() {
+        return Err("listpack header count differs from its entries");
+    }
+    Ok(out)
+}
+
+/// The entry at `p` (which must end before `end`) and the size of its
+/// encoding and data.
+fn entry_at(lp: &[u8], p: usize, end: usize) -> Result<(Elem<'_>, usize), &'static str> {
+    const OUT: &str = "listpack entry past the end";
+    let b = *lp.get(p).ok_or(OUT)?;
+    let str_at = |hdr: usize, len: usize| -> Result<(Elem<'_>, usize), &'static str> {
+        let start = p + hdr;
+        let stop = start.checked_add(len).ok_or(OUT)?;
+        if stop > end {
+            return Err(OUT);
+        }
+        Ok((Elem::Str(lp.get(start..stop).ok_or(OUT)?), hdr + len))
+    };
+    let int_at = |n: usize| -> Result<(Elem<'_>, usize), &'static str> {
+        if p + 1 + n > end {
+            return Err(OUT);
+        }
+        Ok((Elem::Int(le_signed(lp, p + 1, n).ok_or(OUT)?), 1 + n))
+    };
+    match b {
+        0x00..=0x7F => Ok((Elem::Int(i64::from(b)), 1)),
+        0x80..=0xBF => str_at(1, usize::from(b & 0x3F)),
+        0xC0..=0xDF => {
+            if p + 2 > end {
+                return Err(OUT);
+            }
+            let lo = *lp.get(p + 1).ok_or(OUT)?;
+            let u = (i64::from(b & 0x1F) << 8) | i64::from(lo);
+            let n = if u >= 1 << 12 { u - (1 << 13) } else { u };
+            Ok((Elem::Int(n), 2))
+        }
+        0xE0..=0xEF => {
+            let lo = *lp.get(p + 1).ok_or(OUT)?;
+            str_at(2, (usize::from(b & 0x0F) << 8) | usize::from(lo))
+        }
+        0xF0 => {
+            let len = le_signed(lp, p + 1, 4).ok_or(OUT)? as u32 as usize;
+            str_at(5, len)
+        }
+        0xF1 => int_at(2),
+        0xF2 => int_at(3),
+        0xF3 => int_at(4),
+        0xF4 => int_at(8),
+        _ => Err("listpack entry with an invalid encoding"),
     }
 }
 
@@ -393,5 +533,73 @@ mod tests {
             }
             prop_assert_eq!(end, HEADER_SIZE);
         }
+    }
+
+    #[test]
+    fn parse_reads_what_the_writer_writes() {
+        let big = vec![b'q'; 5000];
+        let mid = vec![b'm'; 300];
+        let items: Vec<&[u8]> = vec![
+            b"",
+            b"a",
+            b"-1",
+            b"4095",
+            b"-4096",
+            b"40000",
+            b"-8388608",
+            b"2147483647",
+            b"9223372036854775807",
+            &mid,
+            &big,
+            b"01",
+        ];
+        let mut w = Writer::new();
+        for i in &items {
+            w.push(i);
+        }
+        let lp = w.finish();
+        let got: Vec<Vec<u8>> = parse(&lp)
+            .unwrap()
+            .iter()
+            .map(|e| e.with_bytes(<[u8]>::to_vec))
+            .collect();
+        let want: Vec<Vec<u8>> = items.iter().map(|i| i.to_vec()).collect();
+        assert_eq!(got, want);
+        assert_eq!(parse(&Writer::new().finish()).unwrap(), []);
+    }
+
+    #[test]
+    fn parse_refuses_corruption() {
+        let mut w = Writer::new();
+        w.push(b"ab");
+        w.push(b"300");
+        let lp = w.finish();
+        for cut in 0..lp.len() {
+            assert!(parse(&lp[..cut]).is_err(), "cut {cut}");
+        }
+        let bad = |i: usize, v: u8| {
+            let mut c = lp.clone();
+            c[i] = v;
+            parse(&c).map(|v| v.len())
+        };
+        assert_eq!(
+            bad(0, 99),
+            Err("listpack header size differs from its length")
+        );
+        assert_eq!(
+            bad(4, 3),
+            Err("listpack header count differs from its entries")
+        );
+        assert!(bad(4, 0xFF).is_err());
+        // 65535 means "unknown": any count is accepted.
+        let mut c = lp.clone();
+        c[4] = 0xFF;
+        c[5] = 0xFF;
+        assert_eq!(parse(&c).unwrap().len(), 2);
+        assert_eq!(bad(9, 4), Err("listpack entry backlen mismatch"));
+        assert_eq!(bad(6, 0xF5), Err("listpack entry with an invalid encoding"));
+        assert_eq!(bad(6, 0x83), Err("listpack entry backlen mismatch"));
+        assert_eq!(bad(6, 0xBF), Err("listpack entry past the end"));
+        assert_eq!(bad(lp.len() - 1, 0), Err("listpack not terminated"));
     }
 }

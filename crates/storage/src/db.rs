@@ -52,6 +52,12 @@ impl Entry {
         evict::lfu_decayed(self.lfu, evict::lfu_minutes(now_secs), decay_time)
     }
 
+    /// Sets the LFU counter as of `now_secs` (RESTORE ... FREQ, the RDB
+    /// FREQ opcode).
+    pub fn set_lfu(&mut self, now_secs: u32, counter: u8) {
+        self.lfu = evict::lfu_pack(evict::lfu_minutes(now_secs), counter);
+    }
+
     /// The stored LFU word (last-decrement minute << 8 | counter, as Redis
     /// keeps it in its `lru` field; DEBUG OBJECT shows it).
     pub fn lfu_word(&self) -> u32 {
