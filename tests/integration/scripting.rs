@@ -418,6 +418,264 @@ fn busy_script_that_wrote_is_unkillable() {
     );
 }
 
+/// The clients of the busy thread itself, one shard (so every connection
+/// and every script is on the one thread), as `busy_thread_transcript`
+/// drives them: what each reply was, by step.
+type Transcript = Vec<(&'static str, Vec<u8>)>;
+
+/// Connects to `port` and makes sure the connection is being served (a
+/// busy single-thread server accepts nothing new).
+fn served_client(port: u16) -> RawClient {
+    let mut c = RawClient::connect(port);
+    assert_eq!(c.cmd_str(&["PING"]), b"+PONG\r\n");
+    c
+}
+
+/// Runs `warm` (the script or function's first run, which learns that it
+/// stays on its shard, so that later runs are inline on the shard's thread)
+/// then `call` (one that never ends) on another client, then drives clients opened before it through a busy time: -BUSY, a
+/// pipeline, a transaction refused during it and one whose EXEC comes
+/// then, a command split across the busy time, QUIT, the SHUTDOWN forms
+/// that do not stop, and `kill`. Every client is served by the script's
+/// thread.
+fn busy_thread_transcript(
+    port: u16,
+    warm: &[&str],
+    call: &'static [&'static str],
+    kill: &'static str,
+) -> Transcript {
+    let mut log: Transcript = Vec::new();
+    let mut pinger = served_client(port);
+    log.push(("warm", pinger.cmd_str(warm)));
+    let mut tx = served_client(port);
+    let mut exec = served_client(port);
+    let mut split = served_client(port);
+    let mut quitter = served_client(port);
+    let mut killer = served_client(port);
+    let mut begun = served_client(port);
+    log.push(("multi", tx.cmd_str(&["MULTI"])));
+    log.push(("queued", tx.cmd_str(&["SET", "t", "1"])));
+    log.push(("multi 2", exec.cmd_str(&["MULTI"])));
+    let runner = thread::spawn(move || RawClient::connect(port).cmd_str(call));
+    log.push(("busy", wait_busy(&mut pinger)));
+    let mut pipeline = bytes::BytesMut::new();
+    for cmd in [
+        &["PING"][..],
+        &["GET", "k"],
+        &["NOSUCH", "a"],
+        &["GET"],
+        &["SCRIPT", "NOSUCH"],
+        &["EXEC"],
+    ] {
+        let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_bytes()).collect();
+        ferrite_protocol::encode_request(&args, &mut pipeline);
+    }
+    // One inline request too.
+    pipeline.extend_from_slice(b"PING\r\n");
+    pinger.send_raw(&pipeline);
+    for step in [
+        "pipeline 1",
+        "pipeline 2",
+        "pipeline 3",
+        "pipeline 4",
+        "pipeline 5",
+        "pipeline 6",
+        "pipeline 7",
+    ] {
+        log.push((step, pinger.read_reply()));
+    }
+    log.push(("refused in multi", tx.cmd_str(&["SET", "t", "2"])));
+    log.push(("exec while busy", exec.cmd_str(&["EXEC"])));
+    log.push(("after exec", exec.cmd_str(&["PING"])));
+    // Transactions begun and ended during the busy time.
+    let mut tx_pipeline = bytes::BytesMut::new();
+    for cmd in [
+        "MULTI", "MULTI", "PING", "DISCARD", "DISCARD", "MULTI", "MULTI",
+    ] {
+        ferrite_protocol::encode_request(&[cmd.as_bytes()], &mut tx_pipeline);
+    }
+    begun.send_raw(&tx_pipeline);
+    for step in ["tx 1", "tx 2", "tx 3", "tx 4", "tx 5", "tx 6", "tx 7"] {
+        log.push((step, begun.read_reply()));
+    }
+    split.send_raw(b"*2\r\n$4\r\nECHO\r\n$5\r\nhel");
+    log.push(("quit", quitter.cmd_str(&["QUIT"])));
+    // Closed at once, while the script still runs.
+    let closed = quitter.is_closed(Duration::from_secs(5));
+    log.push(("quit closed", closed.to_string().into_bytes()));
+    log.push(("shutdown", killer.cmd_str(&["SHUTDOWN"])));
+    log.push(("shutdown save", killer.cmd_str(&["SHUTDOWN", "SAVE"])));
+    log.push(("shutdown abort", killer.cmd_str(&["SHUTDOWN", "ABORT"])));
+    log.push((
+        "shutdown bad",
+        killer.cmd_str(&["SHUTDOWN", "NOSAVE", "SAVE"]),
+    ));
+    let other = if kill == "SCRIPT" {
+        "FUNCTION"
+    } else {
+        "SCRIPT"
+    };
+    log.push(("other kill", killer.cmd_str(&[other, "KILL"])));
+    // Let the hook read the half request before the script ends.
+    thread::sleep(Duration::from_millis(100));
+    log.push(("kill", killer.cmd_str(&[kill, "KILL"])));
+    log.push(("caller", runner.join().expect("runner")));
+    split.send_raw(b"lo\r\n");
+    log.push(("split", split.read_reply()));
+    log.push(("split then", split.cmd_str(&["PING"])));
+    log.push(("exec after", tx.cmd_str(&["EXEC"])));
+    log.push(("not in multi", exec.cmd_str(&["EXEC"])));
+    log.push(("begun during", begun.cmd_str(&["SET", "b", "1"])));
+    log.push(("begun exec", begun.cmd_str(&["EXEC"])));
+    log.push(("served", pinger.cmd_str(&["PING"])));
+    log.push(("not busy", killer.cmd_str(&[kill, "KILL"])));
+    log
+}
+
+/// Asserts two transcripts equal step by step.
+fn assert_same(ferrite: &Transcript, redis: &Transcript) {
+    assert_eq!(ferrite.len(), redis.len());
+    for ((step, f), (_, r)) in ferrite.iter().zip(redis) {
+        assert_eq!(show(f), show(r), "step {step}");
+    }
+}
+
+/// A script busy on the thread that serves the other clients too: they get
+/// what redis-server gives (its hook serves them as Redis's event loop does
+/// during a busy script), and one of them kills the script.
+#[test]
+fn busy_thread_clients_are_answered_as_redis_does() {
+    let p = Pair::with_args(
+        &["--shards", "1", "--busy-reply-threshold", "100"],
+        &["--busy-reply-threshold", "100"],
+    );
+    const BODY: &str =
+        "if ARGV[1] == 'spin' then local i = 0 while true do i = i + 1 end end return 1";
+    let warm = ["EVAL", BODY, "0", "no"];
+    let call = &["EVAL", BODY, "0", "spin"];
+    let ferrite = busy_thread_transcript(p.server.port, &warm, call, "SCRIPT");
+    let redis = busy_thread_transcript(p.oracle.port, &warm, call, "SCRIPT");
+    assert_same(&ferrite, &redis);
+    // The steps say what they should.
+    let busy = b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
+    let get = |step: &str| &ferrite.iter().find(|(s, _)| *s == step).expect(step).1;
+    assert_eq!(get("busy"), busy);
+    assert_eq!(get("pipeline 1"), busy);
+    assert_eq!(get("pipeline 7"), busy);
+    assert_eq!(get("kill"), b"+OK\r\n");
+    assert!(get("caller").starts_with(b"-ERR Script killed by user with SCRIPT KILL... script: "));
+    assert_eq!(get("split"), b"$5\r\nhello\r\n");
+    assert_eq!(
+        get("exec after"),
+        b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+    );
+}
+
+/// The same transcript with several shard threads: clients accepted by
+/// the busy thread are answered by the script's hook, the others by their
+/// own threads' dispatcher, and all answer as redis-server does (MULTI
+/// failing, EXEC aborting, bare SHUTDOWN refused).
+#[test]
+fn busy_script_clients_of_every_thread_are_answered_as_redis_does() {
+    let p = Pair::with_args(
+        &["--shards", "2", "--busy-reply-threshold", "100"],
+        &["--busy-reply-threshold", "100"],
+    );
+    const BODY: &str =
+        "if ARGV[1] == 'spin' then local i = 0 while true do i = i + 1 end end return 2";
+    let warm = ["EVAL", BODY, "0", "no"];
+    let call = &["EVAL", BODY, "0", "spin"];
+    let ferrite = busy_thread_transcript(p.server.port, &warm, call, "SCRIPT");
+    let redis = busy_thread_transcript(p.oracle.port, &warm, call, "SCRIPT");
+    assert_same(&ferrite, &redis);
+}
+
+/// The same with a busy function, which FUNCTION KILL stops.
+#[test]
+fn busy_thread_clients_kill_a_function() {
+    let p = Pair::with_args(
+        &["--shards", "1", "--busy-reply-threshold", "100"],
+        &["--busy-reply-threshold", "100"],
+    );
+    let lib = "#!lua name=spin\nredis.register_function('spin', function(keys, args) if args[1] == 'spin' then local i = 0 while true do i = i + 1 end end return 1 end)";
+    for port in [p.server.port, p.oracle.port] {
+        assert_eq!(
+            RawClient::connect(port).cmd_str(&["FUNCTION", "LOAD", lib]),
+            b"$4\r\nspin\r\n"
+        );
+    }
+    let warm = ["FCALL", "spin", "0", "no"];
+    let call = &["FCALL", "spin", "0", "spin"];
+    let ferrite = busy_thread_transcript(p.server.port, &warm, call, "FUNCTION");
+    let redis = busy_thread_transcript(p.oracle.port, &warm, call, "FUNCTION");
+    assert_same(&ferrite, &redis);
+    assert_eq!(ferrite[4].1, b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n");
+}
+
+/// A request that needs the connection's own state (UNWATCH here) is left
+/// by the busy script's hook to the connection: it and the requests after
+/// it are answered once the script ends, in order, after the replies the
+/// hook gave. (redis-server answers them at once: UNWATCH `+OK`, then
+/// `-BUSY`.) A protocol error is answered at once and closes.
+#[test]
+fn busy_thread_leaves_stateful_requests_in_order() {
+    let server = TestServer::start_with(&["--shards", "1", "--busy-reply-threshold", "100"]);
+    let port = server.port;
+    let mut c = served_client(port);
+    let mut bad = served_client(port);
+    let mut killer = served_client(port);
+    const BODY: &str = "if ARGV[1] == 'spin' then while true do end end return 1";
+    assert_eq!(c.cmd_str(&["EVAL", BODY, "0", "no"]), b":1\r\n");
+    let runner =
+        thread::spawn(move || RawClient::connect(port).cmd_str(&["EVAL", BODY, "0", "spin"]));
+    let busy = wait_busy(&mut c);
+    c.send_raw(b"*1\r\n$4\r\nPING\r\n*1\r\n$7\r\nUNWATCH\r\n*1\r\n$4\r\nPING\r\n");
+    assert_eq!(c.read_reply(), busy);
+    // The rest waits for the script.
+    assert_eq!(c.try_read_reply(Duration::from_millis(300)), None);
+    bad.send_raw(b"*1\r\n$x\r\n");
+    assert_eq!(
+        show(&bad.read_reply()),
+        show(b"-ERR Protocol error: invalid bulk length\r\n")
+    );
+    assert!(bad.is_closed(Duration::from_secs(5)));
+    assert_eq!(killer.cmd_str(&["SCRIPT", "KILL"]), b"+OK\r\n");
+    assert!(runner
+        .join()
+        .expect("runner")
+        .starts_with(b"-ERR Script killed"));
+    assert_eq!(c.read_reply(), b"+OK\r\n");
+    assert_eq!(c.read_reply(), b"+PONG\r\n");
+    assert_eq!(c.cmd_str(&["PING"]), b"+PONG\r\n");
+}
+
+/// SHUTDOWN NOSAVE from a client of the busy thread stops the server even
+/// when the script wrote (SCRIPT KILL cannot stop it then).
+#[test]
+fn shutdown_nosave_from_the_busy_thread_stops_the_server() {
+    let server = TestServer::start_with(&["--shards", "1", "--busy-reply-threshold", "100"]);
+    let port = server.port;
+    let mut c = served_client(port);
+    const BODY: &str =
+        "redis.call('set', 'w', '1') if ARGV[1] == 'spin' then while true do end end";
+    assert_eq!(c.cmd_str(&["EVAL", BODY, "0", "no"]), b"$-1\r\n");
+    let _runner =
+        thread::spawn(move || RawClient::connect(port).cmd_str(&["EVAL", BODY, "0", "spin"]));
+    wait_busy(&mut c);
+    let r = c.cmd_str(&["SCRIPT", "KILL"]);
+    assert!(
+        r.starts_with(b"-UNKILLABLE Sorry the script already executed write commands"),
+        "{}",
+        show(&r)
+    );
+    c.send(&[b"SHUTDOWN", b"NOSAVE"]);
+    assert!(
+        server.wait_stopped(Duration::from_secs(10)),
+        "SHUTDOWN NOSAVE did not stop the server"
+    );
+    assert!(c.is_closed(Duration::from_secs(5)));
+}
+
 /// A script runs alone: concurrent scripts moving amounts between keys of
 /// every shard never let a reader (a script too) see a partial transfer.
 #[test]

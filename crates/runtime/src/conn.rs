@@ -90,7 +90,7 @@ pub struct Conn {
 /// Serves one connection until it closes.
 pub async fn serve(worker: Rc<Worker>, stream: TcpStream, addr: SocketAddr) {
     let peer = prepare(&worker, &stream, addr);
-    serve_stream(worker, stream, addr, peer).await;
+    serve_stream(worker, stream, addr, peer, true).await;
 }
 
 /// Serves one connection accepted on `tls-port`: the TLS handshake (within
@@ -104,7 +104,7 @@ pub async fn serve_tls(
     let peer = prepare(&worker, &stream, addr);
     let tls = tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
     match tls {
-        Ok(Ok(tls)) => serve_stream(worker, tls, addr, peer).await,
+        Ok(Ok(tls)) => serve_stream(worker, tls, addr, peer, false).await,
         Ok(Err(e)) => {
             tracing::warn!(%addr, error = %e, "Error accepting a client connection: TLS handshake failed")
         }
@@ -138,12 +138,15 @@ pub trait ClientStream: AsyncRead + AsyncWrite + Unpin {}
 
 impl<T: AsyncRead + AsyncWrite + Unpin> ClientStream for T {}
 
-/// Serves one connection over `stream` until it closes.
+/// Serves one connection over `stream` until it closes. A `plain`
+/// connection (its bytes are the requests: not TLS) is answered by a busy
+/// script's hook while the script holds the thread ([`crate::busy`]).
 async fn serve_stream<S: ClientStream>(
     worker: Rc<Worker>,
     mut stream: S,
     addr: SocketAddr,
     (laddr, fd): (SocketAddr, i32),
+    plain: bool,
 ) {
     let shared = worker.shared.clone();
     shared
@@ -206,6 +209,8 @@ async fn serve_stream<S: ClientStream>(
     let mut decoder = RequestDecoder::new();
     let mut args: Vec<Bytes> = Vec::new();
     let mut reqs: Vec<Range<usize>> = Vec::new();
+    // Unregisters before the stream closes (locals drop in reverse order).
+    let busy_slot = plain.then(|| crate::busy::register(fd, info.clone()));
     'conn: loop {
         if rbuf.capacity() - rbuf.len() < 4096 {
             rbuf.reserve(16 * 1024);
@@ -213,7 +218,34 @@ async fn serve_stream<S: ClientStream>(
         // A subscriber also wakes for messages published to it.
         let mb = &info.mailbox;
         let read = if !mb.is_active() {
-            Some(stream.read_buf(&mut rbuf).await)
+            match &busy_slot {
+                // Idle with nothing buffered: a busy script's hook may answer
+                // what arrives meanwhile.
+                Some(reg) if rbuf.is_empty() => {
+                    let state = crate::busy::idle_state(&conn);
+                    match crate::busy::idle_read(reg, state, &mut stream, &mut rbuf).await {
+                        Some(r) => Some(r),
+                        None => {
+                            let go_on = crate::busy::resume(
+                                reg,
+                                &mut stream,
+                                &mut rbuf,
+                                &session,
+                                &mut conn,
+                            )
+                            .await;
+                            if !go_on {
+                                break 'conn;
+                            }
+                            if rbuf.is_empty() {
+                                continue 'conn;
+                            }
+                            Some(Ok(rbuf.len()))
+                        }
+                    }
+                }
+                _ => Some(stream.read_buf(&mut rbuf).await),
+            }
         } else if mb.has_pending() || mb.is_over() {
             None
         } else {
@@ -718,9 +750,25 @@ impl Session {
             && !spec.flags.contains(Flags::ALLOW_BUSY)
         {
             // A script runs past busy-reply-threshold: only what may stop
-            // it (or the server) is served.
+            // it (or the server) is served. As Redis rejects a command: a
+            // transaction being queued fails, and EXEC aborts it.
             let text = self.worker.shared.scripts.busy_text();
-            self.reject(conn, Some(id), &CmdError::other(text), skip);
+            let is_exec = matches!(spec.exec, Exec::Runtime(ferrite_commands::RuntimeCmd::Exec));
+            let err = if is_exec {
+                if conn.multi.take().is_some() {
+                    crate::multi::note_multi(conn);
+                    crate::multi::unwatch_all(self, conn);
+                }
+                CmdError::other(format!(
+                    "EXECABORT Transaction discarded because of: {text}"
+                ))
+            } else {
+                if let Some(m) = conn.multi.as_mut() {
+                    m.failed = true;
+                }
+                CmdError::other(text)
+            };
+            self.reject(conn, Some(id), &err, skip);
             return;
         }
         let armed = crate::evict::armed(&self.worker.shard.borrow());

@@ -26,6 +26,7 @@ pub mod acl;
 pub mod alloc;
 pub mod aof;
 pub mod blocking;
+pub(crate) mod busy;
 pub mod client_evict;
 pub mod clients;
 pub mod clock;

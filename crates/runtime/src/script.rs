@@ -25,7 +25,8 @@
 //! script is remembered as reaching out.
 //!
 //! Scripts that run longer than `busy-reply-threshold` make other clients
-//! get `-BUSY`; SCRIPT KILL stops them unless they wrote.
+//! get `-BUSY` (the hook answers the clients of the script's own thread,
+//! see [`crate::busy`]); SCRIPT KILL stops them unless they wrote.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -462,8 +463,14 @@ fn end_run(shared: &Shared, state: &RunState, call: &Call) {
 }
 
 /// The hook's check: stop when killed or at shutdown; past the busy
-/// threshold, make other clients get `-BUSY`.
+/// threshold, make other clients get `-BUSY`, and answer this thread's own
+/// idle connections (whose tasks cannot run meanwhile) as Redis does.
 fn check_run(shared: &Shared, state: &RunState) -> Option<String> {
+    if state.announced.load(Ordering::Relaxed) {
+        // First: a SCRIPT KILL or SHUTDOWN NOSAVE it reads stops the script
+        // at once.
+        crate::busy::serve_while_busy(shared);
+    }
     if state.kill.load(Ordering::Acquire) {
         return Some("Script killed by user with SCRIPT KILL...".into());
     }

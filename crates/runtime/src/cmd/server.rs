@@ -666,6 +666,10 @@ pub fn shutdown(s: &mut Session, conn: &mut Conn, argv: &[Bytes]) -> CmdResult {
         return Err(CmdError::other("ERR No shutdown in progress."));
     }
     let shared = s.worker.shared.clone();
+    if !nosave && shared.scripts.busy.load(Ordering::Relaxed) > 0 {
+        // Only SHUTDOWN NOSAVE stops the server under a busy script.
+        return Err(CmdError::other(shared.scripts.busy_text()));
+    }
     if save {
         tracing::error!("SHUTDOWN SAVE: can't save the dataset, persistence is not implemented");
         if !force {
