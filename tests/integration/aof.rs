@@ -705,3 +705,72 @@ fn rewritten_commands_journal_as_redis_journals_them() {
         without_times(&oracle_journal(&rdir, ours.len()))
     );
 }
+
+#[test]
+fn an_aof_written_by_redis_loads_in_ferrite() {
+    let dir = scratch("from-redis");
+    let snap = {
+        let oracle = Oracle::start_with(&["--appendonly", "yes", "--dir", dir.to_str().unwrap()]);
+        let mut c = oracle.client();
+        run(
+            &mut c,
+            &[
+                &["MSET", "a", "1", "b", "2"],
+                &["SET", "big", &"x".repeat(3000)],
+                &["SET", "ttl", "v", "EX", "1000"],
+                &["RPUSH", "l", "1", "2", "three"],
+                &["HSET", "h", "f", "v", "n", "12"],
+                &["SADD", "s", "1", "2", "3"],
+                &["ZADD", "z", "1.5", "m", "-3", "n"],
+                &["FUNCTION", "LOAD", LIB],
+                &["SELECT", "2"],
+                &["SET", "two", "2"],
+                &["SELECT", "0"],
+            ],
+        );
+        // The base becomes an RDB holding all of that; later writes go to
+        // a new incr part.
+        assert_eq!(
+            c.cmd_str(&["BGREWRITEAOF"]),
+            b"+Background append only file rewriting started\r\n"
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while ferrite_testkit::info_field(
+            &c.cmd_str(&["INFO", "persistence"]),
+            "aof_rewrite_in_progress",
+        ) != "0"
+            || ferrite_testkit::info_field(
+                &c.cmd_str(&["INFO", "persistence"]),
+                "aof_rewrite_scheduled",
+            ) != "0"
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "rewrite did not finish"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        run(
+            &mut c,
+            &[
+                &["INCR", "a"],
+                &["RPUSH", "l", "4"],
+                &["FCALL", "f", "1", "fk"],
+                &["DEL", "b"],
+            ],
+        );
+        let snap = snapshot(&mut c);
+        // Written out and fsynced before it exits.
+        c.send(&[b"SHUTDOWN"]);
+        let _ = c.is_closed(Duration::from_secs(5));
+        snap
+    };
+    let manifest =
+        std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).unwrap();
+    assert!(manifest.contains(".base.rdb seq 2 type b"), "{manifest}");
+    let f = ferrite(&dir, &[]);
+    let mut c = f.client();
+    assert_eq!(snapshot(&mut c), snap);
+    // Its functions came with it.
+    assert_eq!(c.cmd_str(&["FCALL", "f", "1", "fk2"]), b"+OK\r\n");
+}

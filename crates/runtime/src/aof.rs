@@ -80,11 +80,17 @@ pub fn prepare(config: &Config) -> Result<Option<Prepared>, String> {
                 incr: Vec::new(),
             }
         } else {
-            let m = Manifest::fresh(&filename, false);
+            let rdb = config.aof_use_rdb_preamble;
+            let m = Manifest::fresh(&filename, rdb);
             for part in m.base.iter().chain(&m.incr) {
                 create_empty(&dir.join(&part.name))?;
             }
-            tracing::info!(file = %base_name(&filename, 1, false), "Creating AOF base file on server start");
+            if rdb {
+                // The base of an empty dataset, as Redis writes it.
+                let path = dir.join(base_name(&filename, 1, true));
+                empty_rdb(&path, config.rdbcompression)?;
+            }
+            tracing::info!(file = %base_name(&filename, 1, rdb), "Creating AOF base file on server start");
             m
         }
     };
@@ -114,6 +120,27 @@ pub fn prepare(config: &Config) -> Result<Option<Prepared>, String> {
         manifest,
         load_truncated: config.aof_load_truncated,
     }))
+}
+
+/// Writes an RDB file of no keys (an AOF base for an empty dataset).
+fn empty_rdb(path: &Path, compression: bool) -> Result<(), String> {
+    use ferrite_persistence::rdb::file::{FileWriter, Header};
+    let header = Header {
+        ctime_secs: crate::server::Shared::now_ms() / 1000,
+        used_mem: crate::alloc::used().unwrap_or(0),
+        aof_base: true,
+    };
+    let opts = ferrite_persistence::rdb::encode::Options {
+        compression,
+        ..Default::default()
+    };
+    let write = || -> std::io::Result<()> {
+        let f = File::create(path)?;
+        let w = FileWriter::new(std::io::BufWriter::new(f), &header, opts)?;
+        let f = w.finish()?.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()
+    };
+    write().map_err(|e| format!("Can't write the AOF base file {}: {e}", path.display()))
 }
 
 fn create_empty(path: &Path) -> Result<(), String> {
@@ -147,6 +174,8 @@ pub fn write_manifest(dir: &Path, filename: &str, m: &Manifest) -> Result<(), St
 pub struct Loaded {
     /// Commands replayed.
     pub commands: u64,
+    /// Keys loaded from RDB parts.
+    pub keys: u64,
     /// Bytes read.
     pub bytes: u64,
 }
@@ -230,6 +259,7 @@ pub async fn load_and_start(worker: Rc<Worker>, p: Prepared) -> Result<Loaded, S
     }
     tracing::info!(
         commands = loaded.commands,
+        rdb_keys = loaded.keys,
         seconds = started.elapsed().as_secs_f64(),
         "DB loaded from append only file"
     );
@@ -271,10 +301,15 @@ async fn load_part(
         if first && pending.len() >= 5 {
             first = false;
             if pending.starts_with(b"REDIS") {
-                return Err(format!(
-                    "The append-only file {name} starts with an RDB preamble, which this \
-                     version of Ferrite cannot load yet"
-                ));
+                // An RDB base, or an AOF with an RDB preamble: the whole part
+                // in memory, the RDB loaded, then any commands after it.
+                file.read_to_end(&mut pending)
+                    .map_err(|e| format!("Error reading the append-only file {name}: {e}"))?;
+                eof = true;
+                let end = load_rdb(session, conn, &pending, name, loaded).await?;
+                pending.drain(..end);
+                base = end;
+                valid_up_to = end;
             }
         }
         let data = Bytes::from(std::mem::take(&mut pending));
@@ -351,6 +386,88 @@ async fn load_part(
         return torn_tail(path, name, may_truncate, at, Some(at), loaded);
     }
     Ok(())
+}
+
+/// Keys sent to a shard at a time while an RDB loads.
+const RDB_BATCH: usize = 1024;
+
+/// Loads the RDB at the start of `data` (a base written with
+/// `aof-use-rdb-preamble yes`, as Redis writes it): keys go to their shards
+/// in batches, keys already expired are skipped (as Redis skips them on a
+/// master), function libraries are loaded. Returns where the RDB ends.
+async fn load_rdb(
+    session: &mut Session,
+    conn: &mut Conn,
+    data: &[u8],
+    name: &str,
+    loaded: &mut Loaded,
+) -> Result<usize, String> {
+    use ferrite_persistence::rdb::file::{FileReader, Record};
+    let shared = session.worker.shared.clone();
+    let limits = {
+        let shard = session.worker.shard.borrow();
+        ferrite_commands::generic::rdb_limits(&shard.settings)
+    };
+    let bad = |e: ferrite_persistence::rdb::decode::Error| {
+        format!("Bad file format reading the RDB preamble of the append only file {name}: {e}")
+    };
+    let mut reader = FileReader::new(data, limits).map_err(bad)?;
+    let now = crate::server::Shared::now_ms() as i64;
+    type Batch = Vec<(usize, Vec<u8>, ferrite_storage::Value, Option<u64>)>;
+    let n = shared.nshards;
+    let mut batches: Vec<Batch> = (0..n).map(|_| Vec::new()).collect();
+    async fn send(shared: &crate::server::Shared, s: usize, batch: Batch) -> Result<(), String> {
+        crate::coord::run_on(shared, s, None, move |sh| {
+            for (db, key, value, expire) in batch {
+                if let Some(d) = sh.dbs.get_mut(db) {
+                    d.set_with_expire(&key, value, expire);
+                }
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())
+    }
+    while let Some(record) = reader.next_record().map_err(bad)? {
+        match record {
+            Record::Key(item) => {
+                if item.expire_ms.is_some_and(|at| at <= now) {
+                    continue;
+                }
+                let db = usize::try_from(item.db).unwrap_or(usize::MAX);
+                if db >= shared.databases {
+                    return Err(format!(
+                        "The append only file {name} holds keys of database {db}, but this \
+                         server has {} databases (databases)",
+                        shared.databases
+                    ));
+                }
+                let s = crate::slot::shard_of(&item.key, n);
+                let expire = item.expire_ms.and_then(|at| u64::try_from(at).ok());
+                batches[s].push((db, item.key, item.value, expire));
+                loaded.keys += 1;
+                if batches[s].len() >= RDB_BATCH {
+                    send(&shared, s, std::mem::take(&mut batches[s])).await?;
+                }
+            }
+            Record::Function(code) => {
+                let argv = [
+                    Bytes::from_static(b"FUNCTION"),
+                    Bytes::from_static(b"LOAD"),
+                    Bytes::from(code),
+                ];
+                session.dispatch(conn, &argv).await;
+            }
+            Record::Aux(..) | Record::ResizeDb { .. } => {}
+        }
+    }
+    for (s, batch) in batches.into_iter().enumerate() {
+        if !batch.is_empty() {
+            send(&shared, s, batch).await?;
+        }
+    }
+    session.flush().await;
+    session.wbuf.clear();
+    Ok(reader.pos())
 }
 
 /// A part that ends inside a command (or a transaction): cut it back to
