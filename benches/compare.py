@@ -10,6 +10,7 @@ Redis ns/op / Ferrite ns/op (higher is better for Ferrite).
 
 Usage: benches/compare.py [--rounds 3] [--tests ping,set,get,incr,mset,lpush,...]
                           [--pipelines 1,16] [--ferrite target/release/ferrite-server]
+                          [--aof always|everysec|no]
 Writes a markdown table to stdout and raw rows to benches/results/<date>.csv.
 """
 import argparse
@@ -50,12 +51,17 @@ def wait_port(port, timeout=10.0):
     raise RuntimeError(f"server on {port} did not come up")
 
 
-def start(kind, port, ferrite_bin):
+def start(kind, port, ferrite_bin, aof=None):
     if kind == "ferrite":
         cmd = [ferrite_bin, "--port", str(port), "--bind", "127.0.0.1", "--shards", "1"]
     else:
         cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                "--appendonly", "no"]
+    if aof:
+        # Both with an AOF in a fresh directory, under the same fsync policy.
+        import tempfile
+        cmd += ["--appendonly", "yes", "--appendfsync", aof,
+                "--dir", tempfile.mkdtemp(prefix=f"bench-aof-{kind}-")]
     proc = subprocess.Popen(["taskset", "-c", "0"] + cmd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     wait_port(port)
@@ -165,10 +171,12 @@ def main():
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=0, help="0: 200k at -P 1, 2M at -P 16")
     ap.add_argument("--ferrite", default=os.path.join(ROOT, "target/release/ferrite-server"))
+    ap.add_argument("--aof", choices=["always", "everysec", "no"], default=None,
+                    help="run both servers with appendonly yes and this appendfsync")
     args = ap.parse_args()
 
     ports = {"ferrite": 16379, "redis": 16380}
-    procs = {k: start(k, p, args.ferrite) for k, p in ports.items()}
+    procs = {k: start(k, p, args.ferrite, args.aof) for k, p in ports.items()}
     results = []  # (test, P, kind, round, ns_per_op, rps, p99)
     try:
         for test in args.tests.split(","):

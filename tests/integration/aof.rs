@@ -93,6 +93,13 @@ fn corpus() -> Vec<Vec<&'static str>> {
         ],
         vec!["EVAL", "return redis.call('set',KEYS[1],'1')", "1", "e2"],
         vec!["EVAL", "return redis.call('get','e2')", "0"],
+        // Run again: known to stay on one shard, they now run inline there.
+        vec![
+            "EVAL",
+            "redis.call('set','e1','1') return redis.call('incr','e1')",
+            "0",
+        ],
+        vec!["EVAL", "return redis.call('set',KEYS[1],'1')", "1", "e2"],
         vec![
             "EVAL",
             "redis.call('select', 4) redis.call('set','sel','1')",

@@ -77,6 +77,15 @@ impl Unit {
         self.cmds.is_empty()
     }
 
+    /// Adds `other`'s commands after its own.
+    pub fn extend(&mut self, other: &Unit) {
+        for (db, r) in &other.cmds {
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(&other.bytes[r.clone()]);
+            self.cmds.push((*db, start..self.bytes.len()));
+        }
+    }
+
     /// Forgets its commands, keeping the memory.
     pub fn clear(&mut self) {
         self.bytes.clear();
@@ -264,12 +273,8 @@ impl Journal {
             if let Some(Some(group)) = st.groups.get_mut(g) {
                 let ord = if ord == 0 { group.last_ord } else { ord };
                 group.last_ord = group.last_ord.max(ord);
-                for (db, r) in &unit.cmds {
-                    let start = group.unit.bytes.len();
-                    group.unit.bytes.extend_from_slice(&unit.bytes[r.clone()]);
-                    group.unit.cmds.push((*db, start..group.unit.bytes.len()));
-                    group.ords.push(ord);
-                }
+                group.unit.extend(unit);
+                group.ords.resize(group.unit.cmds.len(), ord);
                 return;
             }
         }
@@ -578,35 +583,71 @@ impl<'a> Effect<'a> {
 /// tracking), which clear it.
 pub fn record(shard: &mut Shard, effect: Effect<'_>) {
     let each_expiry_alone = matches!(effect, Effect::Expiry);
-    let Some(hub) = shard.hub.as_ref() else {
+    let Shard {
+        hub,
+        dbs,
+        id,
+        journal_ord,
+        journal_unit: unit,
+        journal_script,
+        ..
+    } = shard;
+    let Some(hub) = hub.as_ref() else {
         return;
     };
-    if !hub.journal.is_on() {
+    let journal = &hub.journal;
+    if !journal.is_on() {
         return;
     }
-    let journal = hub.journal.clone();
     let del: &[u8] = if journal.lazy_expire.load(Ordering::Relaxed) {
         b"UNLINK"
     } else {
         b"DEL"
     };
-    let mut unit = std::mem::take(&mut shard.journal_unit);
     unit.clear();
-    for (d, db) in shard.dbs.iter().enumerate() {
+    for (d, db) in dbs.iter().enumerate() {
         if !db.has_expired() {
             continue;
         }
         for key in db.peek_expired() {
             unit.push(d, [del, &key[..]].into_iter());
             if each_expiry_alone {
-                journal.append_unit(shard.id, 0, &unit);
+                journal.append_unit(*id, 0, unit);
                 unit.clear();
             }
         }
     }
-    effect.push_into(&mut unit);
-    journal.append_unit(shard.id, shard.journal_ord, &unit);
-    shard.journal_unit = unit;
+    effect.push_into(unit);
+    match journal_script {
+        // A script running inline here: its unit is built on the thread
+        // and appended once when it ends (see [`script_begin`]).
+        Some(script) => script.extend(unit),
+        None => journal.append_unit(*id, *journal_ord, unit),
+    }
+}
+
+/// A script starts running inline on `shard`, which it alone touches (no
+/// lock, nothing else runs there meanwhile): what the shard journals until
+/// [`script_end`] is one unit, built on the thread without the journal's
+/// lock (the group of a script on one shard, at the cost of none).
+pub fn script_begin(shard: &mut Shard) {
+    if shard.journaling {
+        let mut unit = std::mem::take(&mut shard.journal_spare);
+        unit.clear();
+        shard.journal_script = Some(unit);
+    }
+}
+
+/// The inline script started by [`script_begin`] ended: its unit goes to
+/// the journal (MULTI/EXEC around more than one command).
+pub fn script_end(shard: &mut Shard) {
+    let Some(unit) = shard.journal_script.take() else {
+        return;
+    };
+    if let Some(hub) = shard.hub.as_ref() {
+        hub.journal.append_unit(shard.id, 0, &unit);
+    }
+    shard.journal_spare = unit;
 }
 
 /// Journals the eviction of `key` from database `db` of `shard`.

@@ -741,10 +741,10 @@ fn run_on_shard_into(
         keypos: Vec::new(),
     };
     // The script's writes are journaled as one unit.
-    let group = shared.journal.open_group([host.shard.id]);
+    crate::journal::script_begin(host.shard);
     let res = call.run_in_vm(shared, &mut host, reply);
     let (reached_out, wrote) = (host.reached_out, host.wrote);
-    drop(group);
+    crate::journal::script_end(host.shard);
     end_run(shared, state, call);
     if let Err(e) = res {
         reply.truncate(start);

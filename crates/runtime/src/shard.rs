@@ -138,6 +138,11 @@ pub struct Shard {
     /// The running command's place in its transaction, for the journal
     /// (0: not in one; see `Journal::append_unit`).
     pub journal_ord: u32,
+    /// The unit of the script running inline here, while it runs
+    /// (`journal::script_begin`).
+    pub journal_script: Option<crate::journal::Unit>,
+    /// That unit's memory between scripts.
+    pub journal_spare: crate::journal::Unit,
     /// Scratch for the commands one command journals.
     pub journal_unit: crate::journal::Unit,
     /// A script holding every shard's lock runs: blocked clients are served
@@ -176,6 +181,8 @@ impl Shard {
             notify_expired: false,
             journaling: false,
             journal_ord: 0,
+            journal_script: None,
+            journal_spare: Default::default(),
             journal_unit: Default::default(),
             serve_deferred: false,
             evict: Default::default(),
