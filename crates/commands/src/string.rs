@@ -1146,17 +1146,7 @@ pub(crate) mod journal_check {
             .map(|a| Bytes::copy_from_slice(a.as_bytes()))
             .collect();
         let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-        let spec = s
-            .commands
-            .iter()
-            .find(|c| c.name == name)
-            .or_else(|| {
-                crate::families()
-                    .into_iter()
-                    .flat_map(|f| f.iter())
-                    .find(|c| c.name == name)
-            })
-            .unwrap_or_else(|| panic!("no command {name}"));
+        let spec = s.spec_of(&name);
         assert!(spec.arity_ok(args.len()), "arity of {line:?}");
         let Exec::Keyed(handler) = spec.exec else {
             panic!("{name} is not keyed")

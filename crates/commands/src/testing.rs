@@ -90,13 +90,10 @@ impl TestShard {
         }
     }
 
-    /// Runs one command in database 0 and returns its raw reply (empty if
-    /// it asked to block).
-    pub fn run_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
-        let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-        let spec = self
-            .commands
+    /// The row of command `name` (lower case): the shard's own family first,
+    /// then every family.
+    pub fn spec_of(&self, name: &str) -> &'static CommandSpec {
+        self.commands
             .iter()
             .find(|c| c.name == name)
             .or_else(|| {
@@ -105,7 +102,15 @@ impl TestShard {
                     .flat_map(|f| f.iter())
                     .find(|c| c.name == name)
             })
-            .unwrap_or_else(|| panic!("no command {name}"));
+            .unwrap_or_else(|| panic!("no command {name}"))
+    }
+
+    /// Runs one command in database 0 and returns its raw reply (empty if
+    /// it asked to block).
+    pub fn run_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        let spec = self.spec_of(&name);
         let spec = match spec.exec {
             Exec::Container => spec
                 .subcommand(args.get(1).map_or(&[][..], |a| &a[..]))

@@ -408,28 +408,33 @@ fn merge_selectors(rules: &[Bytes]) -> Result<Vec<Vec<u8>>, String> {
     Ok(out)
 }
 
+/// A `default` user allowed every one of `n` commands, every key and
+/// channel, without a password (the default user as Redis starts it).
+fn unrestricted_user(n: usize) -> User {
+    let mut root = Selector::new(n);
+    root.all_commands(true);
+    root.allkeys = true;
+    root.allchannels = true;
+    User {
+        name: b"default".to_vec(),
+        open: AtomicBool::new(true),
+        state: RwLock::new(UserState {
+            on: true,
+            nopass: true,
+            sanitize: None,
+            passwords: Vec::new(),
+            root,
+            selectors: Vec::new(),
+        }),
+    }
+}
+
 impl Acl {
     /// A registry holding only the default user (every permission, no
     /// password).
     pub fn new(table: &CommandTable) -> Acl {
         let index = AclIndex::new(table);
-        let n = index.len();
-        let mut root = Selector::new(n);
-        root.all_commands(true);
-        root.allkeys = true;
-        root.allchannels = true;
-        let default = Arc::new(User {
-            name: b"default".to_vec(),
-            open: AtomicBool::new(true),
-            state: RwLock::new(UserState {
-                on: true,
-                nopass: true,
-                sanitize: None,
-                passwords: Vec::new(),
-                root,
-                selectors: Vec::new(),
-            }),
-        });
+        let default = Arc::new(unrestricted_user(index.len()));
         let mut users = BTreeMap::new();
         users.insert(b"default".to_vec(), default.clone());
         Acl {
@@ -448,22 +453,7 @@ impl Acl {
     /// A user allowed everything and registered nowhere: the client that
     /// replays the AOF at start (Redis's loading client runs unchecked).
     pub fn superuser(&self) -> Arc<User> {
-        let mut root = Selector::new(self.index.len());
-        root.all_commands(true);
-        root.allkeys = true;
-        root.allchannels = true;
-        Arc::new(User {
-            name: b"default".to_vec(),
-            open: AtomicBool::new(true),
-            state: RwLock::new(UserState {
-                on: true,
-                nopass: true,
-                sanitize: None,
-                passwords: Vec::new(),
-                root,
-                selectors: Vec::new(),
-            }),
-        })
+        Arc::new(unrestricted_user(self.index.len()))
     }
 
     /// The default user.

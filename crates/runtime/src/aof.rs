@@ -21,7 +21,7 @@ use ferrite_persistence::aof::{
 };
 
 use crate::clients::ClientInfo;
-use crate::conn::{Conn, ReplyMode, Session};
+use crate::conn::{Conn, Session};
 use crate::worker::Worker;
 
 /// The AOF found (or created) at start, to be replayed.
@@ -189,24 +189,8 @@ pub async fn load_and_start(worker: Rc<Worker>, p: Prepared) -> Result<Loaded, S
     let shared = worker.shared.clone();
     let mut session = Session::new(worker.clone());
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
-    let mut conn = Conn {
-        id: 0,
-        info: Arc::new(ClientInfo::new(0, addr, addr, -1, worker.id)),
-        db: 0,
-        resp3: false,
-        authed: true,
-        user: shared.acl.superuser(),
-        reply_mode: ReplyMode::On,
-        close: false,
-        last_cmd: "NULL",
-        multi: None,
-        watch: Default::default(),
-        subs: None,
-        tracking: None,
-        caching: None,
-        from_script: false,
-        no_touch: false,
-    };
+    let info = Arc::new(ClientInfo::new(0, addr, addr, -1, worker.id));
+    let mut conn = Conn::new(0, info, shared.acl.superuser(), true);
     let mut loaded = Loaded::default();
     let parts: Vec<&Part> = p.manifest.base.iter().chain(&p.manifest.incr).collect();
     let last = parts.len().saturating_sub(1);

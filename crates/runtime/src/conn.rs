@@ -87,6 +87,31 @@ pub struct Conn {
     pub no_touch: bool,
 }
 
+impl Conn {
+    /// A connection's state as it starts: database 0, RESP2, replies on,
+    /// no transaction, subscription or tracking.
+    pub fn new(id: u64, info: Arc<ClientInfo>, user: Arc<crate::acl::User>, authed: bool) -> Conn {
+        Conn {
+            id,
+            info,
+            db: 0,
+            resp3: false,
+            authed,
+            user,
+            reply_mode: ReplyMode::On,
+            close: false,
+            last_cmd: "NULL",
+            multi: None,
+            watch: Default::default(),
+            subs: None,
+            tracking: None,
+            caching: None,
+            from_script: false,
+            no_touch: false,
+        }
+    }
+}
+
 /// Serves one connection until it closes.
 pub async fn serve(worker: Rc<Worker>, stream: TcpStream, addr: SocketAddr) {
     let peer = prepare(&worker, &stream, addr);
@@ -186,24 +211,7 @@ async fn serve_stream<S: ClientStream>(
     let id = shared.clients.next_id();
     let info = Arc::new(ClientInfo::new(id, addr, laddr, fd, worker.id));
     shared.clients.add(info.clone());
-    let mut conn = Conn {
-        id,
-        info: info.clone(),
-        db: 0,
-        resp3: false,
-        authed: !needs_auth,
-        user: shared.acl.default_user(),
-        reply_mode: ReplyMode::On,
-        close: false,
-        last_cmd: "NULL",
-        multi: None,
-        watch: Default::default(),
-        subs: None,
-        tracking: None,
-        caching: None,
-        from_script: false,
-        no_touch: false,
-    };
+    let mut conn = Conn::new(id, info.clone(), shared.acl.default_user(), !needs_auth);
     let mut session = Session::new(worker.clone());
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
     let mut decoder = RequestDecoder::new();

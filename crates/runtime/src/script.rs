@@ -39,7 +39,7 @@ use ferrite_protocol::Writer;
 use ferrite_scripting::{sha1_hex, Host, ScriptVm};
 use tokio::sync::mpsc;
 
-use crate::conn::{Conn, ReplyMode, Session};
+use crate::conn::{Conn, Session};
 use crate::server::Shared;
 use crate::shard::Shard;
 use crate::slot::shard_of;
@@ -1038,24 +1038,15 @@ async fn defer_serving(s: &Session, on: bool) {
 /// own database selection, replies always on.
 fn script_conn(conn: &Conn, db: usize) -> Conn {
     Conn {
-        id: conn.id,
-        info: conn.info.clone(),
         db,
-        resp3: false,
-        authed: true,
-        user: conn.user.clone(),
-        reply_mode: ReplyMode::On,
-        close: false,
         last_cmd: "eval",
-        multi: None,
-        watch: Default::default(),
-        subs: None,
         // Reads are tracked for the caller, as Redis does.
         tracking: conn.tracking.clone(),
         caching: conn.caching,
         from_script: true,
         // The script's commands look keys up as its caller would.
         no_touch: conn.no_touch,
+        ..Conn::new(conn.id, conn.info.clone(), conn.user.clone(), true)
     }
 }
 
