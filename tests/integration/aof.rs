@@ -420,7 +420,8 @@ fn appendfsync_always_fsyncs_before_each_reply() {
     for i in 0..50 {
         c.cmd_str(&["SET", "k", &i.to_string()]);
     }
-    assert!(journal.fsyncs.load(Ordering::Relaxed) <= n + 2);
+    // (One a second: a slow machine may take a few seconds for these.)
+    assert!(journal.fsyncs.load(Ordering::Relaxed) < n + 25);
 }
 
 #[test]
@@ -548,7 +549,7 @@ fn expired_keys_are_journaled_as_redis_journals_them() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis()
-        + 150)
+        + 1000)
         .to_string();
     let setup: Vec<Vec<&str>> = vec![
         // Keys are met by commands first: no active expiry meanwhile.
@@ -567,7 +568,8 @@ fn expired_keys_are_journaled_as_redis_journals_them() {
             assert!(!reply.starts_with(b"-"), "{args:?}: {}", show(&reply));
         }
     }
-    std::thread::sleep(Duration::from_millis(200));
+    // Past the keys' time (the margin covers a slow setup on a busy machine).
+    std::thread::sleep(Duration::from_millis(1100));
     // Met by a read: DEL alone. Met by a write: DEL, then the write, as
     // one MULTI/EXEC unit.
     let after: Vec<Vec<&str>> = vec![
@@ -663,7 +665,9 @@ fn rewritten_commands_journal_as_redis_journals_them() {
         vec!["SETEX", "b", "100", "v"],
         vec!["PSETEX", "b", "100000", "v"],
         vec!["EXPIRE", "b", "100"],
-        vec!["PEXPIRE", "b", "100000", "GT"],
+        // Whole seconds apart: the servers run it at slightly different times.
+        vec!["PEXPIRE", "b", "200000", "GT"],
+        vec!["PEXPIRE", "b", "50000", "GT"],
         vec!["EXPIRE", "b", "5", "NX"],
         vec!["GETEX", "b", "EX", "200"],
         vec!["GETEX", "b", "PERSIST"],
