@@ -1408,12 +1408,7 @@ pub fn run_handler_may_block(
     let mut events = std::mem::take(&mut ctx.events);
     let ns = crate::clock::since_ns(t0);
     let failed = res.is_err();
-    let effect = if *journaling {
-        let (effects, force) = (ctx.effects.take(), ctx.force_journal);
-        crate::journal::Effect::of(effects, force, dirty, failed, db, argv)
-    } else {
-        crate::journal::Effect::Nothing
-    };
+    let effect = crate::journal::Effect::from_ctx(&mut ctx, failed, argv);
     if let Err(e) = res {
         let text = e.to_string();
         shard.cmdstats.error(text.as_bytes());

@@ -114,9 +114,8 @@ where
     };
     let journal = |effect: Option<(usize, Vec<Bytes>)>| {
         if let Some((db, argv)) = effect {
-            let mut unit = crate::journal::Unit::default();
-            unit.push(db, argv.iter().map(|a| &a[..]));
-            shared.journal.append_unit(0, 0, &unit);
+            let argv = argv.iter().map(|a| &a[..]);
+            shared.journal.append_command(0, 0, db, argv);
         }
     };
     if shared.nshards == 1 {
@@ -301,8 +300,7 @@ pub async fn run_multi(
     let events = std::mem::take(&mut ctx.events);
     if ctx.journal && block.is_none() {
         // Journaled while every shard involved is still held.
-        let (effects, force) = (ctx.effects.take(), ctx.force_journal);
-        let effect = crate::journal::Effect::of(effects, force, dirty, res.is_err(), db, argv);
+        let effect = crate::journal::Effect::from_ctx(&mut ctx, res.is_err(), argv);
         let mut unit = crate::journal::Unit::default();
         effect.push_into(&mut unit);
         let hint = (0..n).find(|&s| !layout[s].is_empty()).unwrap_or(0);

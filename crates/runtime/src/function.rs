@@ -154,9 +154,8 @@ pub async fn fcall(
 fn journal(s: &Session, conn: &Conn, argv: &[Bytes]) {
     let journal = &s.worker.shared.journal;
     if journal.is_on() {
-        let mut unit = crate::journal::Unit::default();
-        unit.push(conn.db, argv.iter().map(|a| &a[..]));
-        journal.append_unit(s.worker.id, s.journal_ord, &unit);
+        let args = argv.iter().map(|a| &a[..]);
+        journal.append_command(s.worker.id, s.journal_ord, conn.db, args);
     }
 }
 

@@ -282,6 +282,20 @@ impl Journal {
         self.appended.store(st.total, Ordering::Release);
     }
 
+    /// Appends one command (a unit of one) in database `db`, as
+    /// [`Journal::append_unit`] does.
+    pub fn append_command<'a>(
+        &self,
+        shard: usize,
+        ord: u32,
+        db: usize,
+        argv: impl ExactSizeIterator<Item = &'a [u8]>,
+    ) {
+        let mut unit = Unit::default();
+        unit.push(db, argv);
+        self.append_unit(shard, ord, &unit);
+    }
+
     /// Opens a group over `shards`: what they journal until
     /// [`Journal::close_group`] is appended as one unit then. Shards
     /// already in a group (a script inside EXEC) join that one, and the
@@ -562,6 +576,21 @@ impl<'a> Effect<'a> {
         }
     }
 
+    /// The effect of the command that just ran in `ctx` with `argv`
+    /// ([`Effect::of`] over what the context says); nothing while the
+    /// journal is off.
+    pub fn from_ctx(
+        ctx: &mut ferrite_commands::Ctx<'_>,
+        failed: bool,
+        argv: &'a [Bytes],
+    ) -> Effect<'a> {
+        if !ctx.journal {
+            return Effect::Nothing;
+        }
+        let effects = ctx.effects.take();
+        Effect::of(effects, ctx.force_journal, ctx.dirty, failed, ctx.db, argv)
+    }
+
     /// Adds the effect's commands to `unit`.
     pub fn push_into(&self, unit: &mut Unit) {
         match self {
@@ -664,9 +693,7 @@ pub fn evicted(shard: &mut Shard, db: usize, key: &[u8]) {
     } else {
         b"DEL"
     };
-    let mut unit = Unit::default();
-    unit.push(db, [del, key].into_iter());
-    journal.append_unit(shard.id, 0, &unit);
+    journal.append_command(shard.id, 0, db, [del, key].into_iter());
 }
 
 #[cfg(test)]

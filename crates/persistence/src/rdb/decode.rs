@@ -629,14 +629,8 @@ mod tests {
     use super::*;
     use crate::listpack::Writer;
     use crate::rdb::encode::{self, put_len, put_string, Options};
+    use crate::rdb::testutil::hex;
     use crate::ziplist::tests::build as ziplist;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn lim() -> Limits {
         Limits::default()
@@ -1064,74 +1058,8 @@ mod tests {
 mod props {
     use super::*;
     use crate::rdb::encode::{encode, Options};
+    use crate::rdb::testutil::{limits, value};
     use proptest::prelude::*;
-
-    fn element() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            any::<i64>().prop_map(|n| n.to_string().into_bytes()),
-            (-200i64..200).prop_map(|n| n.to_string().into_bytes()),
-            proptest::collection::vec(prop::sample::select(b"ab1-".to_vec()), 0..90),
-            proptest::collection::vec(any::<u8>(), 0..300),
-        ]
-    }
-
-    fn score() -> impl Strategy<Value = f64> {
-        prop_oneof![
-            (-1000i64..1000).prop_map(|n| n as f64),
-            any::<f64>().prop_filter("not NaN", |f| !f.is_nan()),
-            Just(f64::INFINITY),
-            Just(f64::NEG_INFINITY),
-            Just(1e20),
-            Just(0.1),
-        ]
-    }
-
-    /// A value built by commands' own paths under `limits`.
-    fn value(limits: Limits) -> impl Strategy<Value = Value> {
-        let elems = || proptest::collection::vec(element(), 1..150);
-        prop_oneof![
-            element().prop_map(|e| Value::string(&e)),
-            elems().prop_map(move |v| Value::List(ListValue::from_items(v, limits.list_fill))),
-            elems().prop_map(move |v| {
-                let mut h = HashValue::new();
-                for pair in v.chunks(2) {
-                    let f = pair.first().cloned().unwrap_or_default();
-                    let x = pair.last().cloned().unwrap_or_default();
-                    h.set(&f, &x, limits.hash);
-                }
-                Value::Hash(h)
-            }),
-            elems().prop_map(move |v| {
-                let mut s = SetValue::new();
-                for m in v {
-                    s.add(&m, limits.set_max_intset);
-                }
-                Value::Set(s)
-            }),
-            proptest::collection::vec((element(), score()), 1..150).prop_map(move |v| {
-                let mut z = ZSetValue::new();
-                for (m, s) in v {
-                    z.insert(&m, s, limits.zset);
-                }
-                Value::ZSet(z)
-            }),
-        ]
-    }
-
-    fn limits() -> impl Strategy<Value = Limits> {
-        (-5i32..20, 0usize..130, 0usize..70, 0usize..130).prop_map(|(fill, n, len, ints)| Limits {
-            list_fill: fill,
-            hash: HashLimits {
-                max_entries: n,
-                max_value: len,
-            },
-            set_max_intset: ints,
-            zset: ZSetLimits {
-                max_entries: n,
-                max_value: len,
-            },
-        })
-    }
 
     proptest! {
         /// What the encoder writes, the decoder reads back: same contents,

@@ -581,44 +581,13 @@ mod tests {
 #[cfg(test)]
 mod props {
     use super::*;
-    use ferrite_storage::hash::HashLimits;
+    use crate::rdb::testutil::{element, limits, value as any_value};
     use proptest::prelude::*;
 
-    fn element() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            any::<i64>().prop_map(|n| n.to_string().into_bytes()),
-            (-200i64..200).prop_map(|n| n.to_string().into_bytes()),
-            proptest::collection::vec(prop::sample::select(b"ab1-".to_vec()), 0..90),
-            proptest::collection::vec(any::<u8>(), 0..300),
-        ]
-    }
-
+    /// Values of every type under varied limits (the decoder's tests
+    /// use the same).
     fn value() -> impl Strategy<Value = Value> {
-        let elems = || proptest::collection::vec(element(), 1..120);
-        prop_oneof![
-            element().prop_map(|e| Value::string(&e)),
-            (elems(), -5i32..20).prop_map(|(v, fill)| Value::List(ListValue::from_items(v, fill))),
-            (elems(), 0usize..200).prop_map(|(v, max)| {
-                let mut h = HashValue::new();
-                let limits = HashLimits {
-                    max_entries: max,
-                    ..HashLimits::default()
-                };
-                for pair in v.chunks(2) {
-                    let f = pair.first().cloned().unwrap_or_default();
-                    let x = pair.last().cloned().unwrap_or_default();
-                    h.set(&f, &x, limits);
-                }
-                Value::Hash(h)
-            }),
-            (elems(), 0usize..200).prop_map(|(v, max)| {
-                let mut s = SetValue::new();
-                for m in v {
-                    s.add(&m, max);
-                }
-                Value::Set(s)
-            }),
-        ]
+        limits().prop_flat_map(any_value)
     }
 
     proptest! {

@@ -431,14 +431,8 @@ impl<W: Write> FileWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rdb::testutil::hex;
     use ferrite_storage::ListValue;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     /// A file SAVEd by redis-server 7.0.15: a function library, "a" = 1
     /// and "b" = hello (with an expiry) in db 0, the list "l" in db 2.

@@ -70,3 +70,90 @@ pub mod container {
     /// A node holding a listpack.
     pub const PACKED: u64 = 2;
 }
+
+/// Helpers of the RDB modules' tests: hex dumps, and proptest strategies
+/// for values built by the commands' own paths under given limits.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use ferrite_storage::hash::HashLimits;
+    use ferrite_storage::zset::ZSetLimits;
+    use ferrite_storage::{HashValue, ListValue, SetValue, Value, ZSetValue};
+    use proptest::prelude::*;
+
+    use super::decode::Limits;
+
+    /// Bytes from a string of hex digits.
+    pub(crate) fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    pub(crate) fn element() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string().into_bytes()),
+            (-200i64..200).prop_map(|n| n.to_string().into_bytes()),
+            proptest::collection::vec(prop::sample::select(b"ab1-".to_vec()), 0..90),
+            proptest::collection::vec(any::<u8>(), 0..300),
+        ]
+    }
+
+    pub(crate) fn score() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            (-1000i64..1000).prop_map(|n| n as f64),
+            any::<f64>().prop_filter("not NaN", |f| !f.is_nan()),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(1e20),
+            Just(0.1),
+        ]
+    }
+
+    /// A value built by commands' own paths under `limits`.
+    pub(crate) fn value(limits: Limits) -> impl Strategy<Value = Value> {
+        let elems = || proptest::collection::vec(element(), 1..150);
+        prop_oneof![
+            element().prop_map(|e| Value::string(&e)),
+            elems().prop_map(move |v| Value::List(ListValue::from_items(v, limits.list_fill))),
+            elems().prop_map(move |v| {
+                let mut h = HashValue::new();
+                for pair in v.chunks(2) {
+                    let f = pair.first().cloned().unwrap_or_default();
+                    let x = pair.last().cloned().unwrap_or_default();
+                    h.set(&f, &x, limits.hash);
+                }
+                Value::Hash(h)
+            }),
+            elems().prop_map(move |v| {
+                let mut s = SetValue::new();
+                for m in v {
+                    s.add(&m, limits.set_max_intset);
+                }
+                Value::Set(s)
+            }),
+            proptest::collection::vec((element(), score()), 1..150).prop_map(move |v| {
+                let mut z = ZSetValue::new();
+                for (m, s) in v {
+                    z.insert(&m, s, limits.zset);
+                }
+                Value::ZSet(z)
+            }),
+        ]
+    }
+
+    pub(crate) fn limits() -> impl Strategy<Value = Limits> {
+        (-5i32..20, 0usize..130, 0usize..70, 0usize..130).prop_map(|(fill, n, len, ints)| Limits {
+            list_fill: fill,
+            hash: HashLimits {
+                max_entries: n,
+                max_value: len,
+            },
+            set_max_intset: ints,
+            zset: ZSetLimits {
+                max_entries: n,
+                max_value: len,
+            },
+        })
+    }
+}
